@@ -1,0 +1,22 @@
+import type { Queue } from "bullmq";
+import type { Db } from "../db/client.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { TemplateRenderer } from "../render/templates.ts";
+
+/** Injected time source: tests pass a fixed clock, production the wall clock. */
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+/** What services need; built once per process in app/runtime.ts. */
+export interface Deps {
+  db: Db;
+  log: Logger;
+  clock: Clock;
+  secret: string;
+  templates: TemplateRenderer;
+  queues: { ingest: Queue; notify: Queue; send: Queue };
+  /** Fault injection for crash tests (see MAILCASE_FAULT_INGEST_DELAY_MS). */
+  faultIngestDelayMs: number;
+}

@@ -1,0 +1,134 @@
+/**
+ * Process wiring: builds Deps once and starts the roles the Procfile names (poller, worker, web).
+ * No decisions here; every role returns a handle whose close() drains it (SIGTERM-safe).
+ */
+import { Worker, type ConnectionOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import { loadEnv, type Env } from "../config/env.ts";
+import { resolvePassword } from "../config/apply-config.ts";
+import { createDb, type Db } from "../db/client.ts";
+import { createLogger, type Logger } from "../observability/logger.ts";
+import { createTransport } from "../outbound/transport.ts";
+import { MailboxPoller } from "../poller/imap-poller.ts";
+import { ingestProcessor } from "../processors/ingest.processor.ts";
+import { notifyProcessor } from "../processors/notify.processor.ts";
+import { sendProcessor } from "../processors/send.processor.ts";
+import { createRedis } from "../queues/common.ts";
+import { createIngestQueue, enqueueIngest, INGEST_QUEUE } from "../queues/ingest.queue.ts";
+import { createNotifyQueue, enqueueNotify, NOTIFY_QUEUE } from "../queues/notify.queue.ts";
+import { createSendQueue, enqueueSend, SEND_QUEUE } from "../queues/send.queue.ts";
+import { TemplateRenderer } from "../render/templates.ts";
+import { startWebServer } from "../web/server.ts";
+import { systemClock, type Clock, type Deps } from "./deps.ts";
+
+export interface Runtime {
+  env: Env;
+  deps: Deps;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+export interface Handle {
+  close(): Promise<void>;
+}
+
+export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; db?: Db; log?: Logger } = {}): Runtime {
+  const log = overrides.log ?? createLogger(env.LOG_LEVEL);
+  const db = overrides.db ?? createDb(env.DATABASE_URL);
+  const redis = createRedis(env.REDIS_URL);
+  const prefix = env.MAILCASE_REDIS_PREFIX;
+  const queues = {
+    ingest: createIngestQueue(redis, prefix),
+    notify: createNotifyQueue(redis, prefix),
+    send: createSendQueue(redis, prefix),
+  };
+  const deps: Deps = {
+    db,
+    log,
+    clock: overrides.clock ?? systemClock,
+    secret: env.MAILCASE_SECRET,
+    templates: new TemplateRenderer(),
+    queues,
+    faultIngestDelayMs: env.MAILCASE_FAULT_INGEST_DELAY_MS,
+  };
+  return {
+    env,
+    deps,
+    redis,
+    async close() {
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      await redis.quit().catch(() => undefined);
+      if (!overrides.db) await db.$disconnect();
+    },
+  };
+}
+
+/** Starts one poller per active mailbox. Only one poller per mailbox is active across processes (lease). */
+export async function startPollers(rt: Runtime): Promise<Handle> {
+  const mailboxes = await rt.deps.db.mailbox.findMany({ where: { active: true } });
+  if (mailboxes.length === 0) rt.deps.log.warn("no active mailboxes: run `mailcase config apply` first");
+  const pollers = mailboxes.map(
+    (m) =>
+      new MailboxPoller(rt.deps, m, {
+        pollIntervalMs: rt.env.POLL_INTERVAL_MS,
+        redis: rt.redis,
+        redisPrefix: rt.env.MAILCASE_REDIS_PREFIX,
+        password: (mb) => resolvePassword(mb.imapPassword),
+      }),
+  );
+  for (const p of pollers) p.start();
+  return { close: async () => void (await Promise.all(pollers.map((p) => p.stop()))) };
+}
+
+/** Starts the queue workers (scale by running more copies) and the self-healing sweeper. */
+export function startWorkers(rt: Runtime): Handle {
+  const { env, deps } = rt;
+  const connection: ConnectionOptions = rt.redis;
+  const prefix = env.MAILCASE_REDIS_PREFIX;
+  const transport = createTransport(env);
+  const common = { connection, prefix, concurrency: env.WORKER_CONCURRENCY };
+  const workers = [
+    new Worker(INGEST_QUEUE, ingestProcessor(deps), common),
+    new Worker(NOTIFY_QUEUE, notifyProcessor(deps), common),
+    // Lock must outlast the SMTP socket timeout, or a slow send is taken as stalled and sent twice.
+    new Worker(SEND_QUEUE, sendProcessor(deps, transport), { ...common, lockDuration: 60_000 }),
+  ];
+  for (const w of workers) {
+    w.on("failed", (job, err) => deps.log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
+    w.on("error", (err) => deps.log.error({ queue: w.name, err: err.message }, "worker error"));
+  }
+  const sweeper = setInterval(() => void sweep(deps).catch((err: Error) => deps.log.warn({ err: err.message }, "sweep failed")), 30_000);
+  sweeper.unref();
+  void sweep(deps).catch(() => undefined);
+  return {
+    close: async () => {
+      clearInterval(sweeper);
+      await Promise.all(workers.map((w) => w.close()));
+      transport.close();
+    },
+  };
+}
+
+/**
+ * Heals the gaps a crash can leave between a commit and the enqueue that follows it: rows still waiting
+ * after a grace period are enqueued again. Job ids are deterministic, so this never duplicates work.
+ */
+export async function sweep(deps: Deps, graceMs = 30_000): Promise<{ ingest: number; notify: number; send: number }> {
+  const before = new Date(deps.clock.now().getTime() - graceMs);
+  const [inbound, posts, outbound] = await Promise.all([
+    deps.db.inboundMessage.findMany({ where: { status: "PENDING", fetchedAt: { lt: before } }, select: { id: true }, take: 1000 }),
+    deps.db.post.findMany({ where: { notifiedAt: null, createdAt: { lt: before } }, select: { id: true, threadRule: true }, take: 1000 }),
+    deps.db.outboundMail.findMany({ where: { status: "PENDING", createdAt: { lt: before } }, select: { id: true }, take: 1000 }),
+  ]);
+  await enqueueIngest(deps.queues.ingest, inbound.map((r) => r.id));
+  await enqueueNotify(
+    deps.queues.notify,
+    posts.map((p) => ({ v: 1, postId: p.id, event: p.threadRule === "new-case" ? "case-opened" : "post-added" })),
+  );
+  await enqueueSend(deps.queues.send, outbound.map((r) => r.id));
+  return { ingest: inbound.length, notify: posts.length, send: outbound.length };
+}
+
+export async function startWeb(rt: Runtime): Promise<Handle> {
+  return startWebServer(rt.deps, rt.redis, rt.env.WEB_PORT);
+}

@@ -1,0 +1,117 @@
+/**
+ * The `mailcase` command. Each subcommand builds the runtime it needs and nothing more.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { applyConfig } from "../config/apply-config.ts";
+import { loadEnv } from "../config/env.ts";
+import { loadHelpdeskConfig } from "../config/helpdesk-config.ts";
+import { createRuntime, startPollers, startWeb, startWorkers, type Handle, type Runtime } from "../app/runtime.ts";
+import { listCases, showCase } from "./case-view.ts";
+
+const program = new Command("mailcase").description("Email-driven helpdesk worker").showHelpAfterError();
+
+/** Runs long-lived roles until SIGINT/SIGTERM, then drains them (workers finish their current job). */
+async function runRoles(roles: ("poller" | "worker" | "web")[]): Promise<void> {
+  const rt = createRuntime();
+  const handles: Handle[] = [];
+  if (roles.includes("web")) handles.push(await startWeb(rt));
+  if (roles.includes("worker")) handles.push(startWorkers(rt));
+  if (roles.includes("poller")) handles.push(await startPollers(rt));
+  rt.deps.log.info({ roles }, "mailcase running");
+  const stop = async (signal: string) => {
+    rt.deps.log.info({ signal }, "shutting down");
+    await Promise.all(handles.map((h) => h.close()));
+    await rt.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = createRuntime(loadEnv(), {});
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+const caseNumber = (v: string) => {
+  const n = Number(v.replace(/^[A-Z]+-/i, ""));
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a case number such as 1042 or MC-1042");
+  return n;
+};
+
+program.command("start").description("run poller, workers and web in one process (local use)").action(() => runRoles(["poller", "worker", "web"]));
+program.command("poller").description("watch the mailboxes (IMAP IDLE + poll)").action(() => runRoles(["poller"]));
+program.command("worker").description("process the ingest, notify and send queues").action(() => runRoles(["worker"]));
+program.command("web").description("health and metrics endpoint").action(() => runRoles(["web"]));
+
+const config = program.command("config").description("helpdesk configuration");
+config
+  .command("apply")
+  .argument("<file>", "YAML or JSON configuration file")
+  .description("validate and apply a configuration file (idempotent)")
+  .action(async (file: string) => {
+    const cfg = await loadHelpdeskConfig(file);
+    const summary = await withRuntime((rt) => applyConfig(rt.deps.db, cfg));
+    console.log(`applied ${file}: ${Object.entries(summary).map(([k, v]) => `${v} ${k}`).join(", ")}`);
+  });
+config
+  .command("check")
+  .argument("<file>")
+  .description("validate a configuration file without applying it")
+  .action(async (file: string) => {
+    await loadHelpdeskConfig(file);
+    console.log(`${file}: valid`);
+  });
+
+program
+  .command("cases")
+  .description("list recent cases")
+  .option("--json", "machine-readable output")
+  .option("-n, --limit <n>", "how many", (v) => Number(v), 50)
+  .action(async (opts: { json?: boolean; limit: number }) => {
+    const rows = await withRuntime((rt) => listCases(rt.deps.db, opts.limit));
+    if (opts.json) return console.log(JSON.stringify(rows, null, 2));
+    if (rows.length === 0) return console.log("no cases yet");
+    for (const r of rows)
+      console.log(
+        `${String(r.number).padStart(6)}  ${r.status.padEnd(19)} ${r.priority.padEnd(6)} ${(r.owner ?? "-").padEnd(8)} ${(r.group ?? "-").padEnd(10)} ${r.requester ?? "-"}  ${r.subject}`,
+      );
+  });
+
+program
+  .command("case")
+  .argument("<number>", "case number", caseNumber)
+  .description("show a case: routing, SLA, followers, stream with visibility")
+  .option("--json", "machine-readable output")
+  .action(async (number: number, opts: { json?: boolean }) => {
+    const c = await withRuntime((rt) => showCase(rt.deps.db, number));
+    if (!c) {
+      console.error(`case ${number} not found`);
+      process.exitCode = 1;
+      return;
+    }
+    if (opts.json) return console.log(JSON.stringify(c, null, 2));
+    console.log(`[${c.tag}] ${c.subject}`);
+    console.log(`status ${c.status}  priority ${c.priority}  type ${c.type}  origin ${c.origin}  account ${c.account ?? "-"}`);
+    console.log(`contacts: ${c.contacts.map((x) => `${x.email} (${x.role.toLowerCase()}${x.portal ? ", portal" : ""})`).join(", ")}`);
+    console.log(`routing: area ${c.routing.area}, group ${c.routing.group ?? "-"}, owner ${c.routing.owner ?? "-"}, team ${c.routing.team ?? "-"}`);
+    for (const line of c.routing.explain) console.log(`  - ${line}`);
+    console.log(`SLA ${c.sla.contract ?? "-"}: first response due ${c.sla.firstResponseDueAt ?? "-"}, resolution due ${c.sla.resolutionDueAt ?? "-"}${c.sla.firstRespondedAt ? `, responded ${c.sla.firstRespondedAt}` : ""}`);
+    console.log(`followers: ${c.followers.map((f) => `${f.who} (${f.reason})`).join(", ") || "-"}`);
+    console.log("stream:");
+    for (const p of c.stream) {
+      console.log(`  #${p.id} ${p.at} ${p.visibility.padEnd(8)} ${p.author} via ${p.rule}`);
+      for (const line of p.body.split("\n").slice(0, 12)) console.log(`      ${line}`);
+    }
+    console.log("mail:");
+    for (const m of c.mail) console.log(`  ${m.kind.padEnd(8)} ${m.status.padEnd(7)} ${m.to}  ${m.subject}`);
+  });
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  console.error(`mailcase: ${err.message}`);
+  process.exit(1);
+});

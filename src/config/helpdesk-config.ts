@@ -1,0 +1,233 @@
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/**
+ * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts).
+ * Loaded from YAML or JSON, validated here with errors that name the offending field, and applied
+ * idempotently by `mailcase config apply`.
+ */
+
+const Key = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, '-' or '_'");
+const Email = z.string().trim().toLowerCase().pipe(z.email());
+const Domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a mail domain such as example.com");
+const Locale = z.enum(["en", "cs", "pl", "zh"]);
+export const PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const;
+const Priority = z.enum(PRIORITIES);
+
+/** "90", "90m", "4h", "2d" → minutes. Plain numbers are minutes. */
+export const Duration = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  if (typeof value === "number") return value;
+  const m = /^(\d+)\s*(m|min|h|d)?$/.exec(value.trim());
+  if (!m || !m[1]) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration (use e.g. 30m, 4h, 2d)` });
+    return z.NEVER;
+  }
+  const n = Number(m[1]);
+  const unit = m[2] ?? "m";
+  return unit === "h" ? n * 60 : unit === "d" ? n * 1440 : n;
+});
+
+const Responsibility = z
+  .object({ agent: Key.optional(), team: Key.optional() })
+  .strict()
+  .refine((r) => r.agent !== undefined || r.team !== undefined, "name an agent, a team, or both");
+
+const ConfigSchema = z
+  .object({
+    settings: z
+      .object({
+        defaultArea: Key,
+        caseTagPrefix: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, "upper-case letters/digits, e.g. MC").default("MC"),
+      })
+      .strict(),
+    areas: z
+      .array(z.object({ key: Key, name: z.string().min(1), agent: Key.optional(), team: Key.optional() }).strict())
+      .min(1),
+    mailboxes: z
+      .array(
+        z
+          .object({
+            key: Key,
+            address: Email,
+            name: z.string().min(1),
+            imap: z
+              .object({
+                host: z.string().min(1),
+                port: z.number().int().positive(),
+                secure: z.boolean().default(false),
+                user: z.string().min(1),
+                password: z.string().optional(),
+                /** Name of an environment variable holding the password (preferred outside the lab). */
+                passwordEnv: z.string().optional(),
+              })
+              .strict()
+              .refine((i) => i.password !== undefined || i.passwordEnv !== undefined, "set password or passwordEnv"),
+            folder: z.string().default("INBOX"),
+            afterFetch: z.enum(["seen", "move"]).default("seen"),
+            moveTo: z.string().optional(),
+            defaultArea: Key.optional(),
+          })
+          .strict()
+          .refine((m) => m.afterFetch !== "move" || m.moveTo !== undefined, {
+            message: "afterFetch: move needs moveTo",
+            path: ["moveTo"],
+          }),
+      )
+      .min(1),
+    agents: z
+      .array(
+        z
+          .object({
+            key: Key,
+            name: z.string().min(1),
+            email: Email,
+            aliases: z.array(Email).default([]),
+            locale: Locale.default("en"),
+            autoFollowAll: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .default([]),
+    teams: z.array(z.object({ key: Key, name: z.string().min(1), members: z.array(Key).default([]) }).strict()).default([]),
+    slaContracts: z
+      .array(
+        z
+          .object({
+            key: Key,
+            name: z.string().min(1),
+            targets: z.partialRecord(
+              Priority,
+              z.object({ firstResponse: Duration, resolution: Duration }).strict(),
+            ),
+          })
+          .strict(),
+      )
+      .default([]),
+    accounts: z
+      .array(z.object({ key: Key, name: z.string().min(1), domains: z.array(Domain).default([]) }).strict())
+      .default([]),
+    contacts: z
+      .array(
+        z
+          .object({
+            email: Email,
+            name: z.string().optional(),
+            account: Key.optional(),
+            portal: z.boolean().default(false),
+            locale: Locale.default("en"),
+          })
+          .strict(),
+      )
+      .default([]),
+    customerGroups: z
+      .array(
+        z
+          .object({
+            key: Key,
+            name: z.string().min(1),
+            priority: z.number().int().default(100),
+            sla: Key.optional(),
+            defaultPriority: Priority.default("NORMAL"),
+            members: z
+              .object({
+                contacts: z.array(Email).default([]),
+                accounts: z.array(Key).default([]),
+                domains: z.array(Domain).default([]),
+              })
+              .strict()
+              .default({ contacts: [], accounts: [], domains: [] }),
+            responsibilities: z.record(Key, Responsibility).default({}),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    // Cross references: every key used must be declared, and reported at the field that uses it.
+    const keys = (items: { key: string }[]) => new Set(items.map((i) => i.key));
+    const agents = keys(cfg.agents);
+    const teams = keys(cfg.teams);
+    const areas = keys(cfg.areas);
+    const slas = keys(cfg.slaContracts);
+    const accounts = keys(cfg.accounts);
+    const need = (set: Set<string>, value: string | undefined, what: string, path: (string | number)[]) => {
+      if (value !== undefined && !set.has(value)) ctx.addIssue({ code: "custom", path, message: `unknown ${what} "${value}"` });
+    };
+    const unique = (items: { key: string }[], path: string) => {
+      const seen = new Set<string>();
+      items.forEach((item, i) => {
+        if (seen.has(item.key)) ctx.addIssue({ code: "custom", path: [path, i, "key"], message: `duplicate key "${item.key}"` });
+        seen.add(item.key);
+      });
+    };
+    unique(cfg.agents, "agents");
+    unique(cfg.teams, "teams");
+    unique(cfg.areas, "areas");
+    unique(cfg.mailboxes, "mailboxes");
+    unique(cfg.slaContracts, "slaContracts");
+    unique(cfg.accounts, "accounts");
+    unique(cfg.customerGroups, "customerGroups");
+    need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);
+    cfg.areas.forEach((a, i) => {
+      need(agents, a.agent, "agent", ["areas", i, "agent"]);
+      need(teams, a.team, "team", ["areas", i, "team"]);
+    });
+    cfg.mailboxes.forEach((m, i) => need(areas, m.defaultArea, "area", ["mailboxes", i, "defaultArea"]));
+    cfg.teams.forEach((t, i) => t.members.forEach((m, j) => need(agents, m, "agent", ["teams", i, "members", j])));
+    cfg.contacts.forEach((c, i) => need(accounts, c.account, "account", ["contacts", i, "account"]));
+    const agentEmails = new Set(cfg.agents.flatMap((a) => [a.email, ...a.aliases]));
+    cfg.contacts.forEach((c, i) => {
+      if (agentEmails.has(c.email))
+        ctx.addIssue({ code: "custom", path: ["contacts", i, "email"], message: `${c.email} is an agent's address` });
+    });
+    cfg.customerGroups.forEach((g, i) => {
+      need(slas, g.sla, "SLA contract", ["customerGroups", i, "sla"]);
+      g.members.accounts.forEach((a, j) => need(accounts, a, "account", ["customerGroups", i, "members", "accounts", j]));
+      for (const [area, r] of Object.entries(g.responsibilities)) {
+        need(areas, area, "area", ["customerGroups", i, "responsibilities", area]);
+        need(agents, r.agent, "agent", ["customerGroups", i, "responsibilities", area, "agent"]);
+        need(teams, r.team, "team", ["customerGroups", i, "responsibilities", area, "team"]);
+      }
+    });
+  });
+
+export type HelpdeskConfig = z.infer<typeof ConfigSchema>;
+
+export class HelpdeskConfigError extends Error {
+  override name = "HelpdeskConfigError";
+  constructor(
+    readonly file: string,
+    readonly issues: string[],
+  ) {
+    super(`${file}: invalid configuration\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+  }
+}
+
+/** Validates an already-parsed document; `file` only labels the error. */
+export function parseHelpdeskConfig(doc: unknown, file = "<config>"): HelpdeskConfig {
+  const result = ConfigSchema.safeParse(doc);
+  if (!result.success) {
+    throw new HelpdeskConfigError(
+      file,
+      result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`),
+    );
+  }
+  return result.data;
+}
+
+export async function loadHelpdeskConfig(file: string): Promise<HelpdeskConfig> {
+  const text = await readFile(file, "utf8");
+  let doc: unknown;
+  try {
+    doc = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new HelpdeskConfigError(file, [`not valid ${file.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message}`]);
+  }
+  return parseHelpdeskConfig(doc, file);
+}

@@ -1,0 +1,15 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { Prisma, PrismaClient } from "../generated/prisma/client.ts";
+
+export type Db = PrismaClient;
+/** A client or an interactive-transaction client: repositories and services accept either. */
+export type DbOrTx = PrismaClient | Prisma.TransactionClient;
+
+export function createDb(databaseUrl: string): Db {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+}
+
+/** True when `err` is a unique-constraint violation (P2002): the caller treats it as "already done". */
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
+}

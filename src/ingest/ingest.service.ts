@@ -1,0 +1,370 @@
+/**
+ * Ingest one stored inbound message: parse → classify → identify sender → thread → (route + SLA) →
+ * write case/post/followers in ONE transaction → enqueue notification planning after commit.
+ *
+ * Idempotent: the inbound row's status is the guard (PENDING → PROCESSED/QUARANTINED inside the same
+ * transaction as the case/post), and Post.inboundId is unique, so a retried or duplicated job can never
+ * create a second case or post. A message that cannot be processed is QUARANTINED with its reason and
+ * the raw bytes kept — never dropped.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Deps } from "../app/deps.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import { classifyMessage, type Classification } from "../parsing/classify-automatic.ts";
+import { parseMessage } from "../parsing/parse-message.ts";
+import type { ParsedMessage } from "../parsing/parsed-message.ts";
+import { trimReply } from "../parsing/trim-reply.ts";
+import { enqueueNotify, type NotifyPayload } from "../queues/notify.queue.ts";
+import { routeCase, type GroupCandidate } from "../routing/route-case.ts";
+import { computeSlaDue } from "../sla/sla-due.ts";
+import { parseAgentReply } from "../stream/agent-reply.ts";
+import { findReplyToken } from "../threading/reply-token.ts";
+import { resolveThread, type ThreadRule } from "../threading/resolve-thread.ts";
+import { findCaseTag, stripReplyPrefixes } from "../threading/subject.ts";
+import { initialFollowers } from "../notify/notification-plan.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export type IngestOutcome =
+  | { kind: "missing" }
+  | { kind: "already-done"; status: string }
+  | { kind: "case-created"; caseId: number; number: number; postId: number }
+  | { kind: "post-added"; caseId: number; postId: number; rule: ThreadRule; visibility: string }
+  | { kind: "quarantined"; reason: string };
+
+const SUBJECT_MAX = 255;
+const DESCRIPTION_MAX = 32_000;
+const MAX_CC_CONTACTS = 20;
+
+export async function ingestMessage(deps: Deps, inboundId: number): Promise<IngestOutcome> {
+  const inbound = await deps.db.inboundMessage.findUnique({ where: { id: inboundId }, include: { mailbox: true, post: true } });
+  if (!inbound) return { kind: "missing" };
+  if (inbound.status !== "PENDING") {
+    // A crash between commit and enqueue would leave the post un-notified: re-enqueue (idempotent job id).
+    if (inbound.post && inbound.post.notifiedAt === null) await enqueueNotify(deps.queues.notify, [notifyFor(inbound.post)]);
+    return { kind: "already-done", status: inbound.status };
+  }
+
+  let msg: ParsedMessage;
+  try {
+    msg = await parseMessage(Buffer.from(inbound.raw));
+  } catch (err) {
+    return quarantine(deps, inboundId, `unparseable: ${(err as Error).message}`);
+  }
+
+  const mailboxes = await deps.db.mailbox.findMany({ select: { address: true } });
+  const ownAddresses = mailboxes.map((m) => m.address.toLowerCase());
+  const classification = classifyMessage(msg, { ownAddresses });
+  const automatic = classification.kind !== "human";
+  const sender = msg.from?.address ?? null;
+  if (!sender) return quarantine(deps, inboundId, "no sender address (From) to file the message under");
+  if (ownAddresses.includes(sender)) return quarantine(deps, inboundId, `sent from our own address ${sender}: mail loop refused`);
+
+  const recipients = [...msg.to, ...msg.cc].map((a) => a.address).concat(msg.deliveredTo);
+  const token = findReplyToken(deps.secret, inbound.mailbox.address, recipients);
+  const agents = await deps.db.agent.findMany({ include: { teams: true } });
+  const senderAgent = agents.find((a) => a.email === sender || a.aliases.includes(sender)) ?? null;
+
+  if (token.kind === "forged") return quarantine(deps, inboundId, `reply address token "${token.raw}" has a bad signature`);
+  if (token.kind === "valid") {
+    const agent = agents.find((a) => a.id === token.token.agentId);
+    if (!agent || !agent.active || (agent.email !== sender && !agent.aliases.includes(sender))) {
+      await deps.db.caseEvent.create({
+        data: { caseId: token.token.caseId, type: "agent-reply.rejected", data: { inboundId, from: sender, reason: "From is not the agent the reply address was issued to" } },
+      }).catch(() => undefined);
+      return quarantine(deps, inboundId, `reply address issued to agent #${token.token.agentId} but From is ${sender}`);
+    }
+    if (automatic) return quarantine(deps, inboundId, `automatic mail (${classification.reason}) on an agent reply address`);
+    return agentPost(deps, inboundId, msg, agent.id, token.token.caseId, token.token.visibility);
+  }
+  if (senderAgent) {
+    // Agents are recognised by the signed reply address together with From, never by From alone.
+    return quarantine(deps, inboundId, `mail from agent address ${sender} without a reply token: reply to a notification instead`);
+  }
+  return customerMessage(deps, inbound.id, inbound.mailboxId, msg, sender, classification, ownAddresses, agents.flatMap((a) => [a.email, ...a.aliases]));
+}
+
+function notifyFor(post: { id: number; threadRule: string }): NotifyPayload {
+  return { v: 1, postId: post.id, event: post.threadRule === "new-case" ? "case-opened" : "post-added" };
+}
+
+async function quarantine(deps: Deps, inboundId: number, reason: string): Promise<IngestOutcome> {
+  await deps.db.inboundMessage.updateMany({
+    where: { id: inboundId, status: "PENDING" },
+    data: { status: "QUARANTINED", reason, outcome: "quarantined", processedAt: deps.clock.now() },
+  });
+  deps.log.warn({ inboundId, reason }, "message quarantined");
+  return { kind: "quarantined", reason };
+}
+
+/** Runs `fn` in a transaction that first re-checks the inbound guard; returns null when another worker won. */
+async function inGuardedTx<T>(deps: Deps, inboundId: number, fn: (tx: Tx) => Promise<T>): Promise<T | null> {
+  return deps.db.$transaction(
+    async (tx) => {
+      // Row lock: two workers racing on the same message serialise here; the loser sees PROCESSED.
+      const rows = await tx.$queryRaw<{ status: string }[]>`SELECT status::text FROM "InboundMessage" WHERE id = ${inboundId} FOR UPDATE`;
+      if (rows[0]?.status !== "PENDING") return null;
+      const result = await fn(tx);
+      if (deps.faultIngestDelayMs > 0) await sleep(deps.faultIngestDelayMs);
+      return result;
+    },
+    { timeout: 30_000 + deps.faultIngestDelayMs, maxWait: 10_000 },
+  );
+}
+
+async function markProcessed(deps: Deps, tx: Tx, inboundId: number, caseId: number, outcome: string): Promise<void> {
+  await tx.inboundMessage.update({ where: { id: inboundId }, data: { status: "PROCESSED", outcome, caseId, processedAt: deps.clock.now() } });
+}
+
+/** Indexes the message's id for threading; skipDuplicates because one message may reach several mailboxes. */
+async function addRef(tx: Tx, caseId: number, messageId: string): Promise<void> {
+  await tx.messageRef.createMany({ data: [{ messageId, caseId, direction: "in" }], skipDuplicates: true });
+}
+
+async function agentPost(
+  deps: Deps,
+  inboundId: number,
+  msg: ParsedMessage,
+  agentId: number,
+  caseId: number,
+  tokenVisibility: "public" | "internal",
+): Promise<IngestOutcome> {
+  const reply = parseAgentReply(trimReply(msg.text).body, tokenVisibility);
+  const messageId = msg.messageId ?? `inbound-${inboundId}@mailcase.invalid`;
+  const now = deps.clock.now();
+  const result = await inGuardedTx(deps, inboundId, async (tx) => {
+    const c = await tx.case.findUnique({ where: { id: caseId } });
+    if (!c) return null;
+    const post = await tx.post.create({
+      data: {
+        caseId,
+        visibility: reply.visibility,
+        source: "AGENT_EMAIL",
+        authorAgentId: agentId,
+        subject: msg.subject.slice(0, 998),
+        body: reply.body,
+        inboundId,
+        threadRule: "reply-token",
+      },
+    });
+    if (reply.visibility === "PUBLIC" && c.firstRespondedAt === null) {
+      await tx.case.update({ where: { id: caseId }, data: { firstRespondedAt: now } });
+    }
+    await addRef(tx, caseId, messageId);
+    await tx.caseEvent.create({
+      data: { caseId, type: "post.added", data: { postId: post.id, by: `agent:${agentId}`, visibility: reply.visibility, command: reply.command, rule: "reply-token" } },
+    });
+    await markProcessed(deps, tx, inboundId, caseId, "post");
+    return post;
+  });
+  if (!result) {
+    const again = await deps.db.inboundMessage.findUnique({ where: { id: inboundId } });
+    if (again?.status === "PENDING") return quarantine(deps, inboundId, `reply token names case #${caseId}, which does not exist`);
+    return { kind: "already-done", status: again?.status ?? "missing" };
+  }
+  await enqueueNotify(deps.queues.notify, [{ v: 1, postId: result.id, event: "post-added" }]);
+  return { kind: "post-added", caseId, postId: result.id, rule: "reply-token", visibility: reply.visibility };
+}
+
+async function customerMessage(
+  deps: Deps,
+  inboundId: number,
+  mailboxId: number,
+  msg: ParsedMessage,
+  sender: string,
+  classification: Classification,
+  ownAddresses: string[],
+  agentAddresses: string[],
+): Promise<IngestOutcome> {
+  const automatic = classification.kind !== "human";
+  const messageId = msg.messageId ?? `inbound-${inboundId}@mailcase.invalid`;
+  const now = deps.clock.now();
+  const domain = sender.slice(sender.lastIndexOf("@") + 1);
+
+  const outcome = await inGuardedTx(deps, inboundId, async (tx): Promise<IngestOutcome> => {
+    const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
+    const account = await tx.account.findFirst({ where: { domains: { has: domain } } });
+    const contact = await tx.contact.upsert({
+      where: { email: sender },
+      create: { email: sender, name: msg.from?.name || null, accountId: account?.id ?? null },
+      update: {},
+    });
+
+    // Threading candidates.
+    const ids = [...new Set([...msg.inReplyTo, ...msg.references])];
+    const refs = ids.length ? await tx.messageRef.findMany({ where: { messageId: { in: ids } } }) : [];
+    const caseOf = (id: string) => refs.find((r) => r.messageId === id)?.caseId ?? null;
+    const tagNumber = findCaseTag(settings.caseTagPrefix, msg.subject);
+    let subjectTag: { caseId: number; senderTakesPart: boolean } | null = null;
+    if (tagNumber !== null) {
+      const tagged = await tx.case.findUnique({ where: { number: tagNumber }, include: { contacts: true } });
+      if (tagged) {
+        const takesPart =
+          tagged.contacts.some((cc) => cc.contactId === contact.id) || (contact.accountId !== null && tagged.accountId === contact.accountId);
+        subjectTag = { caseId: tagged.id, senderTakesPart: takesPart };
+      }
+    }
+    const decision = resolveThread({
+      tokenCaseId: null,
+      inReplyToCases: msg.inReplyTo.map(caseOf),
+      referenceCases: msg.references.map(caseOf),
+      subjectTag,
+    });
+
+    if (decision.kind === "existing") {
+      // Automatic mail on a case is kept for agents only: it must never reach (or loop back to) customers.
+      const visibility = automatic ? "INTERNAL" : "PUBLIC";
+      const post = await tx.post.create({
+        data: {
+          caseId: decision.caseId,
+          visibility,
+          source: "CUSTOMER_EMAIL",
+          authorContactId: contact.id,
+          subject: msg.subject.slice(0, 998),
+          body: automatic ? msg.text : trimReply(msg.text).body,
+          inboundId,
+          threadRule: decision.rule,
+        },
+      });
+      await tx.caseContact.createMany({ data: [{ caseId: decision.caseId, contactId: contact.id, role: "CC" }], skipDuplicates: true });
+      await addRef(tx, decision.caseId, messageId);
+      await tx.caseEvent.create({
+        data: { caseId: decision.caseId, type: "post.added", data: { postId: post.id, by: `contact:${contact.id}`, visibility, rule: decision.rule, automatic: classification.reason } },
+      });
+      await markProcessed(deps, tx, inboundId, decision.caseId, "post");
+      return { kind: "post-added", caseId: decision.caseId, postId: post.id, rule: decision.rule, visibility };
+    }
+
+    if (automatic) {
+      // Never open a case for an auto-reply or bounce that matches nothing: that is how helpdesks loop.
+      await tx.inboundMessage.update({
+        where: { id: inboundId },
+        data: { status: "QUARANTINED", outcome: "quarantined", reason: `automatic mail (${classification.reason}) that matches no case`, processedAt: now },
+      });
+      return { kind: "quarantined", reason: `automatic mail (${classification.reason}) that matches no case` };
+    }
+
+    // New case: route by the customer's group, apply its SLA contract.
+    const mailbox = await tx.mailbox.findUniqueOrThrow({ where: { id: mailboxId }, include: { defaultArea: true } });
+    const area = mailbox.defaultArea ?? (await tx.area.findUniqueOrThrow({ where: { key: settings.defaultAreaKey } }));
+    const groups = await loadGroups(tx, contact.id, contact.accountId, domain);
+    const routing = routeCase({ groups, area, areaSource: mailbox.defaultArea ? "mailbox" : "settings" });
+    const targets = routing.slaContractId ? await tx.slaTarget.findMany({ where: { contractId: routing.slaContractId } }) : [];
+    const due = computeSlaDue(targets, routing.priority, now);
+    const subject = (stripReplyPrefixes(msg.subject) || "(no subject)").trim();
+    const body = msg.text.trim();
+    const overflow = subject.length > SUBJECT_MAX ? `${subject}\n\n` : "";
+    const created = await tx.case.create({
+      data: {
+        subject: subject.slice(0, SUBJECT_MAX),
+        description: (overflow + body).slice(0, DESCRIPTION_MAX),
+        status: routing.ownerId !== null ? "ASSIGNED" : "NEW",
+        priority: routing.priority,
+        type: "QUESTION",
+        origin: "EMAIL",
+        mailboxId,
+        accountId: contact.accountId,
+        groupId: routing.groupId,
+        areaId: routing.areaId,
+        ownerId: routing.ownerId,
+        teamId: routing.teamId,
+        slaContractId: routing.slaContractId,
+        firstResponseDueAt: due?.firstResponseDueAt ?? null,
+        resolutionDueAt: due?.resolutionDueAt ?? null,
+        routing: { explain: routing.explain, slaTarget: due?.targetPriority ?? null, threading: decision.note },
+        createdAt: now,
+      },
+    });
+    const ccAddresses = [...new Set([...msg.to, ...msg.cc].map((a) => a.address))]
+      .filter((a) => a !== sender && !ownAddresses.includes(a) && !agentAddresses.includes(a) && !isOwnPlusAddress(a, ownAddresses))
+      .slice(0, MAX_CC_CONTACTS);
+    const ccContacts = [];
+    for (const address of ccAddresses) {
+      ccContacts.push(await tx.contact.upsert({ where: { email: address }, create: { email: address }, update: {} }));
+    }
+    await tx.caseContact.createMany({
+      data: [{ caseId: created.id, contactId: contact.id, role: "REQUESTER" }, ...ccContacts.map((c) => ({ caseId: created.id, contactId: c.id, role: "CC" as const }))],
+      skipDuplicates: true,
+    });
+    const autoFollow = await tx.agent.findMany({ where: { autoFollowAll: true, active: true }, include: { teams: true } });
+    const followers = initialFollowers({
+      caseAccess: { ownerId: created.ownerId, teamId: created.teamId, contactIds: [contact.id] },
+      autoFollowAgents: autoFollow.map((a) => ({ id: a.id, active: a.active, teamIds: a.teams.map((t) => t.teamId) })),
+      requester: { id: contact.id, portalUser: contact.portalUser, bouncing: contact.bouncing },
+    });
+    await tx.follower.createMany({
+      data: [
+        ...followers.agentIds.map((f) => ({ caseId: created.id, agentId: f.id, reason: f.reason })),
+        ...followers.contactIds.map((f) => ({ caseId: created.id, contactId: f.id, reason: f.reason })),
+      ],
+      skipDuplicates: true,
+    });
+    const post = await tx.post.create({
+      data: {
+        caseId: created.id,
+        visibility: "PUBLIC",
+        source: "CUSTOMER_EMAIL",
+        authorContactId: contact.id,
+        subject: msg.subject.slice(0, 998),
+        body: trimReply(msg.text).body,
+        inboundId,
+        threadRule: "new-case",
+      },
+    });
+    await addRef(tx, created.id, messageId);
+    await tx.caseEvent.create({
+      data: {
+        caseId: created.id,
+        type: "case.created",
+        data: { inboundId, routing: routing.explain, sla: due ? { firstResponseDueAt: due.firstResponseDueAt.toISOString(), resolutionDueAt: due.resolutionDueAt.toISOString() } : null, threading: decision.note },
+      },
+    });
+    await markProcessed(deps, tx, inboundId, created.id, "case");
+    return { kind: "case-created", caseId: created.id, number: created.number, postId: post.id };
+  });
+
+  if (outcome === null) {
+    const again = await deps.db.inboundMessage.findUnique({ where: { id: inboundId } });
+    return { kind: "already-done", status: again?.status ?? "missing" };
+  }
+  if (outcome.kind === "case-created") await enqueueNotify(deps.queues.notify, [{ v: 1, postId: outcome.postId, event: "case-opened" }]);
+  if (outcome.kind === "post-added") await enqueueNotify(deps.queues.notify, [{ v: 1, postId: outcome.postId, event: "post-added" }]);
+  if (outcome.kind === "quarantined") deps.log.warn({ inboundId, reason: outcome.reason }, "message quarantined");
+  return outcome;
+}
+
+function isOwnPlusAddress(address: string, own: string[]): boolean {
+  return own.some((o) => {
+    const at = o.lastIndexOf("@");
+    return address.endsWith(o.slice(at)) && address.startsWith(`${o.slice(0, at)}+`);
+  });
+}
+
+/** Every customer group the sender belongs to, directly, through their account, or by mail domain. */
+async function loadGroups(tx: Tx, contactId: number, accountId: number | null, domain: string): Promise<GroupCandidate[]> {
+  const include = { responsibilities: true } as const;
+  const [byContact, byAccount, byDomain] = await Promise.all([
+    tx.customerGroup.findMany({ where: { contacts: { some: { contactId } } }, include }),
+    accountId === null ? Promise.resolve([]) : tx.customerGroup.findMany({ where: { accounts: { some: { accountId } } }, include }),
+    tx.customerGroup.findMany({ where: { domains: { some: { domain } } }, include }),
+  ]);
+  const out = new Map<number, GroupCandidate>();
+  const add = (list: typeof byContact, via: GroupCandidate["via"]) => {
+    for (const g of list) {
+      if (out.has(g.id)) continue;
+      out.set(g.id, {
+        id: g.id,
+        key: g.key,
+        priority: g.priority,
+        slaContractId: g.slaContractId,
+        defaultCasePriority: g.defaultCasePriority,
+        via,
+        responsibilities: g.responsibilities.map((r) => ({ areaId: r.areaId, agentId: r.agentId, teamId: r.teamId })),
+      });
+    }
+  };
+  add(byContact, "contact");
+  add(byAccount, "account");
+  add(byDomain, "domain");
+  return [...out.values()];
+}

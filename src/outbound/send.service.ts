@@ -1,0 +1,54 @@
+/**
+ * Sends one outbox row. The row's status is the guard (PENDING → SENT | FAILED); the Message-ID is the
+ * row's deterministic id, so if a crash between SMTP acceptance and the status update causes a resend,
+ * the copy is recognisable as the same message by every mail client.
+ */
+import { UnrecoverableError } from "bullmq";
+import type { Deps } from "../app/deps.ts";
+import { isPermanentDeliveryError } from "./delivery-error.ts";
+import type { Transport } from "./transport.ts";
+import { z } from "zod";
+
+export type SendOutcome = { kind: "missing" } | { kind: "not-pending"; status: string } | { kind: "sent"; response: string };
+
+const Headers = z.record(z.string(), z.string());
+
+export async function sendOutbound(deps: Deps, transport: Transport, outboundId: number, finalAttempt: boolean): Promise<SendOutcome> {
+  const row = await deps.db.outboundMail.findUnique({ where: { id: outboundId } });
+  if (!row) return { kind: "missing" };
+  if (row.status !== "PENDING") return { kind: "not-pending", status: row.status };
+  try {
+    const info = await transport.sendMail({
+      messageId: `<${row.messageId}>`,
+      from: { name: row.fromName, address: row.fromAddress },
+      to: row.toAddress,
+      replyTo: row.replyTo ?? undefined,
+      subject: row.subject,
+      text: row.text,
+      html: row.html ?? undefined,
+      inReplyTo: row.inReplyTo ? `<${row.inReplyTo}>` : undefined,
+      references: row.references.map((r) => `<${r}>`),
+      headers: Headers.parse(row.headers),
+      // Bounces must come back to the support mailbox so they can be filed on the case.
+      envelope: { from: row.fromAddress, to: [row.toAddress] },
+    });
+    await deps.db.outboundMail.updateMany({
+      where: { id: outboundId, status: "PENDING" },
+      data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: null },
+    });
+    return { kind: "sent", response: String(info.response ?? "") };
+  } catch (err) {
+    const permanent = isPermanentDeliveryError(err);
+    const message = (err as Error).message;
+    if (permanent || finalAttempt) {
+      await deps.db.$transaction([
+        deps.db.outboundMail.updateMany({ where: { id: outboundId, status: "PENDING" }, data: { status: "FAILED", attempts: { increment: 1 }, lastError: message } }),
+        deps.db.caseEvent.create({ data: { caseId: row.caseId, type: "mail.failed", data: { outboundId, to: row.toAddress, kind: row.kind, error: message, permanent } } }),
+      ]);
+      if (permanent) throw new UnrecoverableError(`permanent delivery failure to ${row.toAddress}: ${message}`);
+    } else {
+      await deps.db.outboundMail.update({ where: { id: outboundId }, data: { attempts: { increment: 1 }, lastError: message } });
+    }
+    throw err;
+  }
+}

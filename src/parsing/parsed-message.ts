@@ -1,0 +1,44 @@
+/**
+ * Our own view of an inbound message. mailparser's types stop at parse-message.ts; every decision
+ * (classification, threading, routing) works on this plain, serialisable shape so it can be unit tested.
+ */
+export interface Address {
+  /** Lower-cased address. */
+  address: string;
+  name: string;
+}
+
+export interface ParsedAttachment {
+  filename: string | null;
+  contentType: string;
+  size: number;
+  /** Content-ID without angle brackets, for inline images. */
+  contentId: string | null;
+  inline: boolean;
+  sha256: string;
+  content: Buffer;
+}
+
+export interface ParsedMessage {
+  /** Message-ID without angle brackets; null when the header is missing. */
+  messageId: string | null;
+  inReplyTo: string[];
+  /** References in header order (oldest first), without angle brackets. */
+  references: string[];
+  subject: string;
+  from: Address | null;
+  replyTo: Address[];
+  to: Address[];
+  cc: Address[];
+  /** Envelope-ish recipients added by the delivering MTA (Delivered-To, X-Original-To). */
+  deliveredTo: string[];
+  date: Date | null;
+  /** Lower-cased header name → every raw (unfolded, decoded) value in order. */
+  headers: Record<string, string[]>;
+  /** Top-level content type, lower-cased, without parameters (e.g. "multipart/report"). */
+  contentType: string;
+  /** Plain-text body; derived from HTML when the message has no text part. */
+  text: string;
+  html: string | null;
+  attachments: ParsedAttachment[];
+}

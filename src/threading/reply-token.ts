@@ -1,0 +1,72 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * Signed reply addresses: notifications to agents carry Reply-To `support+<token>@domain`. The token binds
+ * the case, the agent and the visibility of the post they were notified about, so an agent's email reply
+ * is attributed by a secret-bearing address AND their From, never by From alone (From is trivially forged).
+ *
+ * Format: `c<case id>a<agent id>v<p|i>-<16 hex hmac>`; lower-case only because some MTAs and clients
+ * lower-case local parts.
+ */
+export type TokenVisibility = "public" | "internal";
+
+export interface ReplyToken {
+  caseId: number;
+  agentId: number;
+  visibility: TokenVisibility;
+}
+
+const TOKEN_RE = /^c(\d{1,12})a(\d{1,12})v([pi])-([0-9a-f]{16})$/;
+
+function mac(secret: string, body: string): string {
+  return createHmac("sha256", secret).update(`mailcase-reply:${body}`).digest("hex").slice(0, 16);
+}
+
+export function signReplyToken(secret: string, token: ReplyToken): string {
+  const body = `c${token.caseId}a${token.agentId}v${token.visibility === "internal" ? "i" : "p"}`;
+  return `${body}-${mac(secret, body)}`;
+}
+
+export type TokenCheck = { kind: "valid"; token: ReplyToken } | { kind: "forged"; raw: string } | { kind: "absent" };
+
+/** Verifies a token string (the part after '+'). */
+export function verifyReplyToken(secret: string, raw: string): TokenCheck {
+  const m = TOKEN_RE.exec(raw.toLowerCase());
+  if (!m || !m[1] || !m[2] || !m[3] || !m[4]) return { kind: "absent" };
+  const body = `c${m[1]}a${m[2]}v${m[3]}`;
+  const expected = Buffer.from(mac(secret, body));
+  const given = Buffer.from(m[4]);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { kind: "forged", raw };
+  return {
+    kind: "valid",
+    token: { caseId: Number(m[1]), agentId: Number(m[2]), visibility: m[3] === "i" ? "internal" : "public" },
+  };
+}
+
+/** `support+TOKEN@helpdesk.test` for a mailbox address `support@helpdesk.test`. */
+export function replyAddress(mailboxAddress: string, token: string): string {
+  const at = mailboxAddress.lastIndexOf("@");
+  return `${mailboxAddress.slice(0, at)}+${token}${mailboxAddress.slice(at)}`;
+}
+
+/**
+ * Finds the first reply token among recipient addresses addressed to the given mailbox
+ * (To, Cc, Delivered-To all count: clients differ in what they keep on a reply).
+ */
+export function findReplyToken(secret: string, mailboxAddress: string, recipients: string[]): TokenCheck {
+  const at = mailboxAddress.lastIndexOf("@");
+  const local = mailboxAddress.slice(0, at).toLowerCase();
+  const domain = mailboxAddress.slice(at + 1).toLowerCase();
+  let forged: TokenCheck | null = null;
+  for (const r of recipients) {
+    const addr = r.toLowerCase();
+    const rat = addr.lastIndexOf("@");
+    if (rat < 0 || addr.slice(rat + 1) !== domain) continue;
+    const lp = addr.slice(0, rat);
+    if (!lp.startsWith(`${local}+`)) continue;
+    const check = verifyReplyToken(secret, lp.slice(local.length + 1));
+    if (check.kind === "valid") return check;
+    if (check.kind === "forged") forged = check;
+  }
+  return forged ?? { kind: "absent" };
+}

@@ -343,11 +343,10 @@ function isOwnPlusAddress(address: string, own: string[]): boolean {
 /** Every customer group the sender belongs to, directly, through their account, or by mail domain. */
 async function loadGroups(tx: Tx, contactId: number, accountId: number | null, domain: string): Promise<GroupCandidate[]> {
   const include = { responsibilities: true } as const;
-  const [byContact, byAccount, byDomain] = await Promise.all([
-    tx.customerGroup.findMany({ where: { contacts: { some: { contactId } } }, include }),
-    accountId === null ? Promise.resolve([]) : tx.customerGroup.findMany({ where: { accounts: { some: { accountId } } }, include }),
-    tx.customerGroup.findMany({ where: { domains: { some: { domain } } }, include }),
-  ]);
+  // Sequential on purpose: a transaction has one connection, parallel queries would only queue on it.
+  const byContact = await tx.customerGroup.findMany({ where: { contacts: { some: { contactId } } }, include });
+  const byAccount = accountId === null ? [] : await tx.customerGroup.findMany({ where: { accounts: { some: { accountId } } }, include });
+  const byDomain = await tx.customerGroup.findMany({ where: { domains: { some: { domain } } }, include });
   const out = new Map<number, GroupCandidate>();
   const add = (list: typeof byContact, via: GroupCandidate["via"]) => {
     for (const g of list) {

@@ -86,7 +86,9 @@ export function startWorkers(rt: Runtime): Handle {
   const connection: ConnectionOptions = rt.redis;
   const prefix = env.MAILCASE_REDIS_PREFIX;
   const transport = createTransport(env);
-  const common = { connection, prefix, concurrency: env.WORKER_CONCURRENCY };
+  // A killed worker's jobs are picked up again once their lock lapses and a stalled check runs: keep both
+  // short so a crash costs seconds, not a minute. Locks are renewed while the process lives.
+  const common = { connection, prefix, concurrency: env.WORKER_CONCURRENCY, lockDuration: 15_000, stalledInterval: 10_000 };
   const workers = [
     new Worker(INGEST_QUEUE, ingestProcessor(deps), common),
     new Worker(NOTIFY_QUEUE, notifyProcessor(deps), common),

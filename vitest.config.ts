@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 // files run one at a time because they share the mail lab.
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       { test: { name: "corpus", include: ["test/corpus/**/*.test.ts"], testTimeout: 120_000 } },

@@ -7,6 +7,10 @@ import { loadEnv } from "../config/env.ts";
 import { loadHelpdeskConfig } from "../config/helpdesk-config.ts";
 import { createRuntime, startPollers, startWeb, startWorkers, type Handle, type Runtime } from "../app/runtime.ts";
 import { listCases, showCase } from "./case-view.ts";
+import { collectMessageFiles } from "./message-files.ts";
+import { formatReport, replayMessage } from "../replay/replay.service.ts";
+import { discardQuarantined, listQuarantine, retryQuarantined, showQuarantined } from "../ingest/quarantine.service.ts";
+import { readFile } from "node:fs/promises";
 
 const program = new Command("mailcase").description("Email-driven helpdesk worker").showHelpAfterError();
 
@@ -109,6 +113,76 @@ program
     }
     console.log("mail:");
     for (const m of c.mail) console.log(`  ${m.kind.padEnd(8)} ${m.status.padEnd(7)} ${m.to}  ${m.subject}`);
+  });
+
+program
+  .command("replay")
+  .argument("<paths...>", ".eml files or folders (searched recursively)")
+  .description("run messages through the same code as live ingest and say what happens and why")
+  .option("--dry-run", "decide only: nothing is written (everything runs in a transaction that is rolled back)")
+  .option("--notify", "when importing, also send the notifications (default: import quietly)")
+  .option("--mailbox <key>", "mailbox to file under (default: the first active one)")
+  .option("--json", "one JSON report per message")
+  .action(async (paths: string[], opts: { dryRun?: boolean; notify?: boolean; mailbox?: string; json?: boolean }) => {
+    const files = await collectMessageFiles(paths);
+    if (files.length === 0) throw new Error(`no message files found in ${paths.join(", ")}`);
+    const counts: Record<string, number> = {};
+    await withRuntime(async (rt) => {
+      for (const file of files) {
+        const report = await replayMessage(rt.deps, { source: file, raw: await readFile(file), mailboxKey: opts.mailbox }, { dryRun: Boolean(opts.dryRun), notify: Boolean(opts.notify) });
+        counts[report.outcome.kind] = (counts[report.outcome.kind] ?? 0) + 1;
+        console.log(opts.json ? JSON.stringify(report) : formatReport(report, Boolean(opts.dryRun)));
+      }
+    });
+    if (!opts.json) console.log(`\n${files.length} messages: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")}${opts.dryRun ? " (dry run: nothing written)" : ""}`);
+    if (counts.error) process.exitCode = 1;
+  });
+
+const quarantine = program.command("quarantine").description("messages that could not be filed (raw message always kept)");
+quarantine
+  .command("list")
+  .option("--all", "include discarded ones")
+  .option("--json")
+  .action(async (opts: { all?: boolean; json?: boolean }) => {
+    const rows = await withRuntime((rt) => listQuarantine(rt.deps, Boolean(opts.all)));
+    if (opts.json) return console.log(JSON.stringify(rows, null, 2));
+    if (rows.length === 0) return console.log("quarantine is empty");
+    for (const r of rows) console.log(`${String(r.id).padStart(6)}  ${r.fetchedAt}  ${r.mailbox}  ${r.outcome === "discarded" ? "[discarded] " : ""}${r.reason ?? ""}`);
+  });
+quarantine
+  .command("show")
+  .argument("<id>", "message id", (v) => Number(v))
+  .option("--raw", "print the raw message")
+  .action(async (id: number, opts: { raw?: boolean }) => {
+    const row = await withRuntime((rt) => showQuarantined(rt.deps, id));
+    if (!row) {
+      console.error(`message ${id} not found`);
+      process.exitCode = 1;
+      return;
+    }
+    if (opts.raw) return void process.stdout.write(Buffer.from(row.raw));
+    console.log(`message ${row.id}  status ${row.status}${row.outcome === "discarded" ? " (discarded)" : ""}  size ${row.size} B  Message-ID <${row.messageId}>`);
+    console.log(`reason: ${row.reason ?? "-"}`);
+    const head = Buffer.from(row.raw).toString("latin1");
+    console.log(head.slice(0, Math.max(0, head.search(/\r?\n\r?\n/))).split(/\r?\n/).slice(0, 30).join("\n"));
+  });
+quarantine
+  .command("retry")
+  .argument("<id>", "message id", (v) => Number(v))
+  .description("put a quarantined message back through ingest (needs a running worker)")
+  .action(async (id: number) => {
+    const outcome = await withRuntime((rt) => retryQuarantined(rt.deps, id));
+    console.log(outcome.kind === "requeued" ? `message ${id} requeued (retry ${outcome.attempt})` : `message ${id}: ${outcome.kind}`);
+    if (outcome.kind !== "requeued") process.exitCode = 1;
+  });
+quarantine
+  .command("discard")
+  .argument("<id>", "message id", (v) => Number(v))
+  .description("mark a quarantined message as dealt with (the raw message is kept)")
+  .action(async (id: number) => {
+    const ok = await withRuntime((rt) => discardQuarantined(rt.deps, id));
+    console.log(ok ? `message ${id} discarded` : `message ${id} is not in quarantine`);
+    if (!ok) process.exitCode = 1;
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {

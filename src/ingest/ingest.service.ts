@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Deps } from "../app/deps.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import type { DbOrTx } from "../db/client.ts";
 import { classifyMessage, type Classification } from "../parsing/classify-automatic.ts";
 import { parseMessage } from "../parsing/parse-message.ts";
 import type { ParsedMessage } from "../parsing/parsed-message.ts";
@@ -25,6 +26,31 @@ import { initialFollowers } from "../notify/notification-plan.ts";
 
 type Tx = Prisma.TransactionClient;
 
+/**
+ * Where ingest reads, writes and sends its follow-up jobs. Live: the client, a real transaction, the
+ * notify queue. Dry run / replay: everything inside one outer transaction the caller rolls back (or
+ * commits), with follow-up jobs collected instead of enqueued — so a dry run runs exactly the live code.
+ */
+export interface IngestIo {
+  db: DbOrTx;
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  notify(items: NotifyPayload[]): Promise<void>;
+  faultDelayMs: number;
+}
+
+export function liveIo(deps: Deps): IngestIo {
+  return {
+    db: deps.db,
+    tx: (fn) => deps.db.$transaction(fn, { timeout: 30_000 + deps.faultIngestDelayMs, maxWait: 10_000 }),
+    notify: (items) => enqueueNotify(deps.queues.notify, items),
+    faultDelayMs: deps.faultIngestDelayMs,
+  };
+}
+
+export function txIo(tx: Tx, collected: NotifyPayload[]): IngestIo {
+  return { db: tx, tx: (fn) => fn(tx), notify: async (items) => void collected.push(...items), faultDelayMs: 0 };
+}
+
 export type IngestOutcome =
   | { kind: "missing" }
   | { kind: "already-done"; status: string }
@@ -36,12 +62,12 @@ const SUBJECT_MAX = 255;
 const DESCRIPTION_MAX = 32_000;
 const MAX_CC_CONTACTS = 20;
 
-export async function ingestMessage(deps: Deps, inboundId: number): Promise<IngestOutcome> {
-  const inbound = await deps.db.inboundMessage.findUnique({ where: { id: inboundId }, include: { mailbox: true, post: true } });
+export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo = liveIo(deps)): Promise<IngestOutcome> {
+  const inbound = await io.db.inboundMessage.findUnique({ where: { id: inboundId }, include: { mailbox: true, post: true } });
   if (!inbound) return { kind: "missing" };
   if (inbound.status !== "PENDING") {
     // A crash between commit and enqueue would leave the post un-notified: re-enqueue (idempotent job id).
-    if (inbound.post && inbound.post.notifiedAt === null) await enqueueNotify(deps.queues.notify, [notifyFor(inbound.post)]);
+    if (inbound.post && inbound.post.notifiedAt === null) await io.notify([notifyFor(inbound.post)]);
     return { kind: "already-done", status: inbound.status };
   }
 
@@ -49,47 +75,50 @@ export async function ingestMessage(deps: Deps, inboundId: number): Promise<Inge
   try {
     msg = await parseMessage(Buffer.from(inbound.raw));
   } catch (err) {
-    return quarantine(deps, inboundId, `unparseable: ${(err as Error).message}`);
+    return quarantine(deps, io, inboundId, `unparseable: ${(err as Error).message}`);
   }
 
-  const mailboxes = await deps.db.mailbox.findMany({ select: { address: true } });
+  const mailboxes = await io.db.mailbox.findMany({ select: { address: true } });
   const ownAddresses = mailboxes.map((m) => m.address.toLowerCase());
   const classification = classifyMessage(msg, { ownAddresses });
   const automatic = classification.kind !== "human";
   const sender = msg.from?.address ?? null;
-  if (!sender) return quarantine(deps, inboundId, "no sender address (From) to file the message under");
-  if (ownAddresses.includes(sender)) return quarantine(deps, inboundId, `sent from our own address ${sender}: mail loop refused`);
+  if (!sender) return quarantine(deps, io, inboundId, "no sender address (From) to file the message under");
+  if (ownAddresses.includes(sender)) return quarantine(deps, io, inboundId, `sent from our own address ${sender}: mail loop refused`);
 
   const recipients = [...msg.to, ...msg.cc].map((a) => a.address).concat(msg.deliveredTo);
   const token = findReplyToken(deps.secret, inbound.mailbox.address, recipients);
-  const agents = await deps.db.agent.findMany({ include: { teams: true } });
+  const agents = await io.db.agent.findMany({ include: { teams: true } });
   const senderAgent = agents.find((a) => a.email === sender || a.aliases.includes(sender)) ?? null;
 
-  if (token.kind === "forged") return quarantine(deps, inboundId, `reply address token "${token.raw}" has a bad signature`);
+  if (token.kind === "forged") return quarantine(deps, io, inboundId, `reply address token "${token.raw}" has a bad signature`);
   if (token.kind === "valid") {
     const agent = agents.find((a) => a.id === token.token.agentId);
     if (!agent || !agent.active || (agent.email !== sender && !agent.aliases.includes(sender))) {
-      await deps.db.caseEvent.create({
-        data: { caseId: token.token.caseId, type: "agent-reply.rejected", data: { inboundId, from: sender, reason: "From is not the agent the reply address was issued to" } },
-      }).catch(() => undefined);
-      return quarantine(deps, inboundId, `reply address issued to agent #${token.token.agentId} but From is ${sender}`);
+      // Logged on the case (the token was genuine, so the case id is ours) for the agents to see.
+      if (await io.db.case.findUnique({ where: { id: token.token.caseId }, select: { id: true } })) {
+        await io.db.caseEvent.create({
+          data: { caseId: token.token.caseId, type: "agent-reply.rejected", data: { inboundId, from: sender, reason: "From is not the agent the reply address was issued to" } },
+        });
+      }
+      return quarantine(deps, io, inboundId, `reply address issued to agent #${token.token.agentId} but From is ${sender}`);
     }
-    if (automatic) return quarantine(deps, inboundId, `automatic mail (${classification.reason}) on an agent reply address`);
-    return agentPost(deps, inboundId, msg, agent.id, token.token.caseId, token.token.visibility);
+    if (automatic) return quarantine(deps, io, inboundId, `automatic mail (${classification.reason}) on an agent reply address`);
+    return agentPost(deps, io, inboundId, msg, agent.id, token.token.caseId, token.token.visibility);
   }
   if (senderAgent) {
     // Agents are recognised by the signed reply address together with From, never by From alone.
-    return quarantine(deps, inboundId, `mail from agent address ${sender} without a reply token: reply to a notification instead`);
+    return quarantine(deps, io, inboundId, `mail from agent address ${sender} without a reply token: reply to a notification instead`);
   }
-  return customerMessage(deps, inbound.id, inbound.mailboxId, msg, sender, classification, ownAddresses, agents.flatMap((a) => [a.email, ...a.aliases]));
+  return customerMessage(deps, io, inbound.id, inbound.mailboxId, msg, sender, classification, ownAddresses, agents.flatMap((a) => [a.email, ...a.aliases]));
 }
 
 function notifyFor(post: { id: number; threadRule: string }): NotifyPayload {
   return { v: 1, postId: post.id, event: post.threadRule === "new-case" ? "case-opened" : "post-added" };
 }
 
-async function quarantine(deps: Deps, inboundId: number, reason: string): Promise<IngestOutcome> {
-  await deps.db.inboundMessage.updateMany({
+async function quarantine(deps: Deps, io: IngestIo, inboundId: number, reason: string): Promise<IngestOutcome> {
+  await io.db.inboundMessage.updateMany({
     where: { id: inboundId, status: "PENDING" },
     data: { status: "QUARANTINED", reason, outcome: "quarantined", processedAt: deps.clock.now() },
   });
@@ -98,18 +127,15 @@ async function quarantine(deps: Deps, inboundId: number, reason: string): Promis
 }
 
 /** Runs `fn` in a transaction that first re-checks the inbound guard; returns null when another worker won. */
-async function inGuardedTx<T>(deps: Deps, inboundId: number, fn: (tx: Tx) => Promise<T>): Promise<T | null> {
-  return deps.db.$transaction(
-    async (tx) => {
-      // Row lock: two workers racing on the same message serialise here; the loser sees PROCESSED.
-      const rows = await tx.$queryRaw<{ status: string }[]>`SELECT status::text FROM "InboundMessage" WHERE id = ${inboundId} FOR UPDATE`;
-      if (rows[0]?.status !== "PENDING") return null;
-      const result = await fn(tx);
-      if (deps.faultIngestDelayMs > 0) await sleep(deps.faultIngestDelayMs);
-      return result;
-    },
-    { timeout: 30_000 + deps.faultIngestDelayMs, maxWait: 10_000 },
-  );
+async function inGuardedTx<T>(io: IngestIo, inboundId: number, fn: (tx: Tx) => Promise<T>): Promise<T | null> {
+  return io.tx(async (tx) => {
+    // Row lock: two workers racing on the same message serialise here; the loser sees PROCESSED.
+    const rows = await tx.$queryRaw<{ status: string }[]>`SELECT status::text FROM "InboundMessage" WHERE id = ${inboundId} FOR UPDATE`;
+    if (rows[0]?.status !== "PENDING") return null;
+    const result = await fn(tx);
+    if (io.faultDelayMs > 0) await sleep(io.faultDelayMs);
+    return result;
+  });
 }
 
 async function markProcessed(deps: Deps, tx: Tx, inboundId: number, caseId: number, outcome: string): Promise<void> {
@@ -123,6 +149,7 @@ async function addRef(tx: Tx, caseId: number, messageId: string): Promise<void> 
 
 async function agentPost(
   deps: Deps,
+  io: IngestIo,
   inboundId: number,
   msg: ParsedMessage,
   agentId: number,
@@ -132,7 +159,7 @@ async function agentPost(
   const reply = parseAgentReply(trimReply(msg.text).body, tokenVisibility);
   const messageId = msg.messageId ?? `inbound-${inboundId}@mailcase.invalid`;
   const now = deps.clock.now();
-  const result = await inGuardedTx(deps, inboundId, async (tx) => {
+  const result = await inGuardedTx(io, inboundId, async (tx) => {
     const c = await tx.case.findUnique({ where: { id: caseId } });
     if (!c) return null;
     const post = await tx.post.create({
@@ -158,16 +185,17 @@ async function agentPost(
     return post;
   });
   if (!result) {
-    const again = await deps.db.inboundMessage.findUnique({ where: { id: inboundId } });
-    if (again?.status === "PENDING") return quarantine(deps, inboundId, `reply token names case #${caseId}, which does not exist`);
+    const again = await io.db.inboundMessage.findUnique({ where: { id: inboundId } });
+    if (again?.status === "PENDING") return quarantine(deps, io, inboundId, `reply token names case #${caseId}, which does not exist`);
     return { kind: "already-done", status: again?.status ?? "missing" };
   }
-  await enqueueNotify(deps.queues.notify, [{ v: 1, postId: result.id, event: "post-added" }]);
+  await io.notify([{ v: 1, postId: result.id, event: "post-added" }]);
   return { kind: "post-added", caseId, postId: result.id, rule: "reply-token", visibility: reply.visibility };
 }
 
 async function customerMessage(
   deps: Deps,
+  io: IngestIo,
   inboundId: number,
   mailboxId: number,
   msg: ParsedMessage,
@@ -181,7 +209,7 @@ async function customerMessage(
   const now = deps.clock.now();
   const domain = sender.slice(sender.lastIndexOf("@") + 1);
 
-  const outcome = await inGuardedTx(deps, inboundId, async (tx): Promise<IngestOutcome> => {
+  const outcome = await inGuardedTx(io, inboundId, async (tx): Promise<IngestOutcome> => {
     const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
     const account = await tx.account.findFirst({ where: { domains: { has: domain } } });
     const contact = await tx.contact.upsert({
@@ -324,11 +352,11 @@ async function customerMessage(
   });
 
   if (outcome === null) {
-    const again = await deps.db.inboundMessage.findUnique({ where: { id: inboundId } });
+    const again = await io.db.inboundMessage.findUnique({ where: { id: inboundId } });
     return { kind: "already-done", status: again?.status ?? "missing" };
   }
-  if (outcome.kind === "case-created") await enqueueNotify(deps.queues.notify, [{ v: 1, postId: outcome.postId, event: "case-opened" }]);
-  if (outcome.kind === "post-added") await enqueueNotify(deps.queues.notify, [{ v: 1, postId: outcome.postId, event: "post-added" }]);
+  if (outcome.kind === "case-created") await io.notify([{ v: 1, postId: outcome.postId, event: "case-opened" }]);
+  if (outcome.kind === "post-added") await io.notify([{ v: 1, postId: outcome.postId, event: "post-added" }]);
   if (outcome.kind === "quarantined") deps.log.warn({ inboundId, reason: outcome.reason }, "message quarantined");
   return outcome;
 }

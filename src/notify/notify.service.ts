@@ -37,7 +37,7 @@ export async function notifyPost(deps: Deps, postId: number, event: "case-opened
   return planned.kind === "planned" ? { kind: "planned", outbound: planned.count } : { kind: "already-planned", pending: pending.length };
 }
 
-async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, postId: number, event: "case-opened" | "post-added"): Promise<number> {
+export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, postId: number, event: "case-opened" | "post-added"): Promise<number> {
   const post = await tx.post.findUniqueOrThrow({
     where: { id: postId },
     include: {

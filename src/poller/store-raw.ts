@@ -15,6 +15,9 @@ export async function storeRaw(
   raw: Buffer,
 ): Promise<StoreResult> {
   const { messageId, sha256 } = messageIdOf(raw);
+  // Look first: inside a transaction (replay) a unique violation would abort the whole transaction.
+  const found = await findExisting(db, at, messageId);
+  if (found) return { kind: "duplicate", inboundId: found.id, status: found.status };
   try {
     const row = await db.inboundMessage.create({
       data: { ...at, messageId, sha256, size: raw.length, raw: new Uint8Array(raw) },
@@ -22,15 +25,17 @@ export async function storeRaw(
     });
     return { kind: "stored", inboundId: row.id };
   } catch (err) {
+    // Lost a race with another poller copy (outside a transaction): the other row is ours too.
     if (!isUniqueViolation(err)) throw err;
-    const existing = await db.inboundMessage.findFirst({
-      where: {
-        mailboxId: at.mailboxId,
-        OR: [{ folder: at.folder, uidValidity: at.uidValidity, uid: at.uid }, { messageId }],
-      },
-      select: { id: true, status: true },
-    });
+    const existing = await findExisting(db, at, messageId);
     if (!existing) throw err;
     return { kind: "duplicate", inboundId: existing.id, status: existing.status };
   }
+}
+
+function findExisting(db: DbOrTx, at: { mailboxId: number; folder: string; uidValidity: bigint; uid: bigint }, messageId: string) {
+  return db.inboundMessage.findFirst({
+    where: { mailboxId: at.mailboxId, OR: [{ folder: at.folder, uidValidity: at.uidValidity, uid: at.uid }, { messageId }] },
+    select: { id: true, status: true },
+  });
 }

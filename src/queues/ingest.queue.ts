@@ -17,15 +17,16 @@ export const createIngestQueue = (connection: ConnectionOptions, prefix: string)
   new Queue(INGEST_QUEUE, { connection, prefix });
 
 /** Deterministic id: a second enqueue of the same message (poller retry, sweeper) is a no-op. */
-export const ingestJobId = (inboundId: number) => `ingest-${inboundId}`;
+/** `retry` is the operator's retry count: a retried message needs a new id, the old job may still exist. */
+export const ingestJobId = (inboundId: number, retry = 0) => (retry ? `ingest-${inboundId}-r${retry}` : `ingest-${inboundId}`);
 
-export async function enqueueIngest(queue: Queue, inboundIds: number[]): Promise<void> {
+export async function enqueueIngest(queue: Queue, inboundIds: number[], retry = 0): Promise<void> {
   if (inboundIds.length === 0) return;
   await queue.addBulk(
     inboundIds.map((inboundId) => ({
       name: "message.ingest",
       data: { v: 1, inboundId } satisfies IngestPayload,
-      opts: { ...ingestJobOptions, jobId: ingestJobId(inboundId) },
+      opts: { ...ingestJobOptions, jobId: ingestJobId(inboundId, retry) },
     })),
   );
 }

@@ -70,9 +70,11 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     contentType,
     text: (parsed.text ?? "").replace(/\r\n/g, "\n"),
     html: typeof parsed.html === "string" ? parsed.html : null,
+    rawText: raw.subarray(0, 512 * 1024).toString("latin1"),
     attachments: parsed.attachments.map((a) => ({
       filename: a.filename ?? null,
-      contentType: a.contentType.toLowerCase(),
+      // Some broken parts carry their parameters in the type ("text/plain charset=…"): keep the type only.
+      contentType: a.contentType.toLowerCase().split(/[;\s]/)[0] ?? "application/octet-stream",
       size: a.size,
       contentId: a.cid ?? null,
       inline: a.contentDisposition === "inline" || Boolean(a.related),

@@ -41,4 +41,9 @@ export interface ParsedMessage {
   text: string;
   html: string | null;
   attachments: ParsedAttachment[];
+  /**
+   * The raw message as latin1 text (first 512 KiB): a last resort for classifiers when MIME parsing could
+   * not walk a malformed structure (some real DSNs have broken boundaries).
+   */
+  rawText: string;
 }

@@ -13,6 +13,8 @@ set -euo pipefail
 ROOT="${MAIL_LAB_ROOT:-/var/lib/mailcase-lab}"
 PASSWORD="${MAIL_LAB_PASSWORD:-lab-secret}"
 DOMAINS="helpdesk.test customer.test example.cz example.pl example.cn acme.test globex.test bench.test ${MAIL_LAB_DOMAINS:-}"
+# Mail to this domain is accepted and then bounced with a real DSN to the envelope sender (bounce tests).
+BOUNCE_DOMAIN="bounce.test"
 IMAP_PORT=1143
 LMTP_PORT=2424
 SMTP_PORT=2525
@@ -134,6 +136,12 @@ alias_database =
 virtual_mailbox_domains = ${DOMAINS// /, }
 virtual_mailbox_maps = static:OK
 virtual_transport = lmtp:inet:127.0.0.1:$LMTP_PORT
+relay_domains = $BOUNCE_DOMAIN
+# Accepted at SMTP time, then handed to a port where nothing listens; with a zero queue lifetime Postfix
+# returns a real DSN at the first failed attempt (an error: transport would reject at RCPT time instead).
+transport_maps = inline:{ $BOUNCE_DOMAIN=smtp:[127.0.0.1]:9 }
+maximal_queue_lifetime = 0
+bounce_queue_lifetime = 0
 recipient_delimiter = +
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_recipient_restrictions = permit_mynetworks, reject

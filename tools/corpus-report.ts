@@ -1,17 +1,375 @@
 /**
- * Classifier figures on the shared corpus (../shared/corpus or MAILCASE_CORPUS):
- *   npx tsx tools/corpus-report.ts [--misses]
- * sisimai: bounces recognised, failed-recipient count and status right; negatives and human sets: nothing
- * human classified as automatic.
+ * Measures the automatic-mail classifier and the reply trimmer against the shared corpus of real
+ * third-party mail (../shared/corpus, or MAILCASE_CORPUS) and lists every miss for a human to inspect.
+ *
+ *   npx tsx tools/corpus-report.ts            # figures per folder + misses
+ *   npx tsx tools/corpus-report.ts --quiet    # figures only
+ *
+ * The test/corpus tests import the same measuring functions, so the report and the asserted rates can
+ * never drift apart. The corpus is never copied into the repository (licences vary).
  */
-import { measureCorpus } from "../test/support/corpus-measure.ts";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
+import { classifyMessage, type AutomaticKind, type Classification } from "../src/parsing/classify-automatic.ts";
+import { parseMessage } from "../src/parsing/parse-message.ts";
+import { trimReply } from "../src/parsing/trim-reply.ts";
 
-const showMisses = process.argv.includes("--misses");
-const m = await measureCorpus();
-const pct = (a: number, b: number) => (b ? ((100 * a) / b).toFixed(1) : "n/a");
-console.log(`sisimai: ${m.sisimai.total} expected messages; kind right ${m.sisimai.kindRight} (${pct(m.sisimai.kindRight, m.sisimai.total)}%), bounces recognised ${m.sisimai.bounceRecognised}/${m.sisimai.bounces} (${pct(m.sisimai.bounceRecognised, m.sisimai.bounces)}%), recipient right ${m.sisimai.recipientRight}/${m.sisimai.bounces} (${pct(m.sisimai.recipientRight, m.sisimai.bounces)}%), status equal ${m.sisimai.statusRight}/${m.sisimai.statusComparable} comparable`);
-console.log(`human messages classified automatic: ${m.human.automatic.length} of ${m.human.total}`);
-if (showMisses) {
-  for (const x of m.sisimai.misses) console.log(`  miss ${x}`);
-  for (const x of m.human.automatic) console.log(`  human→automatic ${x}`);
+const repoRoot = path.resolve(import.meta.dirname, "..");
+export const CORPUS_DIR = process.env.MAILCASE_CORPUS ?? path.resolve(repoRoot, "..", "shared", "corpus");
+export const corpusPresent = existsSync(CORPUS_DIR);
+
+function walk(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const full = path.join(dir, name);
+      return statSync(full).isDirectory() ? walk(full) : [full];
+    });
 }
+const rel = (file: string): string => path.relative(CORPUS_DIR, file).split(path.sep).join("/");
+const pct = (n: number, d: number): string => (d === 0 ? "n/a" : `${((100 * n) / d).toFixed(1)}%`);
+
+// =========================================================================================================
+// Classification
+
+/** Expected result for one raw message. `recipients`/`statuses` only where an oracle states them. */
+interface Expected {
+  kind: AutomaticKind;
+  /** Number of failed recipients the oracle extracts (sisimai), or null when unknown. */
+  recipientCount: number | null;
+  /** Exact recipient addresses, where a test of the source project names them. */
+  addresses?: string[];
+  /** RFC 3463 codes the oracle states (sisimai pseudo codes x.0.9xx excluded: they are not in the mail). */
+  statuses: string[];
+  originalMessageId?: string;
+  why: string;
+}
+
+export interface ClassifyCase {
+  set: string;
+  file: string;
+  expected: Expected;
+  actual: Classification | null;
+  crash: string | null;
+}
+
+const SisimaiBounce = z.object({ deliveryStatus: z.string(), reason: z.string(), feedbackType: z.string().nullable().optional() });
+const SisimaiExpectations = z.record(z.string(), z.object({ engine: z.string(), bounces: z.array(SisimaiBounce) }));
+
+function sisimaiExpected(file: string, table: z.infer<typeof SisimaiExpectations>): Expected {
+  const name = path.basename(file);
+  const folder = path.basename(path.dirname(file));
+  if (folder === "not") {
+    // rb-issue-368-bug.eml sits in sisimai's "not a bounce" folder because sisimai failed to parse it (a
+    // bug report), but it is an automatic "email bounce notification" (Auto-Submitted, Return-Path <>,
+    // "reject reason: Mailbox full"). For a helpdesk it must not be a customer message.
+    if (name === "rb-issue-368-bug.eml")
+      return { kind: "bounce", recipientCount: 1, addresses: ["xxxx@yyyyyy.net"], statuses: [], why: "postmaster notice: mailbox full (manifest lists it under not/)" };
+    return { kind: "human", recipientCount: null, statuses: [], why: "sisimai negative sample" };
+  }
+  // dos/ and mac/ hold CRLF and CR-only copies of the bsd/ *-01 files: same expectations.
+  const entry = table[`maildir/bsd/${name}`];
+  const byName: AutomaticKind = name.startsWith("arf-") ? "feedback-report" : name.startsWith("rfc3834-") ? "auto-reply" : "bounce";
+  if (!entry) return { kind: byName, recipientCount: null, statuses: [], why: "no sisimai expectation: kind from file name" };
+  const reasons = entry.bounces.map((b) => b.reason);
+  const kind: AutomaticKind = reasons.includes("feedback") ? "feedback-report" : reasons.includes("vacation") ? "auto-reply" : "bounce";
+  return {
+    kind,
+    recipientCount: kind === "bounce" ? entry.bounces.length : null,
+    statuses: entry.bounces.map((b) => b.deliveryStatus).filter((s) => /^[245]\.\d+\.\d+$/.test(s) && !/^\d\.0\.9\d\d$/.test(s)),
+    why: `sisimai ${entry.engine}: ${[...new Set(reasons)].join(",")}`,
+  };
+}
+
+/**
+ * Ground truth for the sets that are not bounce collections, from their own tests (cited per entry).
+ * Every message not listed here is a person's mail and must classify as human.
+ */
+const KNOWN_AUTOMATIC: Record<string, Omit<Expected, "statuses"> & { statuses?: string[] }> = {
+  "request-tracker/t/data/emails/multipart-report": {
+    kind: "bounce", recipientCount: 1, addresses: ["jesmund@mailbox.other.example.com"], statuses: ["5.1.1"],
+    originalMessageId: "200308221615.h7MGFGac020135@mx12.other.example.com", why: "t/mail/sendmail.t: \"It's the bounce\"",
+  },
+  "request-tracker/t/data/emails/8859-15-message-series/dir": {
+    kind: "bulk", recipientCount: null, why: "rt-users mailing-list post: Precedence: bulk + List-Id (RT's CheckForAutoGenerated: bulk is auto-generated)",
+  },
+  "nodemailer-mailparser/test/fixtures/delivery-status.eml": { kind: "bounce", recipientCount: 1, statuses: ["5.1.1"], why: "delivery-status-test.js: DSN" },
+  "nodemailer-mailparser/test/fixtures/large_text.eml": { kind: "bulk", recipientCount: null, why: "Launchpad bug notification: Precedence: bulk" },
+  "postal-mime/test/fixtures/arf.eml": { kind: "feedback-report", recipientCount: null, why: "postal-mime-test.js: ARF" },
+  "postal-mime/test/fixtures/bounce.eml": { kind: "bounce", recipientCount: 1, why: "postal-mime-test.js: DSN with Auto-Submitted" },
+  "zammad-sample/test/data/mail/mail033-undelivered-mail-returned-to-sender-notification.box": {
+    kind: "bounce", recipientCount: 1, addresses: ["not_existing@znuny.com"], statuses: ["5.1.1"], why: "Zammad: Postfix DSN of a ticket notification",
+  },
+  "zammad-sample/test/data/mail/mail055.box": { kind: "bounce", recipientCount: 1, why: "Zammad: Postfix DSN of an auto-reply (mail loop)" },
+  "espocrm/tests/unit/testData/Core/Mail/bounced_1.eml": { kind: "bounce", recipientCount: 1, why: "expected.json: hard bounce" },
+  "espocrm/tests/unit/testData/Core/Mail/bounced_2.eml": { kind: "bounce", recipientCount: 1, why: "expected.json: soft bounce" },
+  "espocrm/tests/unit/testData/Core/Mail/bounced_3.eml": { kind: "bounce", recipientCount: 1, statuses: ["5.4.1"], why: "expected.json: status 5.4.1" },
+};
+
+/** Raw messages of a non-bounce set (the reply-parser sets hold bare bodies, which feed the trimming report). */
+function messageFiles(set: string): string[] {
+  const dir = path.join(CORPUS_DIR, set);
+  if (!existsSync(dir)) return [];
+  return walk(dir).filter((f) => {
+    const r = rel(f);
+    if (/\/expectations\/|MANIFEST\.md$|LICENSE|COPYING|README$/.test(r)) return false;
+    if (/\.(eml|box)$/i.test(r)) return true;
+    // RT keeps its fixtures without extension (and the gnupg ones as .txt); the 8859-15 "dir" is a message too.
+    return set === "request-tracker" && /\/t\/data\//.test(r);
+  });
+}
+
+export const NON_BOUNCE_SETS = ["request-tracker", "nodemailer-mailparser", "postal-mime", "zammad-sample", "espocrm", "mailgun-talon"] as const;
+
+export async function runClassification(): Promise<ClassifyCase[]> {
+  const cases: Array<{ set: string; file: string; expected: Expected }> = [];
+  const sisimaiDir = path.join(CORPUS_DIR, "sisimai-bounces");
+  const table = SisimaiExpectations.parse(JSON.parse(readFileSync(path.join(sisimaiDir, "expectations", "sisimai-expected.public.json"), "utf8")));
+  for (const f of walk(path.join(sisimaiDir, "maildir")).filter((x) => x.endsWith(".eml"))) cases.push({ set: "sisimai-bounces", file: f, expected: sisimaiExpected(f, table) });
+
+  const zammadOoo = z.record(z.string(), z.object({ "x-zammad-out-of-office": z.boolean() }))
+    .parse(JSON.parse(readFileSync(path.join(CORPUS_DIR, "zammad-sample", "derived", "out_of_office_check", "expected.json"), "utf8")));
+  for (const set of NON_BOUNCE_SETS) {
+    for (const f of messageFiles(set)) {
+      const r = rel(f);
+      const known = KNOWN_AUTOMATIC[r];
+      const ooo = r.includes("out_of_office_check/") ? zammadOoo[path.basename(f)]?.["x-zammad-out-of-office"] : undefined;
+      const expected: Expected = known
+        ? { statuses: [], ...known }
+        : ooo
+          ? { kind: "auto-reply", recipientCount: null, statuses: [], why: "Zammad out_of_office_check_spec: x-zammad-out-of-office true" }
+          : { kind: "human", recipientCount: null, statuses: [], why: ooo === false ? "Zammad out_of_office_check_spec: regular mail" : "a person's mail" };
+      cases.push({ set, file: f, expected });
+    }
+  }
+
+  const out: ClassifyCase[] = [];
+  for (const c of cases) {
+    try {
+      const msg = await parseMessage(readFileSync(c.file));
+      out.push({ ...c, actual: classifyMessage(msg), crash: null });
+    } catch (err) {
+      out.push({ ...c, actual: null, crash: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return out;
+}
+
+/** Why a bounce's recipients are wrong, or null when they are right (as far as the oracle can tell). */
+export function recipientProblem(c: ClassifyCase): string | null {
+  if (c.expected.kind !== "bounce" || c.actual?.kind !== "bounce") return null;
+  const got = c.actual.bounce?.recipients ?? [];
+  const addresses = got.map((r) => r.address);
+  if (got.length === 0) return "no recipient extracted";
+  if (c.expected.addresses && [...c.expected.addresses].sort().join() !== [...addresses].sort().join()) return `expected ${c.expected.addresses.join(",")}`;
+  if (c.expected.recipientCount !== null && got.length !== c.expected.recipientCount) return `expected ${c.expected.recipientCount} recipient(s)`;
+  return null;
+}
+
+/** Stated statuses the classifier missed or got wrong (multiset comparison; order is MTA-specific). */
+export function statusProblem(c: ClassifyCase): string | null {
+  if (c.expected.statuses.length === 0 || c.actual?.kind !== "bounce") return null;
+  const got = (c.actual.bounce?.recipients ?? []).map((r) => r.status ?? "-").sort();
+  const want = [...c.expected.statuses].sort();
+  return want.every((s) => got.includes(s)) ? null : `status ${got.join(",")} != ${want.join(",")}`;
+}
+
+export interface ClassifySummary {
+  set: string;
+  total: number;
+  crashes: number;
+  kindRight: number;
+  /** Expected automatic (any kind but human). */
+  automatic: number;
+  bounces: number;
+  /** Expected bounce, classified bounce, recipients right. */
+  bounceRight: number;
+  statusComparable: number;
+  statusRight: number;
+  humans: number;
+  /** Expected human but classified automatic: must stay 0. */
+  humanAsAutomatic: number;
+  /** Expected automatic but classified human. */
+  automaticAsHuman: number;
+}
+
+export function summariseClassification(cases: ClassifyCase[]): ClassifySummary[] {
+  const sets = [...new Set(cases.map((c) => c.set))];
+  return sets.map((set) => {
+    const cs = cases.filter((c) => c.set === set);
+    const bounces = cs.filter((c) => c.expected.kind === "bounce");
+    const stated = cs.filter((c) => c.expected.statuses.length > 0 && c.actual?.kind === "bounce");
+    return {
+      set,
+      total: cs.length,
+      crashes: cs.filter((c) => c.crash).length,
+      kindRight: cs.filter((c) => c.actual?.kind === c.expected.kind).length,
+      automatic: cs.filter((c) => c.expected.kind !== "human").length,
+      bounces: bounces.length,
+      bounceRight: bounces.filter((c) => c.actual?.kind === "bounce" && recipientProblem(c) === null).length,
+      statusComparable: stated.length,
+      statusRight: stated.filter((c) => statusProblem(c) === null).length,
+      humans: cs.filter((c) => c.expected.kind === "human").length,
+      humanAsAutomatic: cs.filter((c) => c.expected.kind === "human" && c.actual !== null && c.actual.kind !== "human").length,
+      automaticAsHuman: cs.filter((c) => c.expected.kind !== "human" && c.actual?.kind === "human").length,
+    };
+  });
+}
+
+export function formatClassifySummary(s: ClassifySummary): string {
+  const parts = [`${s.set}: ${s.kindRight}/${s.total} kind right (${pct(s.kindRight, s.total)})`];
+  if (s.bounces > 0) parts.push(`bounces with right recipient ${s.bounceRight}/${s.bounces} (${pct(s.bounceRight, s.bounces)})`);
+  if (s.statusComparable > 0) parts.push(`stated status right ${s.statusRight}/${s.statusComparable}`);
+  parts.push(`humans ${s.humans}, human→automatic ${s.humanAsAutomatic}, automatic→human ${s.automaticAsHuman}, crashes ${s.crashes}`);
+  return parts.join(", ");
+}
+
+function describe(c: ClassifyCase): string {
+  const a = c.actual;
+  const rcpts = a?.bounce?.recipients.map((r) => `${r.address}[${r.status ?? "-"}]`).join(" ") ?? "";
+  return `${a ? `${a.kind} (${a.reason})` : `CRASH ${c.crash}`}${rcpts ? ` ${rcpts}` : ""} — expected ${c.expected.kind}: ${c.expected.why}`;
+}
+
+export function classificationMisses(cases: ClassifyCase[]): string[] {
+  const out: string[] = [];
+  for (const c of cases) {
+    const problem =
+      c.crash !== null ? "crash"
+      : c.actual?.kind !== c.expected.kind ? "kind"
+      : (recipientProblem(c) ?? statusProblem(c));
+    if (problem) out.push(`${rel(c.file)}: ${problem === "kind" || problem === "crash" ? "" : `${problem}; `}${describe(c)}`);
+  }
+  return out;
+}
+
+// =========================================================================================================
+// Trimming
+
+/**
+ * Comparison rule for trimmed text, documented once and used everywhere: line endings normalised to \n,
+ * trailing whitespace stripped from every line, runs of blank lines collapsed to one, and leading/trailing
+ * blank lines dropped. Anything else (wording, quoting, inner spacing) must match exactly.
+ */
+export function normaliseForComparison(text: string): string {
+  return text
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .map((l) => l.replace(/[ \t\u00a0]+$/, ""))
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
+
+export interface TrimCase {
+  set: string;
+  name: string;
+  expected: string;
+  actual: string;
+  match: boolean;
+  crash: string | null;
+}
+
+function trimCase(set: string, name: string, input: string, expected: string, equal?: (a: string, b: string) => boolean): TrimCase {
+  try {
+    const actual = trimReply(input).body;
+    const match = equal ? equal(actual, expected) : normaliseForComparison(actual) === normaliseForComparison(expected);
+    return { set, name, expected, actual, match, crash: null };
+  } catch (err) {
+    return { set, name, expected, actual: "", match: false, crash: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** discourse/email_reply_trimmer: test/emails/X.txt → test/trimmed/X.txt (its own oracle, exact after normalising). */
+function discourseCases(): TrimCase[] {
+  const dir = path.join(CORPUS_DIR, "discourse-email_reply_trimmer", "test");
+  if (!existsSync(path.join(dir, "emails"))) return [];
+  return readdirSync(path.join(dir, "emails"))
+    .filter((n) => n.endsWith(".txt"))
+    .sort()
+    .map((n) => trimCase("discourse-email_reply_trimmer", n, readFileSync(path.join(dir, "emails", n), "utf8"), readFileSync(path.join(dir, "trimmed", n), "utf8")));
+}
+
+/** mailgun/talon test_standard_replies: the text/plain reply of each .eml reduces to "Hello" or <name>_reply_text. */
+async function talonCases(): Promise<TrimCase[]> {
+  const dir = path.join(CORPUS_DIR, "mailgun-talon", "tests", "fixtures", "standard_replies");
+  if (!existsSync(dir)) return [];
+  const out: TrimCase[] = [];
+  for (const n of readdirSync(dir).filter((x) => x.endsWith(".eml")).sort()) {
+    const base = n.replace(/\.eml$/, "");
+    const replyFile = path.join(dir, `${base}_reply_text`);
+    const expected = existsSync(replyFile) ? readFileSync(replyFile, "utf8") : "Hello";
+    const msg = await parseMessage(readFileSync(path.join(dir, n)));
+    out.push(trimCase("mailgun-talon", n, msg.text, expected));
+  }
+  return out;
+}
+
+/**
+ * github/email_reply_parser: the test file states the visible text for a handful of fixtures. Only those
+ * are measured; the fragment-flag assertions are about its own data structure, not about the output.
+ */
+const GITHUB_VISIBLE: Record<string, string> = {
+  "email_2_1.txt": "Outlook with a reply",
+  "email_iPhone.txt": "Here is another email",
+  "email_BlackBerry.txt": "Here is another email",
+  "email_multi_word_sent_from_my_mobile_device.txt": "Here is another email",
+  "email_sent_from_my_not_signature.txt": "Here is another email\n\nSent from my desk, is much easier then my mobile phone.",
+  "email_one_is_not_on.txt": "Thank, this is really helpful.\n\nOne outstanding question I had:\n\nLocally (on development), when I run...",
+  "email_1_2.txt": "Fusce bibendum, quam hendrerit sagittis tempor, dui turpis tempus erat, pharetra sodales ante sem sit amet metus.\nNulla malesuada, orci non vulputate lobortis, massa felis pharetra ex, convallis consectetur ex libero eget ante.\nNam vel turpis posuere, rhoncus ligula in, venenatis orci. Duis interdum venenatis ex a rutrum.\nDuis ut libero eu lectus consequat consequat ut vel lorem. Vestibulum convallis lectus urna,\net mollis ligula rutrum quis. Fusce sed odio id arcu varius aliquet nec nec nibh.",
+};
+
+function githubCases(): TrimCase[] {
+  const dir = path.join(CORPUS_DIR, "github-email_reply_parser", "test", "emails");
+  if (!existsSync(dir)) return [];
+  return Object.entries(GITHUB_VISIBLE)
+    .filter(([n]) => existsSync(path.join(dir, n)))
+    .map(([n, expected]) => trimCase("github-email_reply_parser", n, readFileSync(path.join(dir, n), "utf8"), expected));
+}
+
+export async function runTrimming(): Promise<TrimCase[]> {
+  return [...discourseCases(), ...(await talonCases()), ...githubCases()];
+}
+
+export interface TrimSummary {
+  set: string;
+  total: number;
+  matched: number;
+  crashes: number;
+}
+
+export function summariseTrimming(cases: TrimCase[]): TrimSummary[] {
+  return [...new Set(cases.map((c) => c.set))].map((set) => {
+    const cs = cases.filter((c) => c.set === set);
+    return { set, total: cs.length, matched: cs.filter((c) => c.match).length, crashes: cs.filter((c) => c.crash).length };
+  });
+}
+
+export const formatTrimSummary = (s: TrimSummary): string => `${s.set}: ${s.matched}/${s.total} trimmed as expected (${pct(s.matched, s.total)}), crashes ${s.crashes}`;
+
+export function trimmingMisses(cases: TrimCase[]): string[] {
+  const show = (t: string): string => JSON.stringify(normaliseForComparison(t).slice(0, 300));
+  return cases.filter((c) => !c.match).map((c) => `${c.set}/${c.name}: ${c.crash ? `CRASH ${c.crash}` : `\n    expected ${show(c.expected)}\n    actual   ${show(c.actual)}`}`);
+}
+
+// =========================================================================================================
+
+async function main(): Promise<void> {
+  if (!corpusPresent) {
+    console.log(`corpus absent at ${CORPUS_DIR} (set MAILCASE_CORPUS): nothing to report`);
+    return;
+  }
+  const quiet = process.argv.includes("--quiet");
+  const classification = await runClassification();
+  console.log("== Automatic-mail classification");
+  for (const s of summariseClassification(classification)) console.log(formatClassifySummary(s));
+  if (!quiet) for (const m of classificationMisses(classification)) console.log(`  miss ${m}`);
+
+  const trimming = await runTrimming();
+  console.log("\n== Reply trimming (comparison: line endings, trailing spaces and blank-line runs normalised)");
+  for (const s of summariseTrimming(trimming)) console.log(formatTrimSummary(s));
+  if (!quiet) for (const m of trimmingMisses(trimming)) console.log(`  miss ${m}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

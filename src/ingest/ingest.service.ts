@@ -232,8 +232,12 @@ async function customerMessage(
         subjectTag = { caseId: tagged.id, senderTakesPart: takesPart };
       }
     }
+    // A bounce of our own mail names the returned message: file it on that case, never on a new one.
+    const bouncedOriginal = classification.bounce?.originalMessageId ?? null;
+    const bouncedRef = bouncedOriginal ? await tx.messageRef.findUnique({ where: { messageId: bouncedOriginal } }) : null;
     const decision = resolveThread({
       tokenCaseId: null,
+      bouncedOriginalCaseId: bouncedRef?.direction === "out" ? bouncedRef.caseId : null,
       inReplyToCases: msg.inReplyTo.map(caseOf),
       referenceCases: msg.references.map(caseOf),
       subjectTag,
@@ -254,11 +258,21 @@ async function customerMessage(
           threadRule: decision.rule,
         },
       });
-      await tx.caseContact.createMany({ data: [{ caseId: decision.caseId, contactId: contact.id, role: "CC" }], skipDuplicates: true });
+      // A machine (mailer-daemon, auto-responder) never becomes a contact of the case: nobody should mail it.
+      if (!automatic) await tx.caseContact.createMany({ data: [{ caseId: decision.caseId, contactId: contact.id, role: "CC" }], skipDuplicates: true });
       await addRef(tx, decision.caseId, messageId);
       await tx.caseEvent.create({
         data: { caseId: decision.caseId, type: "post.added", data: { postId: post.id, by: `contact:${contact.id}`, visibility, rule: decision.rule, automatic: classification.reason } },
       });
+      if (classification.kind === "bounce" && decision.rule === "bounced-original") {
+        // Only bounces of our own mail mark addresses: a forged DSN cannot silence an arbitrary contact.
+        // "Action: failed" is final even with a 4.x status (Postfix reports expired mail as 4.4.x).
+        const failed = (classification.bounce?.recipients ?? []).filter((r) => r.action === "failed" || r.status === null || r.status.startsWith("5")).map((r) => r.address);
+        if (failed.length) {
+          await tx.contact.updateMany({ where: { email: { in: failed } }, data: { bouncing: true } });
+          await tx.caseEvent.create({ data: { caseId: decision.caseId, type: "contact.bouncing", data: { addresses: failed, inboundId } } });
+        }
+      }
       await markProcessed(deps, tx, inboundId, decision.caseId, "post");
       return { kind: "post-added", caseId: decision.caseId, postId: post.id, rule: decision.rule, visibility };
     }

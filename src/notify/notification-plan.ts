@@ -108,3 +108,14 @@ export function initialFollowers(input: {
   const contactIds = input.requester?.portalUser ? [{ id: input.requester.id, reason: "portal requester" }] : [];
   return { agentIds, contactIds };
 }
+
+/**
+ * Loop defence for automatic mail to customers (acknowledgements and stream updates): at most `cap` such
+ * mails per address within the window, whatever the other side does. A person never needs more; a
+ * misbehaving auto-responder that slips past classification runs into this wall.
+ */
+export const AUTO_MAIL_CAP = { ACK: { perHour: 3 }, UPDATE: { perHourPerCase: 10 } } as const;
+
+export function withinAutoMailCap(kind: "ACK" | "UPDATE", sentInLastHour: number): boolean {
+  return sentInLastHour < (kind === "ACK" ? AUTO_MAIL_CAP.ACK.perHour : AUTO_MAIL_CAP.UPDATE.perHourPerCase);
+}

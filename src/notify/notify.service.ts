@@ -13,7 +13,7 @@ import { enqueueSend } from "../queues/send.queue.ts";
 import type { TemplateName } from "../render/templates.ts";
 import { replyAddress, signReplyToken } from "../threading/reply-token.ts";
 import { caseTag, taggedSubject } from "../threading/subject.ts";
-import { planNotifications, type PlanAgent, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
+import { planNotifications, withinAutoMailCap, type PlanAgent, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
 
 export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: number } | { kind: "already-planned"; pending: number };
 
@@ -111,9 +111,20 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
   };
 
   const rows: Prisma.OutboundMailCreateManyInput[] = [];
+  const suppressed: string[] = [];
+  const hourAgo = new Date(deps.clock.now().getTime() - 3_600_000);
   for (const r of plan) {
     const recipient = resolveRecipient(r, agents, contacts);
     if (!recipient) continue;
+    if (r.to === "contact" && (r.kind === "ACK" || r.kind === "UPDATE")) {
+      const recent = await tx.outboundMail.count({
+        where: { recipientContactId: r.contactId, kind: r.kind, createdAt: { gte: hourAgo }, ...(r.kind === "UPDATE" ? { caseId: c.id } : {}) },
+      });
+      if (!withinAutoMailCap(r.kind, recent)) {
+        suppressed.push(`${r.kind}:${recipient.address}`);
+        continue;
+      }
+    }
     const parentId = r.kind === "REPLY" ? lastCustomerId : (post.inbound?.messageId ?? lastCustomerId);
     const composed = composeHeaders({ kind: r.kind, caseId: c.id, postId: post.id, recipientKey: recipient.key, domain, threadIds, parentId });
     const view = {
@@ -151,6 +162,7 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
       headers: composed.headers,
     });
   }
+  if (suppressed.length) await tx.caseEvent.create({ data: { caseId: c.id, type: "notifications.suppressed", data: { postId, reason: "automatic-mail cap per address", recipients: suppressed } } });
   if (rows.length === 0) return 0;
   const written = await tx.outboundMail.createMany({ data: rows, skipDuplicates: true });
   await tx.messageRef.createMany({ data: rows.map((r) => ({ messageId: r.messageId, caseId: c.id, direction: "out" })), skipDuplicates: true });

@@ -76,6 +76,7 @@ function flagHeader(msg: ParsedMessage, name: string): boolean {
 const DAEMON_LOCAL = /^(mailer[-_.]?daemon|mail[-_.]?daemon|mail[-_.]delivery[-_.](sub)?system|maildelivery|mdaemon|bounces?|nobody)$/i;
 const DAEMON_DISPLAY = /mailer[-_ ]?daemon|mail delivery (sub)?system/i;
 const POSTMASTER_LOCAL = /^(post[-_]?master|poostmaster)$/i;
+const NO_REPLY_LOCAL = /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply)$/i;
 
 /** Subject lines of non-delivery reports across common MTAs and languages. */
 const BOUNCE_SUBJECT = new RegExp(
@@ -100,7 +101,8 @@ const BOUNCE_BODY = new RegExp(
     "there was an error delivering your mail", "i'm afraid i wasn't able to deliver", "your message could not be delivered",
     "delivery has failed to these recipients", "message could not be delivered", "could not deliver (?:the )?message",
     "an error has occurred while attempting to deliver", "transcript of session follows", "unknown user:",
-    "delivery to the following recipient", "could not be delivered to:", "not delivered to",
+    "delivery to the following recipient", "could not be delivered to:", "not delivered to", "invalid user address",
+    "no such user", "undeliverable to",
   ].join("|"),
   "i",
 );
@@ -167,11 +169,13 @@ export function classifyMessage(msg: ParsedMessage, opts: ClassifyOptions = {}):
   const fromLocal = (msg.from?.address ?? "").split("@")[0] ?? "";
   const fromDaemon = DAEMON_LOCAL.test(fromLocal) || DAEMON_DISPLAY.test(fromHeader) || (msg.from === null && /mailer-daemon/i.test(fromHeader));
   const bounceSubject = BOUNCE_SUBJECT.test(subject) && !/^(re|fwd?|aw|wg|tr|sv|vs|rv|odp|přeposl)\s*[:：]/i.test(subject);
-  const bounceBody = BOUNCE_BODY.test(msg.text.slice(0, 4000));
+  const bounceBody = BOUNCE_BODY.test(bounceText(msg).slice(0, 4000));
   const hasDsnFields = /^\s*final-recipient\s*:/im.test(msg.text) && /^\s*status\s*:\s*[245]\.\d/im.test(msg.text);
   if (fromDaemon) return bounce(msg, "from:mailer-daemon");
   if (POSTMASTER_LOCAL.test(fromLocal) && (bounceSubject || bounceBody || hasDsnFields || isAutoSubmitted || returnPathEmpty))
     return bounce(msg, "from:postmaster");
+  // Carriers send NDRs from no-reply addresses (KDDI "Could not be delivered to: <…>"); no person writes from no-reply.
+  if (NO_REPLY_LOCAL.test(fromLocal) && (bounceSubject || bounceBody)) return bounce(msg, "from:no-reply");
   // Someone forwarding a bounce ("Fwd: Undelivered Mail…") is a person asking for help: the subject check
   // above excludes reply/forward prefixes, and a person's mail has neither Auto-Submitted nor an empty Return-Path.
   if (bounceSubject && (returnPathEmpty || isAutoSubmitted || hasDsnFields || bounceBody)) return bounce(msg, "subject:non-delivery");
@@ -204,6 +208,10 @@ export function classifyMessage(msg: ParsedMessage, opts: ClassifyOptions = {}):
   if (bulkPrecedence) return { kind: "bulk", reason: `precedence:${bulkPrecedence}` };
   if (header(msg, "list-id").length > 0) return { kind: "bulk", reason: "header:list-id" };
   if (header(msg, "list-unsubscribe").length > 0) return { kind: "bulk", reason: "header:list-unsubscribe" };
+  // Other RFC 2369 fields and list-manager markers (fml, Mailman) identify list traffic and list-manager notices.
+  for (const name of ["list-post", "list-subscribe", "list-help", "mailing-list", "x-mlserver", "x-mailman-version"]) {
+    if (header(msg, name).length > 0) return { kind: "bulk", reason: `header:${name}` };
+  }
 
   if (opts.ownAddresses?.some((a) => a.toLowerCase() === msg.from?.address)) return { kind: "auto-reply", reason: "from:own-address" };
   return { kind: "human", reason: autoSubmitted !== null ? "auto-submitted:no" : "no automatic markers" };

@@ -57,7 +57,9 @@ describe("classifyMessage", () => {
     ].join("\r\n");
     const c = classifyMessage(await parseMessage(Buffer.from(raw)));
     expect(c.kind).toBe("bounce");
-    expect(c.bounce?.recipients).toEqual([{ address: "gone@example.org", status: "5.1.1", action: "failed", diagnostic: "smtp; 550 5.1.1 User unknown" }]);
+    expect(c.bounce?.recipients).toHaveLength(1);
+    expect(c.bounce?.recipients[0]).toMatchObject({ address: "gone@example.org", status: "5.1.1", action: "failed" });
+    expect(c.bounce?.recipients[0]?.diagnostic).toContain("550 5.1.1 User unknown");
     expect(c.bounce?.originalMessageId).toBe("mc.ack.7.9.c3@helpdesk.test");
   });
 

@@ -52,6 +52,8 @@ export interface ClassifyCase {
   file: string;
   expected: Expected;
   actual: Classification | null;
+  /** From of the message itself (the daemon): never a failed recipient. (To may be: people bounce mail to themselves.) */
+  fromAddress: string | null;
   crash: string | null;
 }
 
@@ -149,23 +151,37 @@ export async function runClassification(): Promise<ClassifyCase[]> {
   for (const c of cases) {
     try {
       const msg = await parseMessage(readFileSync(c.file));
-      out.push({ ...c, actual: classifyMessage(msg), crash: null });
+      out.push({ ...c, actual: classifyMessage(msg), fromAddress: msg.from?.address ?? null, crash: null });
     } catch (err) {
-      out.push({ ...c, actual: null, crash: err instanceof Error ? err.message : String(err) });
+      out.push({ ...c, actual: null, fromAddress: null, crash: err instanceof Error ? err.message : String(err) });
     }
   }
   return out;
 }
 
-/** Why a bounce's recipients are wrong, or null when they are right (as far as the oracle can tell). */
+/**
+ * Why a bounce's recipients are wrong, or null when they are right as far as the oracle can tell.
+ * sisimai's expectations give the *number* of failed recipients, not the addresses. Right means: at least
+ * one, no more than sisimai found, each a well-formed address that is not the bounce's own From (the
+ * daemon), and exactly the named addresses where a source test names them.
+ * Fewer than sisimai is accepted because sisimai sometimes counts one recipient twice (once from the DSN
+ * part, once from the prose, e.g. rfc3464-01 "<nekochan>"); `countExact` reports the strict figure.
+ */
 export function recipientProblem(c: ClassifyCase): string | null {
   if (c.expected.kind !== "bounce" || c.actual?.kind !== "bounce") return null;
   const got = c.actual.bounce?.recipients ?? [];
   const addresses = got.map((r) => r.address);
   if (got.length === 0) return "no recipient extracted";
+  const bad = addresses.find((a) => !/^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$/.test(a) || a === c.fromAddress || /^mailer-daemon@/.test(a));
+  if (bad) return `implausible recipient ${bad}`;
   if (c.expected.addresses && [...c.expected.addresses].sort().join() !== [...addresses].sort().join()) return `expected ${c.expected.addresses.join(",")}`;
-  if (c.expected.recipientCount !== null && got.length !== c.expected.recipientCount) return `expected ${c.expected.recipientCount} recipient(s)`;
+  if (c.expected.recipientCount !== null && got.length > c.expected.recipientCount) return `more than the expected ${c.expected.recipientCount} recipient(s)`;
+  if (c.expected.originalMessageId !== undefined && c.actual.bounce?.originalMessageId !== c.expected.originalMessageId) return `original Message-ID ${c.actual.bounce?.originalMessageId ?? "none"}`;
   return null;
+}
+
+export function countExact(c: ClassifyCase): boolean {
+  return c.expected.recipientCount === null || (c.actual?.bounce?.recipients.length ?? 0) === c.expected.recipientCount;
 }
 
 /** Stated statuses the classifier missed or got wrong (multiset comparison; order is MTA-specific). */
@@ -184,8 +200,12 @@ export interface ClassifySummary {
   /** Expected automatic (any kind but human). */
   automatic: number;
   bounces: number;
+  /** Expected bounce and classified bounce. */
+  bounceRecognised: number;
   /** Expected bounce, classified bounce, recipients right. */
   bounceRight: number;
+  /** …and exactly as many recipients as the oracle counts. */
+  bounceCountExact: number;
   statusComparable: number;
   statusRight: number;
   humans: number;
@@ -208,7 +228,9 @@ export function summariseClassification(cases: ClassifyCase[]): ClassifySummary[
       kindRight: cs.filter((c) => c.actual?.kind === c.expected.kind).length,
       automatic: cs.filter((c) => c.expected.kind !== "human").length,
       bounces: bounces.length,
+      bounceRecognised: bounces.filter((c) => c.actual?.kind === "bounce").length,
       bounceRight: bounces.filter((c) => c.actual?.kind === "bounce" && recipientProblem(c) === null).length,
+      bounceCountExact: bounces.filter((c) => c.actual?.kind === "bounce" && recipientProblem(c) === null && countExact(c)).length,
       statusComparable: stated.length,
       statusRight: stated.filter((c) => statusProblem(c) === null).length,
       humans: cs.filter((c) => c.expected.kind === "human").length,
@@ -220,7 +242,10 @@ export function summariseClassification(cases: ClassifyCase[]): ClassifySummary[
 
 export function formatClassifySummary(s: ClassifySummary): string {
   const parts = [`${s.set}: ${s.kindRight}/${s.total} kind right (${pct(s.kindRight, s.total)})`];
-  if (s.bounces > 0) parts.push(`bounces with right recipient ${s.bounceRight}/${s.bounces} (${pct(s.bounceRight, s.bounces)})`);
+  if (s.bounces > 0) {
+    const recognised = `${s.bounceRecognised}/${s.bounces} bounces recognised (${pct(s.bounceRecognised, s.bounces)})`;
+    parts.push(`${recognised}, recipient right ${s.bounceRight}/${s.bounces} (${pct(s.bounceRight, s.bounces)}), recipient count exact ${s.bounceCountExact}`);
+  }
   if (s.statusComparable > 0) parts.push(`stated status right ${s.statusRight}/${s.statusComparable}`);
   parts.push(`humans ${s.humans}, human→automatic ${s.humanAsAutomatic}, automatic→human ${s.automaticAsHuman}, crashes ${s.crashes}`);
   return parts.join(", ");
@@ -238,7 +263,7 @@ export function classificationMisses(cases: ClassifyCase[]): string[] {
     const problem =
       c.crash !== null ? "crash"
       : c.actual?.kind !== c.expected.kind ? "kind"
-      : (recipientProblem(c) ?? statusProblem(c));
+      : (recipientProblem(c) ?? (countExact(c) ? null : `${c.actual.bounce?.recipients.length ?? 0} of sisimai's ${c.expected.recipientCount} recipients (accepted)`) ?? statusProblem(c));
     if (problem) out.push(`${rel(c.file)}: ${problem === "kind" || problem === "crash" ? "" : `${problem}; `}${describe(c)}`);
   }
   return out;

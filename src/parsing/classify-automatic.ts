@@ -111,28 +111,31 @@ const BOUNCE_BODY = new RegExp(
  * Out-of-office subjects as the mail systems generate them: a fixed prefix, a separator, then usually the
  * original subject ("Automatic reply: Invoice 42"). The separator is required so that a person writing
  * "Out of office tomorrow, can you cover?" stays human; "Re:" in front never matches because of the anchor.
+ * Bare absence words that people use as subjects themselves ("Vacation: July", "Abwesenheit: Urlaub",
+ * "Nepřítomnost: …", "Frånvaro: …") are deliberately absent: an HR or facilities helpdesk gets those from
+ * people. Mail systems' own prefixes (Outlook's localised "Automatic reply:" and friends) are listed instead.
  */
 const OOO_PREFIXES = [
   // English
   "automatic reply", "auto[- ]?reply", "auto[- ]?response", "auto[- ]?respons", "autoresponder", "out of (?:the )?office(?: reply| autoreply)?",
-  "vacation(?: reply)?", "on vacation", "away from (?:the )?office", "i am out of the office",
+  "vacation reply", "away from (?:the )?office",
   // Czech
-  "automatická odpověď", "mimo kancelář", "nepřítomnost",
+  "automatická odpověď", "mimo kancelář",
   // Polish
-  "automatyczna odpowied[zź]", "poza biurem", "nieobecno[sś][cć]",
+  "automatyczna odpowied[zź]", "poza biurem",
   // German
-  "abwesenheitsnotiz", "automatische antwort", "abwesend", "abwesenheit",
+  "abwesenheitsnotiz", "automatische antwort",
   // French
   "réponse automatique", "reponse automatique", "absence du bureau", "absent(?:e)? du bureau", "message d'absence",
   // Dutch
-  "automatisch antwoord", "afwezig", "niet aanwezig", "buiten kantoor",
+  "automatisch antwoord", "buiten kantoor", "niet op kantoor",
   // Nordic: Swedish, Danish/Norwegian, Finnish, Icelandic
-  "automatiskt svar", "automatisk svar", "autosvar", "frånvaro", "ej på kontoret", "fravær", "ikke på kontoret", "ikke til stede",
+  "automatiskt svar", "automatisk svar", "autosvar", "ej på kontoret", "ikke på kontoret", "ikke til stede",
   "automaattinen vastaus", "poissa toimistolta", "sjálfvirkt svar",
   // Spanish, Italian, Portuguese, Russian
-  "respuesta automática", "fuera de la oficina", "risposta automatica", "fuori sede", "resposta automática", "ausência", "автоматический ответ",
+  "respuesta automática", "fuera de la oficina", "risposta automatica", "resposta automática", "автоматический ответ",
   // Chinese (simplified, traditional), Japanese, Korean
-  "自动回复", "自動回覆", "自動回复", "自動応答", "自動返信", "不在", "자동 회신",
+  "自动回复", "自動回覆", "自動回复", "自動応答", "自動返信", "자동 회신",
 ];
 const OOO_SUBJECT = new RegExp(`^(?:\\[[^\\]]*\\]\\s*)?(?:${OOO_PREFIXES.join("|")})\\s*[:：]`, "iu");
 /** The whole subject is the marker (some Exchange and Notes versions drop the original subject). */
@@ -156,7 +159,7 @@ export function classifyMessage(msg: ParsedMessage, opts: ClassifyOptions = {}):
   // Apple Mail's one-click unsubscribe ("Apple Mail sent this email to unsubscribe") is an opt-out report.
   if (flagHeader(msg, "x-apple-unsubscribe")) return { kind: "feedback-report", reason: "header:x-apple-unsubscribe" };
   // Hotmail/Outlook.com JMRP complaints: no ARF part, a fixed subject from the provider's staff address.
-  if (/^complaint about message from /i.test(subject) && /@(hotmail|outlook|live|msn)\./i.test(msg.from?.address ?? ""))
+  if (/^complaint about message from \d{1,3}(?:\.\d{1,3}){3}\s*$/i.test(subject) && /@(hotmail|outlook|live|msn)\./i.test(msg.from?.address ?? ""))
     return { kind: "feedback-report", reason: "jmrp:complaint" };
   if (reportType === "disposition-notification") return { kind: "auto-reply", reason: "mdn:disposition-notification" };
 
@@ -178,7 +181,10 @@ export function classifyMessage(msg: ParsedMessage, opts: ClassifyOptions = {}):
   if (NO_REPLY_LOCAL.test(fromLocal) && (bounceSubject || bounceBody)) return bounce(msg, "from:no-reply");
   // Someone forwarding a bounce ("Fwd: Undelivered Mail…") is a person asking for help: the subject check
   // above excludes reply/forward prefixes, and a person's mail has neither Auto-Submitted nor an empty Return-Path.
-  if (bounceSubject && (returnPathEmpty || isAutoSubmitted || hasDsnFields || bounceBody)) return bounce(msg, "subject:non-delivery");
+  // Bounce wording in the subject and the body is not enough on its own ("Mail delivery failed?" / "my mail
+  // could not be delivered to …" is a customer asking): it takes a machine trait as well — the null
+  // Return-Path of RFC 5321 §4.5.5, Auto-Submitted, DSN fields, or no usable From address at all.
+  if (bounceSubject && (returnPathEmpty || isAutoSubmitted || hasDsnFields || (msg.from === null && bounceBody))) return bounce(msg, "subject:non-delivery");
   if ((returnPathEmpty || isAutoSubmitted) && hasDsnFields) return bounce(msg, "body:dsn-fields");
 
   // 3. RFC 3834 and vendor auto-reply markers.
@@ -241,12 +247,20 @@ function bounce(msg: ParsedMessage, reason: string): Classification {
   // X-Failed-Recipients (Exim, Gmail) is authoritative about *who*; the notice says why.
   if (recipients.length === 0) recipients = headerRecipients(msg).map((r) => ({ ...r, ...explain(notice, r.address) }));
   if (recipients.length === 0) recipients = textRecipients(notice, senders);
+  // Broken MIME can push the notice into an attachment ("Content-Type: text/plain" with an unfolded charset).
+  for (const a of msg.attachments) {
+    if (recipients.length > 0) break;
+    if (a.contentType === "text/plain") recipients = textRecipients(splitReturned(decode(a.content)).notice, senders);
+  }
   // A bounce wrapped inside message/rfc822 (some gateways forward the DSN they received as an attachment).
   for (const a of msg.attachments) {
     if (recipients.length > 0) break;
     if (a.contentType === "message/rfc822") recipients = dedupe(parseDsnFields(decode(a.content)));
   }
   if (recipients.length === 0) recipients = returnedMessageRecipients(msg, text, senders);
+  // One failed recipient: a status anywhere in the notice is about it (Gmail states it paragraphs later).
+  const only = recipients.length === 1 ? recipients[0] : undefined;
+  if (only && only.status === null) only.status = bestStatus(notice.replace(/#(?=[245]\.)/g, " "));
   return { kind: "bounce", reason, bounce: { recipients, originalMessageId: originalMessageId(msg, text) } };
 }
 
@@ -294,11 +308,14 @@ function dedupe(list: BounceRecipient[]): BounceRecipient[] {
   return out;
 }
 
-/** Addresses of the bounce itself (From/To/Return-Path): the original sender or the daemon, never the failed recipient. */
+/**
+ * Addresses of the bounce itself (From/To/Return-Path): the original sender or the daemon, never the failed
+ * recipient. Delivered-To/X-Original-To are left out: some MTAs (DragonFly) put the failed address there.
+ */
 function senderAddresses(msg: ParsedMessage): Set<string> {
   const set = new Set<string>();
   for (const a of [msg.from, ...msg.to, ...msg.replyTo]) if (a) set.add(a.address);
-  for (const v of [...header(msg, "return-path"), ...msg.deliveredTo]) {
+  for (const v of header(msg, "return-path")) {
     const a = cleanAddress(v);
     if (a) set.add(a);
   }
@@ -385,7 +402,7 @@ function explainAt(lines: string[], at: number): Pick<BounceRecipient, "status" 
  * "The original message was received at …" (Sendmail) opens the notice, it is not such a marker.
  */
 const RETURNED_MARKER =
-  /^[ \t\-=*_>]*(?:below (?:this line )?is a copy of (?:the )?(?:original )?message|(?:this is )?a copy of the message|(?:the )?original message(?! was received)(?: follows| headers?)?|unsent message follows|returned message|message headers follow|undelivered message|included is a copy of the message header|headers? of the original message|original mail follows|forwarded message|-+ ?original message)\b[^\n]{0,50}$/im;
+  /^[ \t\-=*_>]*(?:below (?:this line )?is a copy of (?:the )?(?:original )?message|(?:this is )?a copy of the message|(?:the )?original message(?! was received)(?: follows| headers?)?|unsent message follows|returned message|message headers follow|undelivered message|included is a copy of the message header|(?:the )?headers? of the original message|enclosed is a copy of the message|original mail follows|forwarded message|-+ ?original message)\b[^\n]{0,50}$/im;
 /** Two header lines at column 0: the start of a returned message that has no marker line. */
 const HEADER_RUN = /^(?:Received|Return-Path|Delivered-To|DKIM-Signature|Message-I[Dd]|Authentication-Results|X-[\w-]+) ?:.*\n(?:[ \t].*\n)*[A-Z][\w-]* ?:/m;
 

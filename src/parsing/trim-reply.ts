@@ -1,160 +1,320 @@
 /**
  * Strips quoted history and signatures from a reply, keeping what the sender wrote. Pure.
  *
- * Approach (the one discourse/email_reply_trimmer made work well): classify every line — empty,
- * delimiter, signature, "embedded email" marker ("On … wrote:", "-----Original Message-----"), mail
- * header ("From: …"), quote, text — and decide on the sequence of classes rather than line by line, so
- * that text written between quotes (inline answers) survives and only trailing history goes. The full
- * original is always stored next to the trimmed body.
+ * Works on whole lines: every line is classified (quote, attribution "On … wrote:", Outlook header block,
+ * separator, signature, text), then history is cut and signatures are dropped. Kept lines are returned
+ * verbatim, so the sender's own formatting survives. The full original is always stored elsewhere; this
+ * is the readable version for the case stream.
+ *
+ * Rules that protect the sender's words:
+ *  - Inline answers: a quote block followed by the sender's own text is kept (only its "On … wrote:" line
+ *    goes); only quotes after the last written line are removed.
+ *  - Forwards are kept whole: "---------- Forwarded message ---------" and what follows is the content the
+ *    customer wants us to read. (Outlook's "From:/Sent:" block looks the same for replies and forwards and
+ *    is cut; the stored original still has it.)
+ *  - Nothing is trimmed inside ``` code fences, and a message is never trimmed to nothing.
+ *
+ * Measured against discourse/email_reply_trimmer, mailgun/talon and github/email_reply_parser expectations
+ * by test/corpus/trim-corpus.test.ts and tools/corpus-report.ts.
  */
 
-type LineKind = "e" | "d" | "s" | "b" | "h" | "q" | "t";
-
-const EMPTY = /^[\s\u00a0]*$/;
-/** A line of only separator characters ("-----", "_____", "*****", Gmail's lone "ᐧ"). */
-const DELIMITER = /^[\s]*[\p{P}\p{S}\u1427]+[\s]*$/u;
-/** Mobile and client signatures ("Sent from my iPhone", "Von meinem … gesendet", "(sent from a phone)"). */
-const SIGNATURE = [
-  /^-- ?$/,
-  // (\s rather than \b: JavaScript's \b does not see "é" as a word character.)
-  /^[\s>(<]*(sent|send|envoyé|enviado|inviato|wysłane|odesláno|verzonden|skickat|sendt|gesendet|отправлено)\s(.{0,50}\s)?(from|with|by|via|depuis|von|de|desde|z|da|met|från|fra|с)\s.{0,120}$/i,
-  /^[\s>(<]*(from|sent (from|by)|sent with)\b.{0,30}\b(my|mobile|phone|iphone|ipad|android|galaxy|cell)\b.{0,40}$/i,
-  /^[\s>]*.{0,40}\bwurde von meinem\b.{0,60}\bgesendet\b.{0,10}$/i,
-  /^[\s>]*von meinem .{1,60} gesendet/i,
-  /^[\s>]*(get|download) \[?outlook for (ios|android)/i,
-  /^.{0,30}\bfrom (my )?(mobile|phone|iphone|android)\b.{0,20}$/i,
-  /^[\s>]*(发自我的|從我的).{0,30}$/,
-];
-/** Attribution lines in the languages our customers (and their mail clients) use. */
-const EMBEDDED = [
-  /^[\s<>-]*(on|at) .{0,200}?\b(wrote|writes|said|says)\s*:?[\s>-]*$/i,
-  /^[\s<>-]*in message .{0,200}?\bwrites\s*:?\s*$/i,
-  /^[\s<>-]*le .{0,200}?(a écrit|nous a dit)\s*:?\s*$/i,
-  /^[\s<>-]*am .{0,200}?(schrieb|geschrieben)[^:]{0,100}:?\s*$/i,
-  /^[\s<>-]*op .{0,200}?(schreef|het volgende geschreven)[^:]{0,100}:?\s*$/i,
-  /^[\s<>-]*il .{0,200}?ha scritto\s*:?\s*$/i,
-  /^[\s<>-]*el .{0,200}?escribió\s*:?\s*$/i,
-  /^[\s<>-]*em .{0,200}?escreveu\s*:?\s*$/i,
-  /^[\s<>-]*(dnia|dňa|dne) .{0,200}?(napisał|napsal|napísal)(\(a\)|a)?\s*:?\s*$/i,
-  /^[\s<>-]*den .{0,200}?\bskrev\b.{0,160}:\s*$/i,
-  /^[\s>]*\S{2,5}\.? \d{1,2}\. .{0,60}\bskrev\b[^:]{0,100}:\s*$/i,
-  /^[\s<>-]*在.{0,200}?写道[\s:：>-]*$/,
-  /\d{4}.{1,80}(napisał\(a\)|napsal\(a\)|пише|написал\(а\)?|написала|написал):\s*$/i,
-  /^.{0,120}\bпользователь\b.{0,120}написал:?\s*$/i,
-  /^.+\b(wrote|schrieb) (on|am) .+:\s*$/i,
-  /^[\s>]*20\d\d-\d\d-\d\d \d{1,2}:\d\d GMT[+-]\d\d:\d\d .+$/,
-  /\d{4}.{1,80}\s?<[^@<>\s]+@[^@<>\s]+\.[^@<>\s]+>:?\s*$/,
-  /^.+ via .+ (wrote|schrieb):?\s*$/i,
-  /^.+\b[\w.+-]+@[\w.-]+\.\w{2,}\b.+wrote:?\s*$/i,
-  /^[\s>]*posted by .+ on \d{2}\/\d{2}\/\d{4}\s*$/i,
-  /^[\s>]*begin forwarded message:?/i,
-  /^[\s>]*début du message (transféré|réexpédié)\s*:?/i,
-  /^[\s>*]*-{2,}\s*(forwarded|original|reply) message\s*-{2,}/i,
-  /^[\s>*]*-{2,}\s*(message transféré|message d'origine|ursprüngliche nachricht|weitergeleitete nachricht|mensaje original|messaggio originale|oorspronkelijk bericht|původní zpráva|wiadomość oryginalna|ursprungligt meddelande|opprinnelig melding|исходное сообщение|пересылаемое сообщение|原始邮件|原始郵件)\s*-{2,}/i,
-];
-/** "Header: value" lines of a quoted mail (Outlook and friends), in many languages. */
-const HEADER =
-  /^[\s*]*(from|sent|to|cc|bcc|date|subject|reply-to|von|gesendet|an|betreff|datum|de|envoyé|à|objet|date d'envoi|od|wysłano|do|temat|data|odesláno|komu|předmět|från|skickat|till|ämne|fra|sendt|til|emne|van|verzonden|aan|onderwerp|da|inviato|a|oggetto|от|отправлено|кому|тема|дата|від|надіслано|enviado|para|asunto|fecha|发件人|发送时间|收件人|主题|寄件者|收件者|主旨|日期)\s*[:：]\s*\S.*$/i;
-const QUOTE = /^\s*>/;
-
-function classify(line: string): LineKind {
-  if (EMPTY.test(line)) return "e";
-  if (DELIMITER.test(line)) return "d";
-  if (SIGNATURE.some((re) => re.test(line))) return "s";
-  if (EMBEDDED.some((re) => re.test(line))) return "b";
-  if (HEADER.test(line)) return "h";
-  if (QUOTE.test(line)) return "q";
-  return "t";
+export interface TrimResult {
+  /** What the sender wrote, without quoted history or signature; leading/trailing blank lines removed. */
+  body: string;
+  /** True when something was removed. */
+  trimmed: boolean;
 }
 
-/** Joins attribution lines that a mail client wrapped ("On Mon, 1 Jan 2024, Jan Novák <\njan@x.cz> wrote:"). */
-function unwrapAttributions(lines: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const next = lines[i + 1];
-    const joined = next === undefined ? null : `${line} ${next.replace(/^[\s>-]+/, "")}`;
-    const kind = classify(line);
-    const nextKind = next === undefined ? null : classify(next);
-    // Either two text lines that only together form an attribution ("2016-10-24 … Foo bar <" + "foo@x>:"),
-    // or an attribution whose tail wrapped ("Op … schreef … het" + "volgende geschreven:").
-    const wrappedPair =
-      joined !== null &&
-      ((kind === "t" && nextKind === "t" && classify(joined) === "b") ||
-        (kind === "b" && nextKind === "t" && !/:\s*$/.test(line) && next!.trim().length < 40 && /:\s*$/.test(next!)));
-    if (wrappedPair) {
-      out.push(joined);
-      i++;
-    } else out.push(line);
-  }
-  return out;
+type Kind = "blank" | "quote" | "attribution" | "header" | "separator" | "forward" | "sig-dash" | "delimiter" | "mobile-sig" | "text";
+
+// ---------------------------------------------------------------------------------------------------------
+// Line patterns
+
+/** "> text", and Supercite initials ("AB> text"); longer names ("Richard> …") are too ambiguous. */
+const QUOTE = /^[ \t]*(?:[A-Za-z]{1,3})?>/;
+
+/** Verbs of attribution lines, in the languages we see (English, Czech, Polish, German, French, Spanish, …). */
+const WROTE =
+  "wrote|writes|said|says|schrieb|schreef|geschreven|a écrit|nous a dit|escribió|escreveu|ha scritto|skrev|skrifaði|kirjoitti|" +
+  "napsal(?:\\(a\\)|a)?|napísal(?:\\(a\\)|a)?|napisał(?:\\(a\\)|a)?|написал(?:\\(а\\)|а)?|пише|писал|写道|寫道|書きました";
+/**
+ * An attribution, tested on the (joined) line without surrounding dashes: a verb at the end, or a verb
+ * followed by the name/date and a colon ("Am 03.02.2016 schrieb Max <m@x.de>:", "… schrieb am Fr., 28. Apr. 2017 um 11:53 Uhr:").
+ */
+const ATTRIBUTION = new RegExp(`(?<![\\p{L}])(?:${WROTE})(?:[ \\t]+(?:[^:\\n]|:(?=\\d)){0,160})?[ \\t]*[:：]?$`, "iu");
+/** Lines that open an attribution in their language ("On", "Le", "Am", "El", "Dne", "在", …). */
+const ON_WORD = /^(?:on|at|in message|le|am|el|il|op|den|dnia|dňa|dne|dn[eě]|em|w dniu|v|在|於)\s/iu;
+/** Old Gmail / Russian style: a date, a name and an address, then optionally a colon ("2013/7/20 sam <s@x.org>"). */
+const DATE_NAME_ADDRESS = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\p{L}{2,3},\s*\d{1,2}\s\p{L}+\.?\s\d{4}).{0,120}<[^<>\s]+@[^<>\s]+>\s*:?$/u;
+const HAS_TIME = /\d{1,2}[:.]\d{2}/;
+const HAS_ADDRESS = /[^\s<>()"]+@[^\s<>()"]+\.[^\s<>()"]+/;
+
+/** Header names of Outlook/Gmail/Apple quoted-header blocks, by language. */
+const HEADER_NAMES = [
+  "from", "sent", "date", "to", "cc", "bcc", "subject", "reply-to",
+  "von", "gesendet", "an", "betreff", "datum", "kopie",
+  "de", "envoyé", "à", "objet", "expéditeur", "destinataire", "répondre à",
+  "da", "inviato", "a", "oggetto", "data", "risposta",
+  "van", "verzonden", "aan", "onderwerp",
+  "från", "skickat", "till", "ämne", "fra", "sendt", "til", "emne",
+  "od", "odesláno", "komu", "předmět", "wysłano", "wysłane", "do", "temat", "dw",
+  "enviado", "enviada em", "para", "asunto", "assunto", "fecha",
+  "lähettäjä", "lähetetty", "vastaanottaja", "aihe",
+  "от", "отправлено", "кому", "тема", "дата",
+  "发件人", "发送时间", "收件人", "主题", "抄送", "寄件者", "傳送時間", "收件者", "主旨", "日期",
+];
+const HEADER_LINE = new RegExp(`^[ \\t*]*(?:${HEADER_NAMES.join("|")})[ \\t*]*[:：]`, "iu");
+const FROM_HEADER = /^[ \t*]*(?:from|von|de|da|van|från|fra|od|lähettäjä|от|发件人|寄件者)[ \t*]*[:：]/iu;
+/** Outlook's single-line variant: "From: X Sent: … To: … Subject: …". */
+const ONE_LINE_HEADER = /^[ \t*]*from:.{1,200}\bsent:.{1,80}\bto:/i;
+
+/** "-----Original Message-----" and its translations: history follows. */
+const ORIGINAL_MESSAGE =
+  /^[ \t>*]*-{2,}[ \t]*(?:original message|reply message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|ursprungligt meddelande|opprinnelig melding|oprindelig meddelelse|alkuperäinen viesti|původní zpráva|wiadomość oryginalna|исходное сообщение|原始邮件|原始郵件)[ \t]*-*[ \t*]*$/iu;
+/** Forward markers: the forwarded mail is content, kept as is. */
+const FORWARD =
+  /^[ \t*]*(?:-{2,}[ \t]*(?:forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|mensagem encaminhada|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding|přeposlaná zpráva|wiadomość przekazana|пересылаемое сообщение|转发的邮件|轉寄郵件)[ \t]*-*|begin forwarded message:|début du message transféré\s*:|anfang der weitergeleiteten nachricht:)/iu;
+
+/** RFC 3676 signature separator ("-- "); Gmail and others drop the trailing space. */
+const SIG_DASH = /^--[ \t]?$/;
+/** Separator lines made of punctuation, and Gmail's tracking mark "ᐧ". */
+const DELIMITER = /^[ \t]*(?:[-_=+~#*—,]{2,}|ᐧ)[ \t]*$/u;
+
+const DEVICE = /\b(?:i(?:phone|pad|pod)|android|blackberry|mobile|phone|cell|smartphone|tablet|samsung|galaxy|htc|nokia|huawei|xiaomi|pixel|motorola|sony|lg|windows|verizon|device|handy)\b/i;
+/** Mobile-client signatures in many languages (markdown links are flattened before matching). */
+const MOBILE_SIG: RegExp[] = [
+  /^[\s(<]*sent (?:from|via|with|by) (?!my\b).{1,80}$/i,
+  /^[\s(<]*(?:\w+ )?from (?:my )?(?:mobile|phone|iphone|ipad|android)\b.{0,40}$/i,
+  /^[\s(<]*get outlook for \S.{0,60}$/i,
+  /^[\s(<]*envoyé (?:depuis|de) (?:mon|ma|yahoo|l'application).{0,60}$/i,
+  /^[\s(<]*(?:von meinem .{1,60} gesendet|gesendet von meinem .{1,60}|diese nachricht wurde von .{1,80} gesendet)\.?$/i,
+  /^[\s(<]*(?:inviato da |sendt fra min |skickat från min |från min |enviado (?:do|de|desde) (?:meu|mi) |verzonden (?:met|vanaf mijn) |verstuurd vanaf mijn |odesláno (?:z|ze) |wysłane z |wysłano z |lähetetty |отправлено с ).{1,60}$/iu,
+  /^[\s(<]*(?:從我的 .{1,20} 傳送|发自我的.{1,20}|来自我的.{1,20}|.{1,20}から送信)$/u,
+];
+
+function isMobileSignature(line: string): boolean {
+  const flat = line.replace(/\[([^\]]+)\]\([^)]*\)/g, "$1").trim();
+  if (flat.length === 0 || flat.length > 120) return false;
+  // "Sent from my iPhone" yes; "Sent from my desk, it is much easier" no: the thing after "my" must be a
+  // device, or the line must be as short as a client's default signature.
+  const fromMy = /^[\s(<]*sent from my (.*)$/i.exec(flat);
+  if (fromMy) return DEVICE.test(fromMy[1]!.split(/\s+/).slice(0, 4).join(" ")) || fromMy[1]!.length <= 20;
+  return MOBILE_SIG.some((re) => re.test(flat));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Attributions, possibly wrapped over several lines
+
+function attributionAt(text: string): boolean {
+  const s = text.replace(/^[\s>\-*]+|[\s\-*]+$/g, "").replace(/\s+/g, " ");
+  if (s.length < 8 || s.length > 400) return false;
+  if (DATE_NAME_ADDRESS.test(s)) return true;
+  if (HAS_TIME.test(s) && /<[^<>\s]+@[^<>\s]+>\s*:$/.test(s) && /\d{4}/.test(s)) return true;
+  if (!ATTRIBUTION.test(s)) return false;
+  // Prose such as "In 2019 my boss wrote:" is not an attribution: it takes an opening word with a date, an
+  // address, a time of day, or the "user … wrote" wording of Russian Gmail.
+  return (ON_WORD.test(s) && /\d/.test(s)) || HAS_ADDRESS.test(s) || HAS_TIME.test(s) || /пользователь|użytkownik/iu.test(s);
 }
 
 /**
- * Attributions that clients wrap over several lines ("On Thu, 31 Mar 2016 at 11:16 Some One\n<\nmailto:…>\n> wrote:")
- * are joined into one line first, so they classify as what they are.
+ * Length (in lines) of an attribution starting at `i`, or 0. Clients wrap long attributions ("… <\n
+ * info@x.org> wrote:"); a blank line inside one is tolerated only before address fragments ("<", "mailto:").
  */
-const WRAPPED_ATTRIBUTION =
-  /^[ \t<>-]*(on|am|le|op|el|em|il|dnia|den|at) [^\n]{0,200}(?:\n[^\n]{0,200}){1,5}?\b(wrote|writes|schrieb|geschrieben|a écrit|schreef|escribió|escreveu|ha scritto|napisał(?:\(a\))?|skrev)\b[^\n:]{0,60}:[ \t]*$/gim;
-
-function joinWrappedAttributions(text: string): string {
-  // Only a run ending in "wrote:" (with the colon) is joined: "On this day\n\nI wrote something" stays prose.
-  return text.replace(WRAPPED_ATTRIBUTION, (m) => m.replace(/\n[\s>-]*/g, " "));
+function attributionSpan(lines: string[], i: number): number {
+  const first = lines[i]!;
+  if (first.trim() === "" || QUOTE.test(first) || first.length > 300) return 0;
+  let joined = "";
+  for (let j = i, taken = 0; j < lines.length && taken < 5; j++) {
+    const line = lines[j]!;
+    if (line.trim() === "") {
+      const next = lines.slice(j + 1).find((l) => l.trim() !== "") ?? "";
+      if (!/^[ \t>]*(?:<|mailto:|[^\s]*@)/.test(next)) return 0;
+      continue;
+    }
+    if (line.length > 300) return 0;
+    joined += ` ${line.replace(/^[ \t>]+(?=\S)/, j === i ? "" : " ")}`;
+    taken++;
+    if (attributionAt(joined)) return j - i + 1;
+  }
+  return 0;
 }
 
-export function trimReply(text: string): { body: string; trimmed: boolean } {
-  if (EMPTY.test(text)) return { body: "", trimmed: false };
-  let lines = unwrapAttributions(joinWrappedAttributions(text.replace(/\r*\n/g, "\n")).split("\n"));
-  let pattern = lines.map(classify);
+// ---------------------------------------------------------------------------------------------------------
 
-  const keep = (pred: (k: LineKind, i: number) => boolean) => {
-    const idx = pattern.map((k, i) => (pred(k, i) ? i : -1)).filter((i) => i >= 0);
-    lines = idx.map((i) => lines[i]!);
-    pattern = idx.map((i) => pattern[i]!);
-  };
-  const cutAfter = (index: number) => {
-    lines = lines.slice(0, index + 1);
-    pattern = pattern.slice(0, index + 1);
-  };
-  const str = () => pattern.join("");
-  let m: RegExpExecArray | null;
-
-  // A signature delimiter ("-- ", or a bare "--") starts a signature: the short lines after it, up to a
-  // blank line, belong to it.
+function classify(lines: string[]): { kinds: Kind[]; span: number[] } {
+  const kinds: Kind[] = new Array<Kind>(lines.length).fill("text");
+  const span: number[] = new Array<number>(lines.length).fill(1);
+  let inCode = false;
   for (let i = 0; i < lines.length; i++) {
-    if (!/^--\s?$/.test(lines[i]!)) continue;
-    pattern[i] = "s";
-    for (let j = i + 1; j < Math.min(lines.length, i + 8) && pattern[j] === "t" && lines[j]!.length < 80; j++) pattern[j] = "s";
+    const line = lines[i]!;
+    if (/^[ \t]*```/.test(line)) {
+      inCode = !inCode;
+      continue;
+    }
+    if (inCode) continue;
+    if (line.trim() === "") kinds[i] = "blank";
+    else if (FORWARD.test(line)) kinds[i] = "forward";
+    else if (ORIGINAL_MESSAGE.test(line)) kinds[i] = "separator";
+    else if (SIG_DASH.test(line)) kinds[i] = "sig-dash";
+    else if (DELIMITER.test(line)) kinds[i] = "delimiter";
+    else if (ONE_LINE_HEADER.test(line)) kinds[i] = "header";
+    else {
+      const n = attributionSpan(lines, i);
+      if (n > 0) {
+        kinds[i] = "attribution";
+        span[i] = n;
+        for (let k = i + 1; k < i + n; k++) kinds[k] = "blank";
+        i += n - 1;
+      } else if (QUOTE.test(line)) kinds[i] = "quote";
+      else if (isMobileSignature(line)) kinds[i] = "mobile-sig";
+    }
   }
-  // Signatures and delimiter lines carry no content.
-  keep((k) => k !== "d" && k !== "s");
-  // Bottom-posting: an attribution at the very top, the quoted mail, then the reply: the reply is what counts.
-  m = /^e*b[eq]*q[eq]*t/.exec(str());
-  if (m) keep((_, i) => i >= m!.index + m![0].length - 1);
-  // Text, then an attribution/forward marker with no quote after it: everything after the marker is history.
-  m = /te*b[^q]*$/.exec(str());
-  if (m) cutAfter(m.index);
-  // Text, then a marker followed by quoted history (and maybe trailing text such as a footer).
-  m = /te*b[eqbh]*[te]*$/.exec(str());
-  if (m) cutAfter(m.index);
-  // Markers left inside the text (e.g. a quote-only reply) become blank lines.
-  pattern = pattern.map((k, i) => {
-    if (k !== "b") return k;
-    lines[i] = "";
-    return "e";
-  });
-  // A header block interrupted by wrapped values is still one header block.
-  m = /h+[hte]+h+e/.exec(str());
-  if (m) for (let i = m.index; i < m.index + m[0].length; i++) pattern[i] = "h";
-  // Text followed by three or more header lines: a quoted mail starts there.
-  m = /t[eq]*h{3,}/.exec(str());
-  if (m) cutAfter(m.index);
-  keep((k) => k !== "h");
-  // Trailing quotes go once there is text of the sender's own.
-  if (str().includes("t")) {
-    m = /[eq]+$/.exec(str());
-    if (m) cutAfter(m.index - 1);
+  // Header blocks: a From-type line followed by more header lines (at least three in all, or From + a dated
+  // Sent/Date line). A lone "Subject: …" or "To: …" in prose stays text.
+  for (let i = 0; i < lines.length; i++) {
+    if (kinds[i] !== "text" || !FROM_HEADER.test(lines[i]!)) continue;
+    let j = i + 1;
+    let headers = 1;
+    while (j < lines.length && (kinds[j] === "text" || kinds[j] === "mobile-sig") && j - i < 12) {
+      if (HEADER_LINE.test(lines[j]!)) headers++;
+      else if (headers >= 3 || lines[j]!.trim().length === 0) break;
+      else if (!/^[ \t]/.test(lines[j]!) && j > i + 1 && !HEADER_LINE.test(lines[j - 1]!)) break;
+      j++;
+    }
+    const dated = /\d/.test(lines[i + 1] ?? "") && HEADER_LINE.test(lines[i + 1] ?? "");
+    if (headers >= 3 || (headers === 2 && dated)) kinds[i] = "header";
   }
-  const body = lines.join("\n").trim();
-  return { body, trimmed: body !== text.trim() };
+  return { kinds, span };
+}
+
+const isText = (k: Kind): boolean => k === "text";
+
+export function trimReply(text: string): TrimResult {
+  const normalised = text.replace(/\r\n?/g, "\n");
+  const lines = normalised.split("\n");
+  const { kinds, span } = classify(lines);
+  const keep: boolean[] = lines.map(() => true);
+  const hasTextBefore = (i: number): boolean => kinds.slice(0, i).some((k, j) => (isText(k) || k === "quote") && keep[j]);
+  const nextNonBlank = (i: number): number => {
+    let j = i;
+    while (j < lines.length && kinds[j] === "blank") j++;
+    return j;
+  };
+  /** End of the quote block starting at (or after blanks from) i, or i when there is none. */
+  const quoteBlockEnd = (i: number): number => {
+    let j = nextNonBlank(i);
+    if (kinds[j] !== "quote") return i;
+    while (j < lines.length && (kinds[j] === "quote" || (kinds[j] === "blank" && kinds[nextNonBlank(j)] === "quote"))) j++;
+    return j;
+  };
+  /** Whether lines [from, to) hold words of the sender (text that is not a trailing signature). */
+  const ownWordsIn = (from: number, to: number): boolean => {
+    for (let j = from; j < to; j++) {
+      if (kinds[j] === "sig-dash" || kinds[j] === "mobile-sig" || kinds[j] === "forward") return false;
+      if (kinds[j] === "delimiter" && j > 0 && kinds[j - 1] === "blank") return false;
+      if (isText(kinds[j]!)) return true;
+    }
+    return false;
+  };
+
+  // 1. Where the history starts.
+  let end = lines.length;
+  for (let i = 0; i < end; i++) {
+    const k = kinds[i]!;
+    if (k === "forward") break; // forwarded content is kept, whatever follows
+    if (k === "separator" || k === "header") {
+      if (!hasTextBefore(i)) continue;
+      end = i;
+      // Take the separator line and blank lines in front of an Outlook block with it ("_____\nFrom: …").
+      while (end > 0 && (kinds[end - 1] === "blank" || kinds[end - 1] === "delimiter" || kinds[end - 1] === "separator")) end--;
+      break;
+    }
+    if (k !== "attribution") continue;
+    const after = i + span[i]!;
+    const quoteEnd = quoteBlockEnd(after);
+    const quoted = quoteEnd > after;
+    if (!hasTextBefore(i)) {
+      // Bottom-posting: "On … wrote:" and the quote open the message, the answer follows. Drop both, unless
+      // the sender answers between several quote blocks (then the quotes are the questions: keep them).
+      keep[i] = false;
+      if (quoted && ownWordsIn(quoteEnd, end) && !interleaved(kinds, quoteEnd, end)) for (let j = after; j < quoteEnd; j++) keep[j] = false;
+      continue;
+    }
+    if (quoted && ownWordsIn(quoteEnd, end)) {
+      keep[i] = false; // an inline answer follows the quote: keep the quote, drop "On … wrote:"
+      continue;
+    }
+    end = i; // "On … wrote:" followed by history (quoted or not, as Outlook mobile and Gmail forwards do)
+    break;
+  }
+
+  // 2. Signatures and trailing quotes, until nothing changes (removing one can expose the other).
+  for (let changed = true; changed; ) {
+    changed = false;
+    const last = lastKept(keep, kinds, end);
+    if (last >= 0 && kinds[last] === "quote") {
+      let j = last;
+      while (j > 0 && (kinds[j - 1] === "quote" || kinds[j - 1] === "blank" || (kinds[j - 1] === "attribution" && !keep[j - 1]))) j--;
+      if (j > 0 && hasTextBefore(j) && kinds.slice(0, j).some((kk, x) => isText(kk) && keep[x])) {
+        end = j;
+        changed = true;
+        continue;
+      }
+    }
+    const cut = signatureCut(lines, kinds, keep, end);
+    if (cut < end) {
+      end = cut;
+      changed = true;
+    }
+  }
+
+  const kept = lines.slice(0, end).filter((_, i) => keep[i]);
+  const body = kept.join("\n").replace(/^(?:[ \t]*\n)+/, "").replace(/\s+$/, "");
+  const original = normalised.replace(/^(?:[ \t]*\n)+/, "").replace(/\s+$/, "");
+  if (body.trim() === "") return { body: original, trimmed: false };
+  return { body, trimmed: body !== original };
+}
+
+function lastKept(keep: boolean[], kinds: Kind[], end: number): number {
+  for (let i = end - 1; i >= 0; i--) if (keep[i] && kinds[i] !== "blank") return i;
+  return -1;
+}
+
+/** Text, then a quote, then text again after `from`: the sender answers point by point. */
+function interleaved(kinds: Kind[], from: number, to: number): boolean {
+  let sawText = false;
+  for (let j = from; j < to; j++) {
+    if (isText(kinds[j]!)) sawText = true;
+    else if (kinds[j] === "quote" && sawText) return kinds.slice(j, to).some(isText);
+  }
+  return false;
+}
+
+/**
+ * Where a trailing signature starts, or `end`. "-- " always starts one; a bare "--" or a separator line
+ * after a blank line only when little follows it (a signature, not a section break in the message); a
+ * mobile-client line when only signature-like lines follow it.
+ */
+function signatureCut(lines: string[], kinds: Kind[], keep: boolean[], end: number): number {
+  const textBefore = (i: number): boolean => kinds.slice(0, i).some((k, j) => (isText(k) || k === "quote") && keep[j]);
+  for (let i = 0; i < end; i++) {
+    const k = kinds[i]!;
+    if (k !== "sig-dash" && k !== "delimiter" && k !== "mobile-sig") continue;
+    if (!textBefore(i)) continue;
+    const rest = lines.slice(i + 1, end).filter((l, j) => l.trim() !== "" && keep[i + 1 + j]);
+    const restKinds = kinds.slice(i + 1, end).filter((kk, j) => kk !== "blank" && keep[i + 1 + j]);
+    if (k === "sig-dash") {
+      if (lines[i] === "-- " || rest.length <= 12) return i;
+      continue;
+    }
+    if (k === "delimiter") {
+      const afterBlank = i === 0 || kinds[i - 1] === "blank" || lines[i]!.trim() === "ᐧ";
+      if (afterBlank && rest.length <= 6 && !restKinds.includes("quote")) return i;
+      continue;
+    }
+    // Mobile signature: everything after it is signature-like, or a name/phone block of two short lines.
+    const sigLike = restKinds.every((kk) => kk === "mobile-sig" || kk === "delimiter" || kk === "sig-dash");
+    if (sigLike || (rest.length <= 2 && rest.every((l) => l.trim().length <= 40))) return i;
+  }
+  return end;
 }

@@ -6,6 +6,8 @@ import type { Redis } from "ioredis";
  * SET NX PX to take it, a compare-and-extend script to renew, compare-and-delete to release: a poller
  * that stalled past its lease can never extend or delete the lease a newer poller took meanwhile.
  */
+// Take the lease if it is free, or keep it if it is already ours (a reconnect must not wait out our own TTL).
+const ACQUIRE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) elseif redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 1 else return 0 end`;
 const EXTEND = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
@@ -18,7 +20,7 @@ export class MailboxLease {
   ) {}
 
   async acquire(): Promise<boolean> {
-    return (await this.redis.set(this.key, this.token, "PX", this.ttlMs, "NX")) === "OK";
+    return Number(await this.redis.eval(ACQUIRE, 1, this.key, this.token, String(this.ttlMs))) === 1;
   }
 
   async extend(): Promise<boolean> {

@@ -5,7 +5,7 @@ import { defineConfig } from "prisma/config";
 // Prisma cannot download its native schema engine here (no network but the npm registry): point the CLI
 // at the project's offline bridge to the WebAssembly engine. An explicit variable still wins.
 const here = path.dirname(fileURLToPath(import.meta.url));
-process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= path.join(here, "tools", "schema-engine-wasm.mjs");
+process.env.PRISMA_SCHEMA_ENGINE_BINARY ||= path.join(here, "tools", "schema-engine-wasm.mjs");
 
 export default defineConfig({
   schema: "prisma/schema.prisma",

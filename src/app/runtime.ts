@@ -10,6 +10,7 @@ import { createDb, type Db } from "../db/client.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createTransport } from "../outbound/transport.ts";
 import { MailboxPoller } from "../poller/imap-poller.ts";
+import { auditMailbox } from "../poller/gap-audit.ts";
 import { ingestProcessor } from "../processors/ingest.processor.ts";
 import { notifyProcessor } from "../processors/notify.processor.ts";
 import { sendProcessor } from "../processors/send.processor.ts";
@@ -77,7 +78,22 @@ export async function startPollers(rt: Runtime): Promise<Handle> {
       }),
   );
   for (const p of pollers) p.start();
-  return { close: async () => void (await Promise.all(pollers.map((p) => p.stop()))) };
+  // Periodic gap audit (read-only): a message on the server that was never stored is reported loudly and
+  // exported as mailcase_imap_gap_messages, instead of being lost silently.
+  const audit = setInterval(() => {
+    for (const m of mailboxes)
+      void auditMailbox(rt.deps, m, resolvePassword(m.imapPassword)).then(
+        (r) => (r.gaps.length ? rt.deps.log.error({ mailbox: m.key, gaps: r.gaps }, "gap audit: messages on the server were never stored") : undefined),
+        (err: Error) => rt.deps.log.warn({ mailbox: m.key, err: err.message }, "gap audit failed"),
+      );
+  }, 10 * 60_000);
+  audit.unref();
+  return {
+    close: async () => {
+      clearInterval(audit);
+      await Promise.all(pollers.map((p) => p.stop()));
+    },
+  };
 }
 
 /** Starts the queue workers (scale by running more copies) and the self-healing sweeper. */

@@ -11,6 +11,8 @@ import { collectMessageFiles } from "./message-files.ts";
 import { formatReport, replayMessage } from "../replay/replay.service.ts";
 import { discardQuarantined, listQuarantine, retryQuarantined, showQuarantined } from "../ingest/quarantine.service.ts";
 import { readFile } from "node:fs/promises";
+import { auditMailbox } from "../poller/gap-audit.ts";
+import { resolvePassword } from "../config/apply-config.ts";
 
 const program = new Command("mailcase").description("Email-driven helpdesk worker").showHelpAfterError();
 
@@ -183,6 +185,25 @@ quarantine
     const ok = await withRuntime((rt) => discardQuarantined(rt.deps, id));
     console.log(ok ? `message ${id} discarded` : `message ${id} is not in quarantine`);
     if (!ok) process.exitCode = 1;
+  });
+
+program
+  .command("audit")
+  .description("gap audit: messages on the IMAP server that Mailcase never stored (exit 1 when there are any)")
+  .option("--json")
+  .action(async (opts: { json?: boolean }) => {
+    const results = await withRuntime(async (rt) => {
+      const out = [];
+      for (const m of await rt.deps.db.mailbox.findMany({ where: { active: true } })) out.push(await auditMailbox(rt.deps, m, resolvePassword(m.imapPassword)));
+      return out;
+    });
+    if (opts.json) console.log(JSON.stringify(results, null, 2));
+    else
+      for (const r of results) {
+        console.log(`${r.mailbox}/${r.folder} (UIDVALIDITY ${r.uidValidity}): ${r.onServer} on server, ${r.pending} pending, ${r.duplicates} duplicates, ${r.gaps.length} gaps${r.note ? ` — ${r.note}` : ""}`);
+        for (const g of r.gaps) console.log(`  gap: UID ${g.uid} <${g.messageId ?? "?"}> ${g.subject ?? ""}`);
+      }
+    if (results.some((r) => r.gaps.length)) process.exitCode = 1;
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {

@@ -41,11 +41,11 @@ const WROTE =
  * An attribution, tested on the (joined) line without surrounding dashes: a verb at the end, or a verb
  * followed by the name/date and a colon ("Am 03.02.2016 schrieb Max <m@x.de>:", "… schrieb am Fr., 28. Apr. 2017 um 11:53 Uhr:").
  */
-const ATTRIBUTION = new RegExp(`(?<![\\p{L}])(?:${WROTE})(?:[ \\t]+(?:[^:\\n]|:(?=\\d)){0,160})?[ \\t]*[:：]?$`, "iu");
+const ATTRIBUTION = new RegExp(`(?<![\\p{L}])(?:${WROTE})(?:(?:[ \\t]+(?:[^:\\n]|:(?=\\d|//)|(?<=mailto):){0,160})?[ \\t]*[:：]|[ \\t]*)$`, "iu");
 /** Lines that open an attribution in their language ("On", "Le", "Am", "El", "Dne", "在", …). */
 const ON_WORD = /^(?:on|at|in message|le|am|el|il|op|den|dnia|dňa|dne|dn[eě]|em|w dniu|v|在|於)\s/iu;
 /** Old Gmail / Russian style: a date, a name and an address, then optionally a colon ("2013/7/20 sam <s@x.org>"). */
-const DATE_NAME_ADDRESS = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\p{L}{2,3},\s*\d{1,2}\s\p{L}+\.?\s\d{4}).{0,120}<[^<>\s]+@[^<>\s]+>\s*:?$/u;
+const DATE_NAME_ADDRESS = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\p{L}{2,3},\s*\d{1,2}\s\p{L}+\.?\s\d{4}).{0,120}<\s*[^<>\s]+@[^<>\s]+\s*>\s*:?$/u;
 const HAS_TIME = /\d{1,2}[:.]\d{2}/;
 const HAS_ADDRESS = /[^\s<>()"]+@[^\s<>()"]+\.[^\s<>()"]+/;
 
@@ -93,6 +93,8 @@ const MOBILE_SIG: RegExp[] = [
 ];
 
 function isMobileSignature(line: string): boolean {
+  // "-Abhishek Kona": a dash glued to a name, the way people sign off (a list item has a space after the dash).
+  if (/^[ \t]*[-–—]\p{Lu}[\p{L}.'’ -]{0,40}$/u.test(line)) return true;
   const flat = line.replace(/\[([^\]]+)\]\([^)]*\)/g, "$1").trim();
   if (flat.length === 0 || flat.length > 120) return false;
   // "Sent from my iPhone" yes; "Sent from my desk, it is much easier" no: the thing after "my" must be a
@@ -109,7 +111,7 @@ function attributionAt(text: string): boolean {
   const s = text.replace(/^[\s>\-*]+|[\s\-*]+$/g, "").replace(/\s+/g, " ");
   if (s.length < 8 || s.length > 400) return false;
   if (DATE_NAME_ADDRESS.test(s)) return true;
-  if (HAS_TIME.test(s) && /<[^<>\s]+@[^<>\s]+>\s*:$/.test(s) && /\d{4}/.test(s)) return true;
+  if (HAS_TIME.test(s) && /<\s*[^<>\s]+@[^<>\s]+\s*>\s*:$/.test(s) && /\d{4}/.test(s)) return true;
   if (!ATTRIBUTION.test(s)) return false;
   // Prose such as "In 2019 my boss wrote:" is not an attribution: it takes an opening word with a date, an
   // address, a time of day, or the "user … wrote" wording of Russian Gmail.
@@ -123,6 +125,10 @@ function attributionAt(text: string): boolean {
 function attributionSpan(lines: string[], i: number): number {
   const first = lines[i]!;
   if (first.trim() === "" || QUOTE.test(first) || first.length > 300) return 0;
+  // A wrapped attribution still starts like one: an opening word, a date, an address or the verb itself.
+  // Without this, "Thanks!\nOn Mon … wrote:" would be read as one attribution and swallow "Thanks!".
+  const opener = first.replace(/^[\s\-*]+/, "");
+  const startsLikeOne = ON_WORD.test(opener) || /^\d/.test(opener) || opener.includes("<") || HAS_ADDRESS.test(opener) || new RegExp(`(?<![\\p{L}])(?:${WROTE})`, "iu").test(opener);
   let joined = "";
   for (let j = i, taken = 0; j < lines.length && taken < 5; j++) {
     const line = lines[j]!;
@@ -132,9 +138,11 @@ function attributionSpan(lines: string[], i: number): number {
       continue;
     }
     if (line.length > 300) return 0;
-    joined += ` ${line.replace(/^[ \t>]+(?=\S)/, j === i ? "" : " ")}`;
+    // Continuation lines may carry a stray quote mark ("> wrote:"), but not a quoted sentence.
+    if (j > i && QUOTE.test(line) && line.trim().length > 24) return 0;
+    joined += ` ${line.replace(/^[ \t>]+(?=\S)/, "")}`;
     taken++;
-    if (attributionAt(joined)) return j - i + 1;
+    if (attributionAt(joined)) return j === i || startsLikeOne ? j - i + 1 : 0;
   }
   return 0;
 }
@@ -233,15 +241,18 @@ export function trimReply(text: string): TrimResult {
     const after = i + span[i]!;
     const quoteEnd = quoteBlockEnd(after);
     const quoted = quoteEnd > after;
+    const dropAttribution = (): void => {
+      for (let j = i; j < after; j++) keep[j] = false;
+    };
     if (!hasTextBefore(i)) {
       // Bottom-posting: "On … wrote:" and the quote open the message, the answer follows. Drop both, unless
       // the sender answers between several quote blocks (then the quotes are the questions: keep them).
-      keep[i] = false;
+      dropAttribution();
       if (quoted && ownWordsIn(quoteEnd, end) && !interleaved(kinds, quoteEnd, end)) for (let j = after; j < quoteEnd; j++) keep[j] = false;
       continue;
     }
     if (quoted && ownWordsIn(quoteEnd, end)) {
-      keep[i] = false; // an inline answer follows the quote: keep the quote, drop "On … wrote:"
+      dropAttribution(); // an inline answer follows the quote: keep the quote, drop "On … wrote:"
       continue;
     }
     end = i; // "On … wrote:" followed by history (quoted or not, as Outlook mobile and Gmail forwards do)
@@ -291,9 +302,9 @@ function interleaved(kinds: Kind[], from: number, to: number): boolean {
 }
 
 /**
- * Where a trailing signature starts, or `end`. "-- " always starts one; a bare "--" or a separator line
- * after a blank line only when little follows it (a signature, not a section break in the message); a
- * mobile-client line when only signature-like lines follow it.
+ * Where a trailing signature starts, or `end`. "-- " always starts one; a bare "--" or an underscore
+ * footer line only when little follows it (a signature, not a section break in the message); a mobile-client
+ * line when only signature-like lines (or a short name block) follow it.
  */
 function signatureCut(lines: string[], kinds: Kind[], keep: boolean[], end: number): number {
   const textBefore = (i: number): boolean => kinds.slice(0, i).some((k, j) => (isText(k) || k === "quote") && keep[j]);
@@ -308,8 +319,12 @@ function signatureCut(lines: string[], kinds: Kind[], keep: boolean[], end: numb
       continue;
     }
     if (k === "delimiter") {
-      const afterBlank = i === 0 || kinds[i - 1] === "blank" || lines[i]!.trim() === "ᐧ";
-      if (afterBlank && rest.length <= 6 && !restKinds.includes("quote")) return i;
+      // Only separators and signatures follow: a decoration at the end of the message.
+      if (restKinds.every((kk) => kk === "delimiter" || kk === "sig-dash" || kk === "mobile-sig")) return i;
+      // "____" after a blank line opens footers and signatures (Outlook, Mailman); "-----" or "=====" is as
+      // often a section break in a customer's own text, so those never cut what follows them.
+      const footer = /^[ \t]*_{2,}[ \t]*$/.test(lines[i]!) || lines[i]!.trim() === "ᐧ";
+      if (footer && (i === 0 || kinds[i - 1] === "blank") && rest.length <= 6 && !restKinds.includes("quote")) return i;
       continue;
     }
     // Mobile signature: everything after it is signature-like, or a name/phone block of two short lines.

@@ -13,6 +13,7 @@ export async function startWebServer(deps: Deps, redis: Redis, port: number): Pr
   const queueDepth = new Gauge({ name: "mailcase_queue_jobs", help: "Jobs per queue and state", labelNames: ["queue", "state"], registers: [registry] });
   const inbound = new Gauge({ name: "mailcase_inbound_messages", help: "Stored inbound messages by status", labelNames: ["status"], registers: [registry] });
   const oldest = new Gauge({ name: "mailcase_oldest_pending_inbound_seconds", help: "Age of the oldest unprocessed inbound message", registers: [registry] });
+  const gaps = new Gauge({ name: "mailcase_imap_gap_messages", help: "Messages on the server never stored, at the last gap audit", labelNames: ["mailbox", "folder"], registers: [registry] });
   const outbound = new Gauge({ name: "mailcase_outbound_mails", help: "Outbox rows by status", labelNames: ["status"], registers: [registry] });
 
   async function collect(): Promise<void> {
@@ -22,6 +23,8 @@ export async function startWebServer(deps: Deps, redis: Redis, port: number): Pr
     }
     for (const row of await deps.db.inboundMessage.groupBy({ by: ["status"], _count: { _all: true } })) inbound.set({ status: row.status }, row._count._all);
     for (const row of await deps.db.outboundMail.groupBy({ by: ["status"], _count: { _all: true } })) outbound.set({ status: row.status }, row._count._all);
+    for (const c of await deps.db.mailboxCursor.findMany({ where: { auditGaps: { not: null } }, include: { mailbox: { select: { key: true } } } }))
+      gaps.set({ mailbox: c.mailbox.key, folder: c.folder }, c.auditGaps ?? 0);
     const first = await deps.db.inboundMessage.findFirst({ where: { status: "PENDING" }, orderBy: { fetchedAt: "asc" }, select: { fetchedAt: true } });
     oldest.set(first ? (deps.clock.now().getTime() - first.fetchedAt.getTime()) / 1000 : 0);
   }

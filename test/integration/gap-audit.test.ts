@@ -17,7 +17,11 @@ describe("gap audit", () => {
   let client: ImapFlow;
   const raw = async (n: string) =>
     (await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail({ from: `${n}-${id}@customer.test`, to: support, subject: n, text: n, messageId: `<${n}-${id}@customer.test>` })).message as Buffer;
-  const append = async (buf: Buffer) => Number((await client.append(folder, buf))!.uid);
+  const append = async (buf: Buffer) => {
+    const res = await client.append(folder, buf);
+    if (!res || res.uid === undefined) throw new Error("APPEND returned no UID");
+    return Number(res.uid);
+  };
 
   beforeAll(async () => {
     client = new ImapFlow({ host: "127.0.0.1", port: 1143, secure: false, auth: { user: support, pass: LAB_PASSWORD }, logger: false });
@@ -41,7 +45,8 @@ describe("gap audit", () => {
     const uidA = await append(a);
     const uidB = await append(await raw("bravo"));
     const status = await client.status(folder, { uidValidity: true });
-    const uidValidity = BigInt(status.uidValidity!);
+    if (!status || status.uidValidity === undefined) throw new Error("STATUS returned no UIDVALIDITY");
+    const uidValidity = BigInt(status.uidValidity);
     // As if the poller had stored A and then (wrongly) moved its cursor past B.
     await storeRaw(db, { mailboxId: mailbox.id, folder, uidValidity, uid: BigInt(uidA) }, a);
     const uidA2 = await append(a); // the same message again, under a new UID

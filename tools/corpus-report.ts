@@ -337,6 +337,92 @@ async function talonCases(): Promise<TrimCase[]> {
   return out;
 }
 
+/** Reads one Python string literal (with implicit concatenation of adjacent literals) at `at`; null if there is none. */
+function pythonString(src: string, at: number): { value: string; end: number } | null {
+  let i = at;
+  let value = "";
+  let found = false;
+  for (;;) {
+    const m = /^\s*([uUrRbB]{0,2})("""|'''|"|')/.exec(src.slice(i));
+    if (!m) break;
+    const raw = /r/i.test(m[1]!);
+    const quote = m[2]!;
+    i += m[0].length;
+    for (;;) {
+      if (i >= src.length) return null;
+      if (src.startsWith(quote, i)) {
+        i += quote.length;
+        break;
+      }
+      const ch = src[i]!;
+      if (quote.length === 1 && ch === "\n") return null;
+      if (ch === "\\" && !raw) {
+        const next = src[i + 1] ?? "";
+        const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"', "\n": "" };
+        if (next in simple) {
+          value += simple[next];
+          i += 2;
+          continue;
+        }
+        const hex = /^x([0-9a-fA-F]{2})|^u([0-9a-fA-F]{4})/.exec(src.slice(i + 1));
+        if (hex) {
+          value += String.fromCharCode(parseInt(hex[1] ?? hex[2]!, 16));
+          i += 1 + hex[0].length;
+          continue;
+        }
+      }
+      value += ch;
+      i++;
+    }
+    found = true;
+  }
+  return found ? { value, end: i } : null;
+}
+
+/**
+ * talon's text_quotations_test.py: the undecorated tests of the form `eq_(EXPECTED, quotations.extract_from_plain(BODY))`
+ * where both are string literals or names assigned a literal in the same test. (Decorated tests change talon's
+ * limits and are skipped.) Same signature allowance as the standard replies.
+ */
+function talonInlineCases(): TrimCase[] {
+  const file = path.join(CORPUS_DIR, "mailgun-talon", "expectations", "text_quotations_test.py");
+  if (!existsSync(file)) return [];
+  const src = readFileSync(file, "utf8");
+  const out: TrimCase[] = [];
+  const same = (a: string, b: string): boolean => normaliseForComparison(a) === normaliseForComparison(b);
+  const defs = [...src.matchAll(/^def (\w+)\(\):?.*\n/gm)];
+  defs.forEach((d, n) => {
+    if (!d[1]!.startsWith("test_")) return;
+    if (/^@/m.test(src.slice(Math.max(0, d.index - 200), d.index).split("\n").slice(-2).join("\n"))) return;
+    const bodyEnd = defs[n + 1]?.index ?? src.length;
+    const fn = src.slice(d.index, bodyEnd);
+    // Assignments in order: a name means its last literal value before the call (tests reassign msg_body).
+    const assignments: Array<{ name: string; at: number; value: string | null }> = [];
+    for (const a of fn.matchAll(/^[ \t]+(\w+) = /gm)) {
+      const lit = pythonString(fn, a.index + a[0].length);
+      assignments.push({ name: a[1]!, at: a.index, value: lit && /^[ \t]*(\n|$)/.test(fn.slice(lit.end)) ? lit.value : null });
+    }
+    const arg = (at: number): { value: string; end: number } | null => {
+      const lit = pythonString(fn, at);
+      if (lit) return lit;
+      const name = /^\s*(\w+)/.exec(fn.slice(at));
+      const value = name ? assignments.filter((x) => x.name === name[1] && x.at < at).at(-1)?.value : null;
+      return name && value != null ? { value, end: at + name[0].length } : null;
+    };
+    let k = 0;
+    for (const call of fn.matchAll(/eq_\(/g)) {
+      const expected = arg(call.index + 4);
+      if (!expected) continue;
+      const rest = /^\s*,\s*quotations\.extract_from_plain\(/.exec(fn.slice(expected.end));
+      if (!rest) continue;
+      const body = arg(expected.end + rest[0].length);
+      if (!body || !/^\s*\)\s*\)/.test(fn.slice(body.end))) continue;
+      out.push(trimCase("mailgun-talon (inline tests)", `${d[1]}${k++ ? `#${k}` : ""}`, body.value, expected.value, (x, e) => same(x, e) || same(x, trimReply(e).body)));
+    }
+  });
+  return out;
+}
+
 /**
  * github/email_reply_parser: only fixtures whose visible text its test pins exactly (`assert_equal … parse_reply`,
  * or fragments[0] when every later fragment is hidden). Its other assertions are about its fragment
@@ -384,7 +470,7 @@ export function trimRobustness(): { total: number; crashes: string[]; emptied: s
 }
 
 export async function runTrimming(): Promise<TrimCase[]> {
-  return [...discourseCases(), ...(await talonCases()), ...githubCases()];
+  return [...discourseCases(), ...(await talonCases()), ...talonInlineCases(), ...githubCases()];
 }
 
 export interface TrimSummary {

@@ -115,9 +115,12 @@ export function startWorkers(rt: Runtime): Handle {
     w.on("failed", (job, err) => deps.log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
     w.on("error", (err) => deps.log.error({ queue: w.name, err: err.message }, "worker error"));
   }
-  const sweeper = setInterval(() => void sweep(deps).catch((err: Error) => deps.log.warn({ err: err.message }, "sweep failed")), 30_000);
+  const sweeper = setInterval(
+    () => void sweep(deps, env.SWEEP_GRACE_MS).catch((err: Error) => deps.log.warn({ err: err.message }, "sweep failed")),
+    env.SWEEP_INTERVAL_MS,
+  );
   sweeper.unref();
-  void sweep(deps).catch(() => undefined);
+  void sweep(deps, env.SWEEP_GRACE_MS).catch(() => undefined);
   return {
     close: async () => {
       clearInterval(sweeper);

@@ -20,6 +20,9 @@ const EnvSchema = z.object({
   /** Poll interval when IDLE is unavailable or as a safety net beside IDLE. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
+  /** The sweeper re-enqueues work a crash left between a commit and its enqueue: how often, and how old. */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
   WEB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /**

@@ -35,7 +35,7 @@ const QUOTE = /^[ \t]*(?:[A-Za-z]{1,3})?>/;
 
 /** Verbs of attribution lines, in the languages we see (English, Czech, Polish, German, French, Spanish, …). */
 const WROTE =
-  "wrote|writes|said|says|schrieb|schreef|geschreven|a écrit|nous a dit|escribió|escreveu|ha scritto|skrev|skrifaði|kirjoitti|" +
+  "wrote|writes|said|says|sent|đã viết|schrieb|schreef|geschreven|a écrit|nous a dit|escribió|escreveu|ha scritto|skrev|skrifaði|kirjoitti|" +
   "napsal(?:\\(a\\)|a)?|napísal(?:\\(a\\)|a)?|napisał(?:\\(a\\)|a)?|написал(?:\\(а\\)|а)?|пише|писал|写道|寫道|書きました";
 /**
  * An attribution, tested on the (joined) line without surrounding dashes: a verb at the end, or a verb
@@ -43,7 +43,7 @@ const WROTE =
  */
 const ATTRIBUTION = new RegExp(`(?<![\\p{L}])(?:${WROTE})(?:(?:[ \\t]+(?:[^:\\n]|:(?=\\d|//)|(?<=mailto):){0,160})?[ \\t]*[:：]|[ \\t]*)$`, "iu");
 /** Lines that open an attribution in their language ("On", "Le", "Am", "El", "Dne", "在", …). */
-const ON_WORD = /^(?:on|at|in message|le|am|el|il|op|den|dnia|dňa|dne|dn[eě]|em|w dniu|v|在|於)\s/iu;
+const ON_WORD = /^(?:on|at|in message|le|am|el|il|op|den|dnia|dňa|dne|dn[eě]|em|w dniu|v|vào|在|於)\s/iu;
 /** Old Gmail / Russian style: a date, a name and an address, then optionally a colon ("2013/7/20 sam <s@x.org>"). */
 const DATE_NAME_ADDRESS = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\p{L}{2,3},\s*\d{1,2}\s\p{L}+\.?\s\d{4}).{0,120}<\s*[^<>\s]+@[^<>\s]+\s*>\s*:?$/u;
 const HAS_TIME = /\d{1,2}[:.]\d{2}/;
@@ -64,6 +64,7 @@ const HEADER_NAMES = [
   "发件人", "发送时间", "收件人", "主题", "抄送", "寄件者", "傳送時間", "收件者", "主旨", "日期",
 ];
 const HEADER_LINE = new RegExp(`^[ \\t*]*(?:${HEADER_NAMES.join("|")})[ \\t*]*[:：]`, "iu");
+const DATE_HEADER = /^[ \t*]*(?:sent|date|gesendet|datum|envoyé|inviato|data|verzonden|skickat|sendt|odesláno|wysłano|enviado|enviada em|fecha|lähetetty|отправлено|дата|发送时间|傳送時間|日期)[ \t*]*[:：]/iu;
 const FROM_HEADER = /^[ \t*]*(?:from|von|de|da|van|från|fra|od|lähettäjä|от|发件人|寄件者)[ \t*]*[:：]/iu;
 /** Outlook's single-line variant: "From: X Sent: … To: … Subject: …". */
 const ONE_LINE_HEADER = /^[ \t*]*from:.{1,200}\bsent:.{1,80}\bto:/i;
@@ -108,6 +109,8 @@ function isMobileSignature(line: string): boolean {
 // Attributions, possibly wrapped over several lines
 
 function attributionAt(text: string): boolean {
+  // Android mail: "---- John Smith wrote ----"; the dashes on both sides are the client's, not prose.
+  if (/^[ \t>]*-{3,}.{1,120}\bwrote\b[ \t:]*-{3,}[ \t]*$/i.test(text.trim())) return true;
   const s = text.replace(/^[\s>\-*]+|[\s\-*]+$/g, "").replace(/\s+/g, " ");
   if (s.length < 8 || s.length > 400) return false;
   if (DATE_NAME_ADDRESS.test(s)) return true;
@@ -177,20 +180,28 @@ function classify(lines: string[]): { kinds: Kind[]; span: number[] } {
       else if (isMobileSignature(line)) kinds[i] = "mobile-sig";
     }
   }
-  // Header blocks: a From-type line followed by more header lines (at least three in all, or From + a dated
-  // Sent/Date line). A lone "Subject: …" or "To: …" in prose stays text.
+  // A quoted link wrapped by the client leaves its tail unquoted between two quoted lines ("> see (http://x/a\n
+  // _nonce=3dd518)\n>"): one word with no spaces there belongs to the quote.
+  for (let i = 1; i < lines.length - 1; i++) {
+    if (kinds[i] === "text" && kinds[i - 1] === "quote" && kinds[i + 1] === "quote" && /^\S+$/.test(lines[i]!.trim())) kinds[i] = "quote";
+  }
+  // Header blocks: a run of header lines that starts with From/Date/Sent and has at least three lines, or
+  // two when one of them carries a time ("Date: Wed, 16 May 2012 00:15:02"). A lone "Subject: …" or
+  // "To: …" in prose stays text.
   for (let i = 0; i < lines.length; i++) {
-    if (kinds[i] !== "text" || !FROM_HEADER.test(lines[i]!)) continue;
-    let j = i + 1;
-    let headers = 1;
-    while (j < lines.length && (kinds[j] === "text" || kinds[j] === "mobile-sig") && j - i < 12) {
-      if (HEADER_LINE.test(lines[j]!)) headers++;
-      else if (headers >= 3 || lines[j]!.trim().length === 0) break;
-      else if (!/^[ \t]/.test(lines[j]!) && j > i + 1 && !HEADER_LINE.test(lines[j - 1]!)) break;
+    if (kinds[i] !== "text" || !(FROM_HEADER.test(lines[i]!) || DATE_HEADER.test(lines[i]!))) continue;
+    let j = i;
+    let headers = 0;
+    let timed = false;
+    while (j < lines.length && j - i < 12 && (kinds[j] === "text" || kinds[j] === "mobile-sig")) {
+      const line = lines[j]!;
+      if (HEADER_LINE.test(line)) {
+        headers++;
+        timed ||= DATE_HEADER.test(line) && HAS_TIME.test(line);
+      } else if (!(j > i && /^[ \t]+\S/.test(line) && HEADER_LINE.test(lines[j - 1]!)) && !(headers >= 3 && j === i + headers)) break;
       j++;
     }
-    const dated = /\d/.test(lines[i + 1] ?? "") && HEADER_LINE.test(lines[i + 1] ?? "");
-    if (headers >= 3 || (headers === 2 && dated)) kinds[i] = "header";
+    if (headers >= 3 || (headers === 2 && timed)) kinds[i] = "header";
   }
   return { kinds, span };
 }
@@ -251,6 +262,12 @@ export function trimReply(text: string): TrimResult {
       if (quoted && ownWordsIn(quoteEnd, end) && !interleaved(kinds, quoteEnd, end)) for (let j = after; j < quoteEnd; j++) keep[j] = false;
       continue;
     }
+    if (quoted && signOffOnly(lines, kinds, quoteEnd, end)) {
+      // "Reply / On … wrote: / > quote / Regards, Roman": the quote sits above a mere sign-off, not above an
+      // answer, so it is history; the sign-off is the sender's and stays.
+      for (let j = i; j < quoteEnd; j++) keep[j] = false;
+      continue;
+    }
     if (quoted && ownWordsIn(quoteEnd, end)) {
       dropAttribution(); // an inline answer follows the quote: keep the quote, drop "On … wrote:"
       continue;
@@ -289,6 +306,15 @@ export function trimReply(text: string): TrimResult {
 function lastKept(keep: boolean[], kinds: Kind[], end: number): number {
   for (let i = end - 1; i >= 0; i--) if (keep[i] && kinds[i] !== "blank") return i;
   return -1;
+}
+
+const SIGN_OFF = /^[ \t]*(?:regards|best|thanks|thank you|many thanks|cheers|kind regards|best regards|sincerely|greetings|br|mit freundlichen grüßen|viele grüße|grüße|gruß|s pozdravem|pozdrav|pozdrawiam|z poważaniem|cordialement|bien à vous|saludos|un saludo|met vriendelijke groet|groeten|mvh|med vänliga hälsningar|hälsningar|ystävällisin terveisin|с уважением)\b/iu;
+
+/** The text in [from, to) is only a sign-off ("Regards, Roman"): one or two short lines, no more quotes. */
+function signOffOnly(lines: string[], kinds: Kind[], from: number, to: number): boolean {
+  const rest = lines.slice(from, to).filter((_, j) => kinds[from + j] !== "blank");
+  const restKinds = kinds.slice(from, to).filter((k) => k !== "blank");
+  return rest.length >= 1 && rest.length <= 2 && restKinds.every(isText) && SIGN_OFF.test(rest[0]!) && rest.every((l) => l.trim().length <= 40);
 }
 
 /** Text, then a quote, then text again after `from`: the sender answers point by point. */

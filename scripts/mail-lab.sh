@@ -189,11 +189,12 @@ start() {
   install_packages
   render_configs
   if dovecot_running; then doveadm -c "$ROOT/etc/dovecot.conf" reload
-  else dovecot -c "$ROOT/etc/dovecot.conf" || die "dovecot failed to start; see $ROOT/log/dovecot.log"
+  # The daemons must not hold the caller's stdout: a pipe (`… | tail`) would never close.
+  else dovecot -c "$ROOT/etc/dovecot.conf" </dev/null >>"$ROOT/log/dovecot-start.log" 2>&1 || die "dovecot failed to start; see $ROOT/log/dovecot.log"
   fi
   # Postfix reports fatal errors only to syslog or a TTY: give it a TTY so its message reaches us.
   if postfix_running; then postfix -c "$ROOT/postfix/etc" reload >/dev/null 2>&1
-  else script -qec "postfix -c $ROOT/postfix/etc start" /dev/null >"$ROOT/log/postfix-start.log" 2>&1 \
+  else script -qec "postfix -c $ROOT/postfix/etc start" /dev/null </dev/null >"$ROOT/log/postfix-start.log" 2>&1 \
     || die "postfix failed to start: $(tr -d '\r' <"$ROOT/log/postfix-start.log" | tail -3)"
   fi
   wait_port $IMAP_PORT "Dovecot IMAP" "$ROOT/log/dovecot.log"

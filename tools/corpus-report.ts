@@ -424,6 +424,33 @@ function talonInlineCases(): TrimCase[] {
 }
 
 /**
+ * talon's HTML replies, through our own pipeline: each HTML body is wrapped as a text/html message, parsed by
+ * parseMessage (mailparser's HTML-to-text) and trimmed. Expected texts come from html_quotations_test.py and
+ * are compared ignoring all whitespace, as talon does; reply-quotations-share-block.eml must keep a non-empty
+ * reply without the quoted "From".
+ */
+async function talonHtmlCases(): Promise<TrimCase[]> {
+  const dir = path.join(CORPUS_DIR, "mailgun-talon", "tests", "fixtures");
+  if (!existsSync(dir)) return [];
+  const squash = (t: string): string => t.replace(/\s/g, "");
+  const wrap = (html: Buffer): Buffer =>
+    Buffer.concat([Buffer.from("From: a@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"), html]);
+  const files: Array<[string, string]> = [
+    ...readdirSync(path.join(dir, "html_replies")).filter((n) => n.endsWith(".html")).sort().map((n): [string, string] => [`html_replies/${n}`, "Hi. I am fine.\n\nThanks,\nAlex"]),
+    ["OLK_SRC_BODY_SECTION.html", "Reply"],
+    ["reply-separated-by-hr.html", "Hi\nthere"],
+  ];
+  const out: TrimCase[] = [];
+  for (const [name, expected] of files) {
+    const msg = await parseMessage(wrap(readFileSync(path.join(dir, name))));
+    out.push(trimCase("mailgun-talon (html, via parseMessage)", name, msg.text, expected, (x, e) => squash(x) === squash(e)));
+  }
+  const share = await parseMessage(readFileSync(path.join(dir, "reply-quotations-share-block.eml")));
+  out.push(trimCase("mailgun-talon (html, via parseMessage)", "reply-quotations-share-block.eml", share.text, "(non-empty, without \"From\")", (x) => x.trim() !== "" && !x.includes("From")));
+  return out;
+}
+
+/**
  * github/email_reply_parser: only fixtures whose visible text its test pins exactly (`assert_equal … parse_reply`,
  * or fragments[0] when every later fragment is hidden). Its other assertions are about its fragment
  * structure and do not fix an output.
@@ -470,7 +497,7 @@ export function trimRobustness(): { total: number; crashes: string[]; emptied: s
 }
 
 export async function runTrimming(): Promise<TrimCase[]> {
-  return [...discourseCases(), ...(await talonCases()), ...talonInlineCases(), ...githubCases()];
+  return [...discourseCases(), ...(await talonCases()), ...talonInlineCases(), ...(await talonHtmlCases()), ...githubCases()];
 }
 
 export interface TrimSummary {

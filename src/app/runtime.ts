@@ -8,6 +8,7 @@ import { loadEnv, type Env } from "../config/env.ts";
 import { resolvePassword } from "../config/apply-config.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
+import { CLAIM_LEASE_MS } from "../outbound/send.service.ts";
 import { createTransport } from "../outbound/transport.ts";
 import { MailboxPoller } from "../poller/imap-poller.ts";
 import { auditMailbox } from "../poller/gap-audit.ts";
@@ -43,6 +44,10 @@ export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; 
     notify: createNotifyQueue(redis, prefix),
     send: createSendQueue(redis, prefix),
   };
+  // Without a listener BullMQ prints every connection error raw to stderr (e.g. while Redis restarts);
+  // ioredis reconnects on its own, so a warning in the log is what an operator needs.
+  for (const q of Object.values(queues)) q.on("error", (err: Error) => log.warn({ queue: q.name, err: err.message }, "queue connection error"));
+  redis.on("error", (err: Error) => log.warn({ err: err.message }, "redis connection error"));
   const deps: Deps = {
     db,
     log,
@@ -139,7 +144,12 @@ export async function sweep(deps: Deps, graceMs = 30_000): Promise<{ ingest: num
   const [inbound, posts, outbound] = await Promise.all([
     deps.db.inboundMessage.findMany({ where: { status: "PENDING", fetchedAt: { lt: before } }, select: { id: true }, take: 1000 }),
     deps.db.post.findMany({ where: { notifiedAt: null, createdAt: { lt: before } }, select: { id: true, threadRule: true }, take: 1000 }),
-    deps.db.outboundMail.findMany({ where: { status: "PENDING", createdAt: { lt: before } }, select: { id: true }, take: 1000 }),
+    deps.db.outboundMail.findMany({
+      // SENDING with a lapsed claim: its sender died between claim and outcome.
+      where: { OR: [{ status: "PENDING", createdAt: { lt: before } }, { status: "SENDING", claimedAt: { lt: new Date(deps.clock.now().getTime() - CLAIM_LEASE_MS) } }] },
+      select: { id: true },
+      take: 1000,
+    }),
   ]);
   await enqueueIngest(deps.queues.ingest, inbound.map((r) => r.id));
   await enqueueNotify(

@@ -13,7 +13,9 @@ export function createTransport(env: Env): Transport {
     auth: env.SMTP_USER ? { user: env.SMTP_USER, pass: env.SMTP_PASSWORD ?? "" } : undefined,
     pool: true,
     maxConnections: 4,
+    // Together well under the send claim lease (CLAIM_LEASE_MS), so a live sender never loses its claim.
     connectionTimeout: 10_000,
+    greetingTimeout: 15_000,
     socketTimeout: 30_000,
   });
 }

@@ -114,7 +114,7 @@ function attributionAt(text: string): boolean {
   const s = text.replace(/^[\s>\-*]+|[\s\-*]+$/g, "").replace(/\s+/g, " ");
   if (s.length < 8 || s.length > 400) return false;
   if (DATE_NAME_ADDRESS.test(s)) return true;
-  if (HAS_TIME.test(s) && /<\s*[^<>\s]+@[^<>\s]+\s*>\s*:$/.test(s) && /\d{4}/.test(s)) return true;
+  if (HAS_TIME.test(s) && /<[^<>]*@[^<>]*>\s*:$/.test(s) && /\d{4}/.test(s)) return true;
   if (!ATTRIBUTION.test(s)) return false;
   // Prose such as "In 2019 my boss wrote:" is not an attribution: it takes an opening word with a date, an
   // address, a time of day, or the "user … wrote" wording of Russian Gmail.
@@ -180,10 +180,21 @@ function classify(lines: string[]): { kinds: Kind[]; span: number[] } {
       else if (isMobileSignature(line)) kinds[i] = "mobile-sig";
     }
   }
+  // "On Mon, Support wrote:" carries no date digits, address or time, so attributionAt() alone (which must
+  // not take prose like "On Monday my boss wrote:") refuses it. Directly above a quote block, a line that
+  // opens like an attribution and ends with its verb and a colon is one.
+  for (let i = 0; i < lines.length; i++) {
+    if (kinds[i] !== "text") continue;
+    const s = lines[i]!.trim();
+    let j = i + 1;
+    while (j < lines.length && kinds[j] === "blank") j++;
+    if (kinds[j] === "quote" && s.length <= 200 && ON_WORD.test(s) && /[:：]$/.test(s) && ATTRIBUTION.test(s)) kinds[i] = "attribution";
+  }
   // A quoted link wrapped by the client leaves its tail unquoted between two quoted lines ("> see (http://x/a\n
   // _nonce=3dd518)\n>"): one word with no spaces there belongs to the quote.
   for (let i = 1; i < lines.length - 1; i++) {
-    if (kinds[i] === "text" && kinds[i - 1] === "quote" && kinds[i + 1] === "quote" && /^\S+$/.test(lines[i]!.trim())) kinds[i] = "quote";
+    const t = lines[i]!.trim();
+    if (kinds[i] === "text" && kinds[i - 1] === "quote" && kinds[i + 1] === "quote" && (/^\S+$/.test(t) || /^\(?https?:\/\/\S+\)?\s*>?$/.test(t))) kinds[i] = "quote";
   }
   // Header blocks: a run of header lines that starts with From/Date/Sent and has at least three lines, or
   // two when one of them carries a time ("Date: Wed, 16 May 2012 00:15:02"). A lone "Subject: …" or
@@ -208,9 +219,25 @@ function classify(lines: string[]): { kinds: Kind[]; span: number[] } {
 
 const isText = (k: Kind): boolean => k === "text";
 
+/**
+ * Some clients glue the attribution to the last line of the reply ("Thanks--- On Wed, Apr 4, 2012 at 3:59
+ * PM, bob@example.com wrote:"). When a quote follows, split the line so the attribution stands alone.
+ */
+function splitGluedAttributions(lines: string[]): string[] {
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    const m = /^(.*?\S)[ \t]*(?:-{2,}[ \t]*|[ \t])((?:on|am|le|el|op)[ \t].{5,250})$/i.exec(line);
+    const nextLine = lines.slice(i + 1).find((l) => l.trim() !== "") ?? "";
+    const glued = m !== null && /\d/.test(m[2]!.slice(0, 40)) && !/^[\s>-]*$/.test(m[1]!);
+    if (glued && QUOTE.test(nextLine) && !QUOTE.test(line) && attributionAt(m[2]!)) out.push(m[1]!.replace(/[-\s]+$/, ""), m[2]!);
+    else out.push(line);
+  });
+  return out;
+}
+
 export function trimReply(text: string): TrimResult {
   const normalised = text.replace(/\r\n?/g, "\n");
-  const lines = normalised.split("\n");
+  const lines = splitGluedAttributions(normalised.split("\n"));
   const { kinds, span } = classify(lines);
   const keep: boolean[] = lines.map(() => true);
   const hasTextBefore = (i: number): boolean => kinds.slice(0, i).some((k, j) => (isText(k) || k === "quote") && keep[j]);

@@ -15,6 +15,12 @@ describe("trimReply", () => {
     expect(trimReply("Dziękuję.\n\nFrom: Support <s@h.test>\nSent: Monday\nTo: Jan\nSubject: Re: printer\n\nRestart please.").body).toBe("Dziękuję.");
   });
 
+  it("drops an attribution without a date when a quote follows it, and keeps the same words as prose", () => {
+    expect(trimReply("It is still burning.\n\nOn Mon, Support wrote:\n> Hello Vera,\n> thank you").body).toBe("It is still burning.");
+    const prose = "On Monday my boss wrote:\nwe need a new printer.";
+    expect(trimReply(prose)).toEqual({ body: prose, trimmed: false });
+  });
+
   it("keeps answers written between quoted lines", () => {
     const text = "> Is the printer on?\nYes, it is on.\n> Which model?\nHP 4000.\n";
     expect(trimReply(text).body).toBe("> Is the printer on?\nYes, it is on.\n> Which model?\nHP 4000.");

@@ -17,6 +17,8 @@ export interface Deps {
   secret: string;
   templates: TemplateRenderer;
   queues: { ingest: Queue; notify: Queue; send: Queue };
+  /** Size cap and parse time budget (MAILCASE_MAX_MESSAGE_BYTES, MAILCASE_PARSE_TIMEOUT_MS). */
+  limits: { maxMessageBytes: number; parseTimeoutMs: number };
   /** Fault injection for crash tests (see MAILCASE_FAULT_INGEST_DELAY_MS). */
   faultIngestDelayMs: number;
 }

@@ -23,6 +23,13 @@ const EnvSchema = z.object({
   /** The sweeper re-enqueues work a crash left between a commit and its enqueue: how often, and how old. */
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * Messages larger than this are not downloaded: their header is kept, the message is quarantined and the
+   * sender is told once. 25 MiB is what the big mail providers accept.
+   */
+  MAILCASE_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  /** Time budget for parsing one message (MIME walk, charset decoding, HTML to text); over it: quarantine. */
+  MAILCASE_PARSE_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
   WEB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /**

@@ -5,4 +5,4 @@
 export type CasePriority = "LOW" | "NORMAL" | "HIGH" | "URGENT";
 export type Visibility = "PUBLIC" | "INTERNAL" | "PRIVATE";
 export type PostSource = "CUSTOMER_EMAIL" | "AGENT_EMAIL" | "SYSTEM";
-export type OutboundKind = "ACK" | "NEW_CASE" | "UPDATE" | "REPLY";
+export type OutboundKind = "NOTICE" | "ACK" | "NEW_CASE" | "UPDATE" | "REPLY";

@@ -16,6 +16,8 @@ import { parseMessage } from "../parsing/parse-message.ts";
 import type { ParsedMessage } from "../parsing/parsed-message.ts";
 import { trimReply } from "../parsing/trim-reply.ts";
 import { enqueueNotify, type NotifyPayload } from "../queues/notify.queue.ts";
+import { enqueueSend } from "../queues/send.queue.ts";
+import { composeHeaders } from "../outbound/compose.ts";
 import { routeCase, type GroupCandidate } from "../routing/route-case.ts";
 import { computeSlaDue } from "../sla/sla-due.ts";
 import { parseAgentReply } from "../stream/agent-reply.ts";
@@ -35,6 +37,8 @@ export interface IngestIo {
   db: DbOrTx;
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   notify(items: NotifyPayload[]): Promise<void>;
+  /** Outbox rows written directly by ingest (notices), to be sent after commit. */
+  send(outboundIds: number[]): Promise<void>;
   faultDelayMs: number;
 }
 
@@ -43,12 +47,14 @@ export function liveIo(deps: Deps): IngestIo {
     db: deps.db,
     tx: (fn) => deps.db.$transaction(fn, { timeout: 30_000 + deps.faultIngestDelayMs, maxWait: 10_000 }),
     notify: (items) => enqueueNotify(deps.queues.notify, items),
+    send: (ids) => enqueueSend(deps.queues.send, ids),
     faultDelayMs: deps.faultIngestDelayMs,
   };
 }
 
 export function txIo(tx: Tx, collected: NotifyPayload[]): IngestIo {
-  return { db: tx, tx: (fn) => fn(tx), notify: async (items) => void collected.push(...items), faultDelayMs: 0 };
+  // Replay and dry runs send nothing from here: quiet imports stay quiet.
+  return { db: tx, tx: (fn) => fn(tx), notify: async (items) => void collected.push(...items), send: async () => undefined, faultDelayMs: 0 };
 }
 
 export type IngestOutcome =
@@ -70,6 +76,8 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
     if (inbound.post && inbound.post.notifiedAt === null) await io.notify([notifyFor(inbound.post)]);
     return { kind: "already-done", status: inbound.status };
   }
+
+  if (inbound.oversizeBytes !== null) return oversized(deps, io, inbound);
 
   let msg: ParsedMessage;
   try {
@@ -113,6 +121,77 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
   return customerMessage(deps, io, inbound.id, inbound.mailboxId, msg, sender, classification, ownAddresses, agents.flatMap((a) => [a.email, ...a.aliases]));
 }
 
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/**
+ * A message over the size cap: only its header was downloaded. It is quarantined with the reason, and a
+ * human sender is told once (one NOTICE per message, deduplicated like every outbox row) so they can send
+ * it smaller or share a link. Automatic mail is never answered.
+ */
+async function oversized(
+  deps: Deps,
+  io: IngestIo,
+  inbound: { id: number; raw: Uint8Array; oversizeBytes: number | null; messageId: string; mailbox: { address: string; displayName: string } },
+): Promise<IngestOutcome> {
+  const size = inbound.oversizeBytes ?? 0;
+  const reason = `too large: ${mib(size)} over the ${mib(deps.limits.maxMessageBytes)} cap; only the header was kept`;
+  let header: ParsedMessage | null = null;
+  try {
+    header = await parseMessage(Buffer.from(inbound.raw));
+  } catch {
+    header = null;
+  }
+  const mailboxes = await io.db.mailbox.findMany({ select: { address: true } });
+  const ownAddresses = mailboxes.map((m) => m.address.toLowerCase());
+  const sender = header?.from?.address ?? null;
+  const human = header !== null && classifyMessage(header, { ownAddresses }).kind === "human";
+  if (!sender || !human || ownAddresses.includes(sender)) return quarantine(deps, io, inbound.id, reason);
+
+  const contact = await io.db.contact.findUnique({ where: { email: sender } });
+  const domain = inbound.mailbox.address.slice(inbound.mailbox.address.lastIndexOf("@") + 1);
+  const composed = composeHeaders({ kind: "NOTICE", caseId: 0, postId: null, recipientKey: `in${inbound.id}`, domain, threadIds: [inbound.messageId], parentId: inbound.messageId });
+  const rendered = deps.templates.render(contact?.locale ?? "en", "notice", {
+    contactName: contact?.name || header?.from?.name || sender,
+    supportName: inbound.mailbox.displayName,
+    subject: header?.subject || "(no subject)",
+    size: mib(size),
+    cap: mib(deps.limits.maxMessageBytes),
+  });
+  const outboundId = await io.tx(async (tx) => {
+    const done = await tx.inboundMessage.updateMany({
+      where: { id: inbound.id, status: "PENDING" },
+      data: { status: "QUARANTINED", reason: `${reason}; the sender was told`, outcome: "quarantined", processedAt: deps.clock.now() },
+    });
+    if (done.count === 0) return null;
+    const row = await tx.outboundMail.upsert({
+      where: { dedupeKey: composed.dedupeKey },
+      create: {
+        dedupeKey: composed.dedupeKey,
+        messageId: composed.messageId,
+        kind: "NOTICE",
+        caseId: null,
+        recipientContactId: contact?.id ?? null,
+        fromAddress: inbound.mailbox.address,
+        fromName: inbound.mailbox.displayName,
+        toAddress: sender,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        inReplyTo: composed.inReplyTo,
+        references: composed.references,
+        headers: composed.headers,
+      },
+      update: {},
+      select: { id: true },
+    });
+    return row.id;
+  });
+  if (outboundId === null) return { kind: "already-done", status: "QUARANTINED" };
+  await io.send([outboundId]);
+  deps.log.warn({ inboundId: inbound.id, reason }, "message quarantined");
+  return { kind: "quarantined", reason: `${reason}; the sender was told` };
+}
+
 function notifyFor(post: { id: number; threadRule: string }): NotifyPayload {
   return { v: 1, postId: post.id, event: post.threadRule === "new-case" ? "case-opened" : "post-added" };
 }
@@ -140,6 +219,19 @@ async function inGuardedTx<T>(io: IngestIo, inboundId: number, fn: (tx: Tx) => P
 
 async function markProcessed(deps: Deps, tx: Tx, inboundId: number, caseId: number, outcome: string): Promise<void> {
   await tx.inboundMessage.update({ where: { id: inboundId }, data: { status: "PROCESSED", outcome, caseId, processedAt: deps.clock.now() } });
+}
+
+/**
+ * Keeps a post's files. Content is stored once per SHA-256 (the same logo in every signature, the same PDF
+ * sent to three cases): skipDuplicates makes a second copy a no-op.
+ */
+async function saveAttachments(tx: Tx, postId: number, attachments: ParsedMessage["attachments"]): Promise<void> {
+  if (attachments.length === 0) return;
+  const unique = new Map(attachments.map((a) => [a.sha256, a]));
+  await tx.blob.createMany({ data: [...unique.values()].map((a) => ({ sha256: a.sha256, size: a.size, data: new Uint8Array(a.content) })), skipDuplicates: true });
+  await tx.postAttachment.createMany({
+    data: attachments.map((a) => ({ postId, sha256: a.sha256, filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, size: a.size })),
+  });
 }
 
 /** Indexes the message's id for threading; skipDuplicates because one message may reach several mailboxes. */
@@ -174,6 +266,7 @@ async function agentPost(
         threadRule: "reply-token",
       },
     });
+    await saveAttachments(tx, post.id, msg.attachments);
     if (reply.visibility === "PUBLIC" && c.firstRespondedAt === null) {
       await tx.case.update({ where: { id: caseId }, data: { firstRespondedAt: now } });
     }
@@ -258,6 +351,7 @@ async function customerMessage(
           threadRule: decision.rule,
         },
       });
+      await saveAttachments(tx, post.id, msg.attachments);
       // A machine (mailer-daemon, auto-responder) never becomes a contact of the case: nobody should mail it.
       if (!automatic) await tx.caseContact.createMany({ data: [{ caseId: decision.caseId, contactId: contact.id, role: "CC" }], skipDuplicates: true });
       await addRef(tx, decision.caseId, messageId);
@@ -353,6 +447,7 @@ async function customerMessage(
         threadRule: "new-case",
       },
     });
+    await saveAttachments(tx, post.id, msg.attachments);
     await addRef(tx, created.id, messageId);
     await tx.caseEvent.create({
       data: {

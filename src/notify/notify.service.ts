@@ -17,7 +17,7 @@ import { planNotifications, withinAutoMailCap, type PlanAgent, type PlanContact,
 
 export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: number } | { kind: "already-planned"; pending: number };
 
-const TEMPLATE: Record<OutboundKind, TemplateName> = { ACK: "ack", NEW_CASE: "new-case", UPDATE: "update", REPLY: "reply" };
+const TEMPLATE: Record<OutboundKind, TemplateName> = { NOTICE: "notice", ACK: "ack", NEW_CASE: "new-case", UPDATE: "update", REPLY: "reply" };
 
 export async function notifyPost(deps: Deps, postId: number, event: "case-opened" | "post-added"): Promise<NotifyOutcome> {
   const planned = await deps.db.$transaction(

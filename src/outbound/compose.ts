@@ -48,7 +48,7 @@ export function composeHeaders(input: ComposeInput): ComposedHeaders {
   if (input.parentId && !chain.includes(input.parentId)) chain.push(input.parentId);
   const references = chain.length > MAX_REFERENCES ? [chain[0]!, ...chain.slice(-(MAX_REFERENCES - 1))] : chain;
   const headers: Record<string, string> = {};
-  if (input.kind === "ACK") {
+  if (input.kind === "ACK" || input.kind === "NOTICE") {
     headers["Auto-Submitted"] = "auto-replied";
     headers["X-Auto-Response-Suppress"] = "All";
   } else if (input.kind === "NEW_CASE" || input.kind === "UPDATE") {

@@ -55,7 +55,9 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
     if (permanent || finalAttempt) {
       await deps.db.$transaction([
         deps.db.outboundMail.updateMany({ where: { id: outboundId, status: "SENDING" }, data: { status: "FAILED", attempts: { increment: 1 }, lastError: message } }),
-        deps.db.caseEvent.create({ data: { caseId: row.caseId, type: "mail.failed", data: { outboundId, to: row.toAddress, kind: row.kind, error: message, permanent } } }),
+        ...(row.caseId === null
+          ? []
+          : [deps.db.caseEvent.create({ data: { caseId: row.caseId, type: "mail.failed", data: { outboundId, to: row.toAddress, kind: row.kind, error: message, permanent } } })]),
       ]);
       if (permanent) throw new UnrecoverableError(`permanent delivery failure to ${row.toAddress}: ${message}`);
     } else {

@@ -23,6 +23,11 @@ export interface PollerOptions {
   batchSize?: number;
 }
 
+/** The watched folder is gone: a configuration or mailbox problem, not a network one. */
+export class FolderMissingError extends Error {
+  override name = "FolderMissingError";
+}
+
 export interface SyncResult {
   fetched: number;
   stored: number;
@@ -74,6 +79,14 @@ export class MailboxPoller {
         await this.session();
         backoff = 1_000;
       } catch (err) {
+        if (err instanceof FolderMissingError) {
+          // Renamed or deleted by someone: say so loudly, and look again every poll interval (not with a
+          // growing backoff), so mail is picked up as soon as the folder is back or the config is fixed.
+          this.log.error({ folder: this.mailbox.folder }, err.message);
+          if (this.stopped) break;
+          await sleep(this.opts.pollIntervalMs);
+          continue;
+        }
         this.log.warn({ err: (err as Error).message }, "imap session ended");
       }
       if (this.stopped) break;
@@ -99,7 +112,16 @@ export class MailboxPoller {
     client.on("error", (err: Error) => this.log.warn({ err: err.message }, "imap error"));
     client.on("exists", () => this.requestSync());
     await client.connect();
-    await client.mailboxOpen(m.folder);
+    try {
+      await client.mailboxOpen(m.folder);
+    } catch (err) {
+      await client.logout().catch(() => undefined);
+      const code = (err as { serverResponseCode?: string }).serverResponseCode;
+      if (code === "NONEXISTENT" || /doesn't exist|not exist|unknown mailbox/i.test((err as { responseText?: string }).responseText ?? "")) {
+        throw new FolderMissingError(`folder "${m.folder}" does not exist on the server (renamed or deleted?); nothing is fetched until it is back`);
+      }
+      throw err;
+    }
     this.log.info({ folder: m.folder }, "watching mailbox");
     const renew = setInterval(() => {
       void this.lease.extend().then(
@@ -165,16 +187,34 @@ export class MailboxPoller {
       for (let i = 0; i < uids.length && !this.stopped; i += batchSize) {
         const batch = uids.slice(i, i + batchSize);
         const toIngest: number[] = [];
-        for await (const msg of client.fetch(batch.join(","), { uid: true, source: true }, { uid: true })) {
-          if (!msg.source) continue;
+        // Sizes first: a message over the cap is never downloaded whole, only its header is kept (ingest then
+        // quarantines it and tells the sender), so one 2 GB attachment cannot exhaust memory or the database.
+        const oversize = new Map<number, number>();
+        for await (const msg of client.fetch(batch.join(","), { uid: true, size: true }, { uid: true })) {
+          if (msg.size !== undefined && msg.size > this.deps.limits.maxMessageBytes) oversize.set(msg.uid, msg.size);
+        }
+        const normal = batch.filter((u) => !oversize.has(u));
+        // Each message is stored as it streams in, so memory holds one message at a time.
+        const store = async (uid: number, source: Buffer, oversizeBytes: number | null): Promise<void> => {
           result.fetched++;
-          const stored = await storeRaw(this.deps.db, { mailboxId: m.id, folder: m.folder, uidValidity, uid: BigInt(msg.uid) }, msg.source);
+          const stored = await storeRaw(this.deps.db, { mailboxId: m.id, folder: m.folder, uidValidity, uid: BigInt(uid) }, source, oversizeBytes);
           if (stored.kind === "stored") {
             result.stored++;
             toIngest.push(stored.inboundId);
           } else {
             result.duplicates++;
             if (stored.status === "PENDING") toIngest.push(stored.inboundId);
+          }
+        };
+        if (oversize.size) {
+          for await (const msg of client.fetch([...oversize.keys()].join(","), { uid: true, headers: true }, { uid: true })) {
+            if (msg.headers) await store(msg.uid, msg.headers, oversize.get(msg.uid) ?? null);
+          }
+        }
+        // A UID missing from the answer was expunged by another client meanwhile: there is nothing left to keep.
+        if (normal.length) {
+          for await (const msg of client.fetch(normal.join(","), { uid: true, source: true }, { uid: true })) {
+            if (msg.source) await store(msg.uid, msg.source, null);
           }
         }
         await enqueueIngest(this.deps.queues.ingest, toIngest);

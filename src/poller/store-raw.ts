@@ -13,6 +13,8 @@ export async function storeRaw(
   db: DbOrTx,
   at: { mailboxId: number; folder: string; uidValidity: bigint; uid: bigint },
   raw: Buffer,
+  /** The real size when `raw` is only the header of a message over the size cap. */
+  oversizeBytes: number | null = null,
 ): Promise<StoreResult> {
   const { messageId, sha256 } = messageIdOf(raw);
   // Look first: inside a transaction (replay) a unique violation would abort the whole transaction.
@@ -20,7 +22,7 @@ export async function storeRaw(
   if (found) return { kind: "duplicate", inboundId: found.id, status: found.status };
   try {
     const row = await db.inboundMessage.create({
-      data: { ...at, messageId, sha256, size: raw.length, raw: new Uint8Array(raw) },
+      data: { ...at, messageId, sha256, size: oversizeBytes ?? raw.length, oversizeBytes, raw: new Uint8Array(raw) },
       select: { id: true },
     });
     return { kind: "stored", inboundId: row.id };

@@ -1,0 +1,241 @@
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Handlebars from "handlebars";
+import { afterAll, describe, expect, it } from "vitest";
+import { TEMPLATES_DIR, TemplateRenderer, type TemplateName } from "../../src/render/templates.ts";
+import { findCaseTag, taggedSubject } from "../../src/threading/subject.ts";
+
+const PARTS = ["subject", "text", "html"] as const;
+const LOCALES = readdirSync(TEMPLATES_DIR).filter((d) => statSync(path.join(TEMPLATES_DIR, d)).isDirectory());
+/**
+ * Every template name any locale has, so a template added in one language and missing in another (English
+ * included) fails below, and a template added later is covered by every test without editing this file.
+ */
+const NAMES = [
+  ...new Set(LOCALES.flatMap((l) => readdirSync(path.join(TEMPLATES_DIR, l)).flatMap((f) => /^([a-z-]+)\.(?:subject|text|html)\.hbs$/.exec(f)?.[1] ?? []))),
+].sort() as TemplateName[];
+const read = (locale: string, name: string, part: string) => readFileSync(path.join(TEMPLATES_DIR, locale, `${name}.${part}.hbs`), "utf8");
+/** Templates about a case: their English subject opens with the case tag that threading depends on. */
+const CASE_NAMES = NAMES.filter((n) => existsSync(path.join(TEMPLATES_DIR, "en", `${n}.subject.hbs`)) && read("en", n, "subject").startsWith("{{tag}} "));
+const HELPERS = new Set(["if", "unless", "each", "with", "paragraphs", "indent"]);
+
+const renderer = new TemplateRenderer();
+
+/** A view shaped exactly like the one notify.service.ts builds (baseView + per-recipient fields). */
+function view(over: Record<string, unknown> = {}) {
+  return {
+    tag: "[MC-1042]",
+    caseRef: "MC-1042",
+    subject: "Printer on fire",
+    supportName: "ACME Support",
+    body: "Hello,\nthe printer in room 3 is on fire.\n\nPlease help.",
+    authorName: "Jana Nováková",
+    internal: false,
+    fromName: "Jana Nováková",
+    fromAddress: "jana@customer.test",
+    groupName: "VIP",
+    areaName: "Hardware",
+    ownerName: "Alice Novak",
+    teamName: "First line",
+    priority: "HIGH",
+    firstResponseDue: "2025-03-01 10:00 UTC",
+    resolutionDue: "2025-03-02 10:00 UTC",
+    contactName: "Jana Nováková",
+    agentName: "Alice Novak",
+    arrivalOnly: false,
+    forAgent: false,
+    ...over,
+  };
+}
+
+/** The view ingest.service.ts builds for a "message too large" notice: there is no case yet, so no tag. */
+function noticeView(over: Record<string, unknown> = {}) {
+  return { contactName: "Jana Nováková", supportName: "ACME Support", subject: "Printer on fire", size: "31.2 MiB", cap: "25.0 MiB", ...over };
+}
+
+/** The realistic view for a template; notice mail is not about a case, everything else is. */
+const viewFor = (name: string, over: Record<string, unknown> = {}) => (name === "notice" ? noticeView(over) : view(over));
+
+/** Every combination of the view's flags, so every {{#if}} branch of every template runs under strict mode. */
+const FLAGS = [false, true].flatMap((arrivalOnly) =>
+  [false, true].flatMap((internal) => [false, true].map((forAgent) => ({ arrivalOnly, internal, forAgent, ...(arrivalOnly ? { body: "" } : {}) }))),
+);
+
+/** Field names a template reads (helper names left out), from the handlebars AST. */
+function fieldsOf(source: string): Set<string> {
+  const out = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== "object") return;
+    const n = node as { type?: string; original?: string };
+    if (n.type === "PathExpression" && n.original && !HELPERS.has(n.original)) out.add(n.original);
+    for (const v of Object.values(node)) if (v && typeof v === "object") walk(v);
+  };
+  walk(Handlebars.parse(source));
+  return out;
+}
+
+describe("template files", () => {
+  it("has the locales we translate into and the templates the code sends", () => {
+    expect(LOCALES.sort()).toEqual(expect.arrayContaining(["cs", "en", "pl", "zh"]));
+    expect(NAMES).toEqual(expect.arrayContaining(["ack", "new-case", "reply", "update"]));
+    expect(CASE_NAMES).toEqual(expect.arrayContaining(["ack", "new-case", "reply", "update"]));
+  });
+
+  it.each(LOCALES)("%s has every template and every part, and nothing else", (locale) => {
+    const missing = NAMES.flatMap((name) => PARTS.map((part) => `${name}.${part}.hbs`)).filter((f) => !existsSync(path.join(TEMPLATES_DIR, locale, f)));
+    expect(missing, `missing in templates/${locale}/`).toEqual([]);
+    expect(readdirSync(path.join(TEMPLATES_DIR, locale)).sort()).toEqual(readdirSync(path.join(TEMPLATES_DIR, "en")).sort());
+  });
+
+  it.each(LOCALES.filter((l) => l !== "en").flatMap((l) => NAMES.flatMap((n) => PARTS.map((p) => [l, n, p] as const))))(
+    "%s/%s.%s reads exactly the view fields of the English one",
+    (locale, name, part) => {
+      expect([...fieldsOf(read(locale, name, part))].sort()).toEqual([...fieldsOf(read("en", name, part))].sort());
+    },
+  );
+
+  it.each(LOCALES.flatMap((l) => NAMES.map((n) => [l, n] as const)))("%s/%s.subject carries the case tag exactly where English does", (locale, name) => {
+    const source = read(locale, name, "subject");
+    if (CASE_NAMES.includes(name)) expect(source).toMatch(/^\{\{tag\}\} /);
+    else expect(source).not.toContain("{{tag}}");
+  });
+
+  it.each(LOCALES.flatMap((l) => ["new-case", "update"].map((n) => [l, n] as const)))(
+    "%s/%s keeps the agents' #internal / #public commands untranslated",
+    (locale, name) => {
+      for (const part of ["text", "html"]) {
+        const en = read("en", name, part);
+        for (const cmd of ["#internal", "#public"]) expect(read(locale, name, part).includes(cmd)).toBe(en.includes(cmd));
+      }
+    },
+  );
+});
+
+describe("rendering", () => {
+  it.each(LOCALES.flatMap((l) => NAMES.map((n) => [l, n] as const)))("%s/%s renders every branch without throwing", (locale, name) => {
+    for (const flags of FLAGS) {
+      const r = renderer.render(locale, name, viewFor(name, flags));
+      expect(r.subject).toContain("Printer on fire");
+      expect(r.text.trim()).not.toBe("");
+      expect(r.html.trim()).not.toBe("");
+      if (CASE_NAMES.includes(name) && !(name === "update" && flags.arrivalOnly)) expect(r.text).toContain("MC-1042");
+    }
+  });
+
+  it.each(LOCALES.flatMap((l) => CASE_NAMES.map((n) => [l, n] as const)))("%s/%s subject keeps the case tag byte-identical", (locale, name) => {
+    for (const flags of FLAGS) {
+      const { subject } = renderer.render(locale, name, view(flags));
+      expect(subject.startsWith("[MC-1042] ")).toBe(true);
+      expect(subject).toContain("Printer on fire");
+      expect(findCaseTag("MC", subject)).toBe(1042);
+      // notify.service.ts passes every subject but NEW_CASE through taggedSubject: still exactly one tag.
+      const sent = name === "new-case" ? subject : taggedSubject("MC", 1042, subject);
+      expect(sent.match(/\[MC-\d+\]/g)).toEqual(["[MC-1042]"]);
+      expect(sent.startsWith("[MC-1042] ")).toBe(true);
+    }
+  });
+
+  it("marks internal updates in the subject in every locale", () => {
+    const marks: Record<string, string> = { en: "[internal]", cs: "[interní]", pl: "[wewnętrzne]", zh: "[内部]" };
+    for (const [locale, mark] of Object.entries(marks)) {
+      expect(renderer.render(locale, "update", view({ internal: true })).subject).toBe(`[MC-1042] ${mark} Printer on fire`);
+      expect(renderer.render(locale, "update", view({ internal: false })).subject).toBe("[MC-1042] Printer on fire");
+    }
+  });
+
+  it("escapes a customer's markup in HTML and keeps it verbatim in text and subject", () => {
+    const evil = `<script>alert("x")</script> & 'quotes'`;
+    for (const locale of LOCALES) {
+      for (const name of NAMES) {
+        const r = renderer.render(locale, name, viewFor(name, { body: evil, subject: evil, fromName: evil, contactName: evil, authorName: evil, forAgent: true }));
+        expect(r.html, `${locale}/${name}.html`).not.toContain("<script");
+        if (fieldsOf(read("en", name, "html")).has("body")) {
+          expect(r.html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quotes&#x27;");
+          expect(r.text, `${locale}/${name}.text`).toContain(evil);
+        }
+        expect(r.subject).toContain(evil);
+      }
+    }
+  });
+
+  it("keeps the paragraphs of a customer's text in HTML", () => {
+    const r = renderer.render("cs", "reply", view({ body: "Dobrý den,\nděkuji.\n\nS pozdravem" }));
+    expect(r.html).toContain("<p>Dobrý den,<br>děkuji.</p>\n<p>S pozdravem</p>");
+  });
+
+  it("keeps Czech, Polish and Chinese characters intact", () => {
+    const body = "Příliš žluťoučký kůň úpěl ďábelské ódy. Zażółć gęślą jaźń. 打印机着火了，请尽快处理。";
+    const expected: Record<string, string[]> = {
+      cs: ["požadavek", "Řešitel", "Vyřešení do", "přibyla soukromá zpráva"],
+      pl: ["zgłoszenie", "Zespół", "Termin rozwiązania", "pojawiła się prywatna wiadomość"],
+      zh: ["新工单", "负责人", "解决截止", "私密消息"],
+    };
+    for (const [locale, words] of Object.entries(expected)) {
+      const text = NAMES.map((n) => renderer.render(locale, n, viewFor(n, { body, subject: body }))).concat(renderer.render(locale, "update", view({ arrivalOnly: true, body: "" })));
+      const all = text.map((r) => r.subject + r.text + r.html).join("\n");
+      for (const w of words) expect(all, locale).toContain(w);
+      const reply = renderer.render(locale, "reply", view({ body, subject: body }));
+      expect(reply.text).toContain(body);
+      expect(reply.html).toContain(body);
+      expect(reply.subject).toBe(`[MC-1042] ${body}`);
+      expect(all).not.toContain("\uFFFD");
+    }
+  });
+});
+
+describe("locale resolution", () => {
+  it.each([
+    ["cs-CZ", "cs"],
+    ["cs_CZ", "cs"],
+    ["CS", "cs"],
+    ["cs_CZ.UTF-8", "cs"],
+    ["pl_PL", "pl"],
+    ["pl-pl", "pl"],
+    ["zh", "zh"],
+    ["zh-Hans", "zh"],
+    ["zh-CN", "zh"],
+    ["zh_Hans_CN", "zh"],
+    ["EN", "en"],
+    ["en-GB", "en"],
+    ["en", "en"],
+    ["de-DE", "en"],
+    ["xx", "en"],
+    ["", "en"],
+    [" cs ", "cs"],
+  ])("%j → %s", (input, expected) => {
+    expect(renderer.resolveLocale(input)).toBe(expected);
+    expect(renderer.render(input, "update", view({ forAgent: true }))).toEqual(renderer.render(expected, "update", view({ forAgent: true })));
+  });
+
+  it("renders an unknown locale in English and cs-CZ in Czech", () => {
+    expect(renderer.render("xx-YY", "ack", view()).text).toMatch(/^Hello Jana Nováková,/);
+    expect(renderer.render("cs-CZ", "ack", view()).text).toMatch(/^Dobrý den Jana Nováková,/);
+    expect(renderer.render("zh-Hans", "new-case", view()).subject).toBe("[MC-1042] 新工单：Printer on fire");
+    expect(renderer.render("pl_PL", "new-case", view()).subject).toBe("[MC-1042] Nowe zgłoszenie: Printer on fire");
+  });
+
+  it("throws on a view missing a field (strict mode), in every locale", () => {
+    for (const locale of LOCALES) {
+      const { caseRef: _drop, ...partial } = view();
+      expect(() => renderer.render(locale, "reply", partial)).toThrow(/caseRef/);
+    }
+  });
+});
+
+describe("compile once", () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), "mailcase-templates-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it("reads the files only when constructed, and skips stray files beside the locale folders", () => {
+    const dir = path.join(tmp, "templates");
+    cpSync(TEMPLATES_DIR, dir, { recursive: true });
+    cpSync(path.join(TEMPLATES_DIR, "en", "ack.text.hbs"), path.join(dir, "README.hbs"));
+    const r = new TemplateRenderer(dir);
+    expect([...r.locales].sort()).toEqual([...LOCALES].sort());
+    const before = r.render("pl-PL", "update", view({ internal: true, forAgent: true }));
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.render("pl-PL", "update", view({ internal: true, forAgent: true }))).toEqual(before);
+  });
+});

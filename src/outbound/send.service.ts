@@ -33,7 +33,8 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
     const info = await transport.sendMail({
       messageId: `<${row.messageId}>`,
       from: { name: row.fromName, address: row.fromAddress },
-      to: row.toAddress,
+      // Address objects, never strings: nodemailer splits a string on "," and ";" into several recipients.
+      to: { name: "", address: row.toAddress },
       replyTo: row.replyTo ?? undefined,
       subject: row.subject,
       text: row.text,
@@ -42,7 +43,7 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
       references: row.references.map((r) => `<${r}>`),
       headers: Headers.parse(row.headers),
       // Bounces must come back to the support mailbox so they can be filed on the case.
-      envelope: { from: row.fromAddress, to: [row.toAddress] },
+      envelope: { from: row.fromAddress, to: [{ name: "", address: row.toAddress }] },
     });
     await deps.db.outboundMail.updateMany({
       where: { id: outboundId, status: "SENDING" },

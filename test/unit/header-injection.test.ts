@@ -246,28 +246,24 @@ describe("the whole path from an inbound mail", () => {
     }
   });
 
-  it("a quoted local part with a comma stays one (odd but harmless) recipient", async () => {
+  it("a quoted local part with a comma is not an address we mail: no sender, so the message is quarantined", async () => {
     const r = await roundTrip(inbound(`From: <"evil@x.test, victim"@customer.test>\r\nSubject: Help\r\nMessage-ID: <m1@customer.test>`));
-    expect(r!.built.envelope.to).toEqual([`"evil@x.test, victim"@customer.test`]);
-    expect(addresses(r!.built.parsed.to)).toHaveLength(1);
+    expect(r).toBeNull();
   });
 
   /*
-   * KNOWN BUG (recipient injection, not header injection): mailparser returns the content of an angle
-   * address verbatim, so `From: <attacker@evil.test,victim@corp.test>` yields the sender/contact address
-   * "attacker@evil.test,victim@corp.test". ingest stores it as the contact's email (and takes its account
-   * from the part after the LAST "@", i.e. corp.test); send.service.ts then hands it to nodemailer as a
-   * STRING (`to: row.toAddress`, `envelope.to: [row.toAddress]`), which nodemailer parses as an address
-   * list: the mail goes to both addresses, or with ":" (group syntax) only to the second one. Cc
-   * addresses become contacts the same way (ingest.service.ts, ccAddresses).
-   * These tests document the bug with `it.fails`; once it is fixed they fail, so turn them into `it`.
+   * Recipient injection: mailparser returns the content of an angle address verbatim, so
+   * `From: <attacker@evil.test,victim@corp.test>` used to become the contact address
+   * "attacker@evil.test,victim@corp.test", which nodemailer, given a string, splits into two recipients.
+   * parse-message.ts now refuses such an address (no sender: quarantine) and send.service.ts hands
+   * nodemailer address objects, which it never re-splits.
    */
-  it.fails.each([
+  it.each([
     [`<attacker@evil.test,${CUSTOMER}>`],
     [`<attacker@evil.test;${CUSTOMER}>`],
     [`Jana <attacker@evil.test:${CUSTOMER}>`],
     [`<grp:attacker@evil.test,${CUSTOMER};>`],
-  ])("KNOWN BUG: From %s never fans out to a second recipient", async (from) => {
+  ])("From %s never fans out to a second recipient", async (from) => {
     const r = await roundTrip(inbound(`From: ${from}\r\nSubject: Help\r\nMessage-ID: <m1@customer.test>`));
     // Either the address is refused at ingest (no sender → quarantine) or it reaches exactly one mailbox.
     if (r) {

@@ -18,6 +18,13 @@ export function splitMessageIds(value: string | string[] | undefined): string[] 
   return ids.map(normalizeMessageId).filter((id) => id.length > 0);
 }
 
+/**
+ * One plain mailbox address. mailparser passes "<a@evil.test,b@corp.test>" through as ONE address; handed to
+ * nodemailer later as a string it would be split into two recipients (our acknowledgement to a stranger).
+ * Anything with list separators, brackets, quotes, spaces or control characters is not an address we mail.
+ */
+const PLAIN_ADDRESS = /^[^\s,;:<>()"\[\]\\\x00-\x1f\x7f]+@[^\s,;:<>()"\[\]\\@\x00-\x1f\x7f]+$/;
+
 function flattenAddresses(value: AddressObject | AddressObject[] | undefined): Address[] {
   if (!value) return [];
   const objects = Array.isArray(value) ? value : [value];
@@ -25,7 +32,7 @@ function flattenAddresses(value: AddressObject | AddressObject[] | undefined): A
   const walk = (entries: AddressObject["value"]): void => {
     for (const entry of entries) {
       if (entry.group) walk(entry.group);
-      else if (entry.address) out.push({ address: entry.address.toLowerCase(), name: entry.name ?? "" });
+      else if (entry.address && PLAIN_ADDRESS.test(entry.address)) out.push({ address: entry.address.toLowerCase(), name: entry.name ?? "" });
     }
   };
   for (const obj of objects) walk(obj.value);

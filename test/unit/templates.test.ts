@@ -54,8 +54,14 @@ function noticeView(over: Record<string, unknown> = {}) {
   return { contactName: "Jana Nováková", supportName: "ACME Support", subject: "Printer on fire", size: "31.2 MiB", cap: "25.0 MiB", ...over };
 }
 
-/** The realistic view for a template; notice mail is not about a case, everything else is. */
-const viewFor = (name: string, over: Record<string, unknown> = {}) => (name === "notice" ? noticeView(over) : view(over));
+/** The view ingest.service.ts builds when it refuses an agent's mail (caseRef empty when no case is known). */
+function refusedView(over: Record<string, unknown> = {}) {
+  return { name: "Alice Novak", supportName: "ACME Support", subject: "Re: [MC-1042] Printer on fire", caseRef: "MC-1042", reasons: ['unknown command "#stauts" (did you mean #status?)'], ...over };
+}
+
+/** The realistic view for a template; notice and refusal mail are not (necessarily) about a case. */
+const viewFor = (name: string, over: Record<string, unknown> = {}) =>
+  name === "notice" ? noticeView(over) : name === "refused" ? refusedView(over) : view(over);
 
 /** Every combination of the view's flags, so every {{#if}} branch of every template runs under strict mode. */
 const FLAGS = [false, true].flatMap((arrivalOnly) =>

@@ -1,0 +1,95 @@
+/**
+ * Changes to a case's fields, made inside the caller's transaction: validated by the pure rules
+ * (src/case/status.ts), written together with one audit event per changed field, and with the SLA
+ * clock's pauses opened or closed as the status enters or leaves a paused status.
+ *
+ * Every path that changes a case (agent commands by email, customer replies reopening it, the CLI) goes
+ * through here, so the audit trail and the SLA pauses cannot be forgotten by one of them.
+ */
+import type { CasePriority } from "../domain/types.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import { recomputeSlaDue } from "../sla/sla.service.ts";
+import type { CaseTypeChoice, Severity } from "../stream/agent-commands.ts";
+import { transition, type CaseStatus } from "./status.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export interface CasePatch {
+  status?: CaseStatus;
+  solution?: string;
+  priority?: CasePriority;
+  severity?: Severity;
+  type?: CaseTypeChoice;
+  ownerId?: number;
+}
+
+export type ChangeResult = { ok: true; changed: string[] } | { ok: false; reason: string };
+
+/** Applies `patch` to case `caseId` as `by` ("agent:3", "contact:7", "system"). Nothing is written when it is refused. */
+export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: { by: string; now: Date }): Promise<ChangeResult> {
+  const c = await tx.case.findUniqueOrThrow({ where: { id: caseId } });
+  const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
+  const data: Prisma.CaseUpdateInput = {};
+  const changed: Array<{ field: string; from: unknown; to: unknown }> = [];
+  const set = <K extends keyof CasePatch>(field: K, from: unknown, to: CasePatch[K]): void => {
+    if (to === undefined || to === from) return;
+    changed.push({ field, from, to });
+  };
+
+  if (patch.status !== undefined && patch.status !== c.status) {
+    const solution = patch.solution ?? c.solution;
+    const ok = transition(c.status, patch.status, { solution });
+    if (!ok.ok) return ok;
+    data.status = patch.status;
+    if (patch.status === "RESOLVED") data.resolvedAt = ctx.now;
+    if (patch.status === "CLOSED") data.closedAt = ctx.now;
+    set("status", c.status, patch.status);
+  }
+  if (patch.solution !== undefined && patch.solution !== c.solution) {
+    data.solution = patch.solution.slice(0, 32_000);
+    set("solution", c.solution, patch.solution);
+  }
+  if (patch.priority !== undefined && patch.priority !== c.priority) {
+    data.priority = patch.priority;
+    set("priority", c.priority, patch.priority);
+  }
+  if (patch.severity !== undefined && patch.severity !== c.severity) {
+    data.severity = patch.severity;
+    set("severity", c.severity, patch.severity);
+  }
+  if (patch.type !== undefined && patch.type !== c.type) {
+    data.type = patch.type;
+    set("type", c.type, patch.type);
+  }
+  if (patch.ownerId !== undefined && patch.ownerId !== c.ownerId) {
+    data.owner = { connect: { id: patch.ownerId } };
+    set("ownerId", c.ownerId, patch.ownerId);
+    // Assigning a new case moves it on (unless the same change sets a status explicitly).
+    if (c.status === "NEW" && patch.status === undefined) {
+      data.status = "ASSIGNED";
+      changed.push({ field: "status", from: c.status, to: "ASSIGNED" });
+    }
+  }
+  if (changed.length === 0) return { ok: true, changed: [] };
+
+  await tx.case.update({ where: { id: caseId }, data });
+  for (const ch of changed) {
+    await tx.caseEvent.create({ data: { caseId, type: "case.changed", data: { field: ch.field, from: toJson(ch.from), to: toJson(ch.to), by: ctx.by } } });
+  }
+
+  // The SLA clock stands still in the configured statuses (waiting on the customer by default).
+  const newStatus = (data.status as CaseStatus | undefined) ?? c.status;
+  const paused = (s: CaseStatus) => settings.slaPausedStatuses.includes(s);
+  if (!paused(c.status) && paused(newStatus)) {
+    await tx.slaPause.create({ data: { caseId, startedAt: ctx.now, reason: `status ${newStatus}` } });
+  } else if (paused(c.status) && !paused(newStatus)) {
+    await tx.slaPause.updateMany({ where: { caseId, endedAt: null }, data: { endedAt: ctx.now } });
+  }
+  const slaInputsChanged = changed.some((ch) => ch.field === "priority" || ch.field === "severity" || ch.field === "status");
+  if (slaInputsChanged) await recomputeSlaDue(tx, caseId, ctx.now, ctx.by);
+  return { ok: true, changed: changed.map((ch) => ch.field) };
+}
+
+function toJson(v: unknown): string | number | null {
+  return v === undefined || v === null ? null : typeof v === "number" ? v : String(v);
+}

@@ -1,0 +1,97 @@
+/**
+ * Loads a case's SLA inputs (contract targets by severity or priority, business calendar, pauses, the
+ * customer post awaiting an answer), decides the due times with the pure clock (sla-clock.ts) and writes
+ * them, inside the caller's transaction. Used when a case opens and whenever priority, severity, status or
+ * the contract changes; elapsed and paused time are kept, never restarted.
+ */
+import type { CasePriority } from "../domain/types.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import { ALWAYS_OPEN, BusinessCalendarSchema, type BusinessCalendar, type Interval } from "./calendar.ts";
+import { recomputeAfterChange, type SlaTargets } from "./sla-clock.ts";
+import { pickTarget } from "./sla-due.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export interface ContractTargets {
+  targets: Array<{ priority: CasePriority; firstResponseMinutes: number; nextResponseMinutes: number | null; resolutionMinutes: number }>;
+  severityTargets: Array<{ severity: string; firstResponseMinutes: number; nextResponseMinutes: number | null; resolutionMinutes: number }>;
+}
+
+/** The contract's targets for a case: an assessed severity with its own target wins over the priority. Pure. */
+export function slaTargetsFor(contract: ContractTargets, priority: CasePriority, severity: string | null): { targets: SlaTargets; source: string } | null {
+  const bySeverity = severity ? contract.severityTargets.find((t) => t.severity === severity) : undefined;
+  if (bySeverity) return { targets: bySeverity, source: `severity ${severity}` };
+  const byPriority = pickTarget(contract.targets, priority);
+  if (!byPriority) return null;
+  const full = contract.targets.find((t) => t.priority === byPriority.priority)!;
+  return { targets: full, source: `priority ${byPriority.priority}` };
+}
+
+/** A stored calendar, validated; a contract without one runs around the clock. */
+export function calendarOf(json: Prisma.JsonValue | null): BusinessCalendar {
+  if (json === null) return ALWAYS_OPEN;
+  return BusinessCalendarSchema.parse(json);
+}
+
+export interface SlaDueWrite {
+  firstResponseDueAt: Date | null;
+  nextResponseDueAt: Date | null;
+  resolutionDueAt: Date | null;
+}
+
+/**
+ * Recomputes and stores the case's due times at `now`. `by` names who caused it for the audit entry; null
+ * (the case is being opened) writes no entry. Returns the due times written, or null without a contract.
+ */
+export async function recomputeSlaDue(tx: Tx, caseId: number, now: Date, by: string | null): Promise<SlaDueWrite | null> {
+  const c = await tx.case.findUniqueOrThrow({
+    where: { id: caseId },
+    include: { slaContract: { include: { targets: true, severityTargets: true } }, slaPauses: true },
+  });
+  if (!c.slaContract) return null;
+  const picked = slaTargetsFor(c.slaContract, c.priority, c.severity);
+  if (!picked) return null;
+  const calendar = calendarOf(c.slaContract.calendar);
+  const pauses: Interval[] = c.slaPauses.map((p) => ({ start: p.startedAt, end: p.endedAt }));
+  // The next-response clock runs from the oldest customer post that came after the last public agent post,
+  // and only once the first response was given (before that the first-response target covers it).
+  let awaiting: Date | null = null;
+  if (c.firstRespondedAt !== null) {
+    const lastAgent = await tx.post.findFirst({ where: { caseId, visibility: "PUBLIC", authorAgentId: { not: null } }, orderBy: { createdAt: "desc" } });
+    const since = lastAgent?.createdAt ?? c.firstRespondedAt;
+    const waiting = await tx.post.findFirst({
+      where: { caseId, visibility: "PUBLIC", authorContactId: { not: null }, createdAt: { gt: since } },
+      orderBy: { createdAt: "asc" },
+    });
+    awaiting = waiting?.createdAt ?? null;
+  }
+  const r = recomputeAfterChange({ openedAt: c.createdAt, targets: picked.targets, calendar, pauses, lastCustomerPostAt: awaiting, now });
+  const done = c.status === "RESOLVED" || c.status === "CLOSED";
+  const write: SlaDueWrite = {
+    // A met target keeps the due time it was met against (reports compare the two).
+    firstResponseDueAt: c.firstRespondedAt !== null ? c.firstResponseDueAt : r.firstResponseDueAt,
+    nextResponseDueAt: done ? null : r.nextResponseDueAt,
+    resolutionDueAt: done ? c.resolutionDueAt : r.resolutionDueAt,
+  };
+  const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+  if (same(write.firstResponseDueAt, c.firstResponseDueAt) && same(write.nextResponseDueAt, c.nextResponseDueAt) && same(write.resolutionDueAt, c.resolutionDueAt)) return write;
+  await tx.case.update({ where: { id: caseId }, data: write });
+  if (by !== null) {
+    await tx.caseEvent.create({
+      data: {
+        caseId,
+        type: "sla.recomputed",
+        data: {
+          by,
+          target: picked.source,
+          elapsedBusinessMinutes: Math.round(r.elapsedBusinessMinutes * 100) / 100,
+          paused: r.pausedSince !== null,
+          firstResponseDueAt: write.firstResponseDueAt?.toISOString() ?? null,
+          nextResponseDueAt: write.nextResponseDueAt?.toISOString() ?? null,
+          resolutionDueAt: write.resolutionDueAt?.toISOString() ?? null,
+        },
+      },
+    });
+  }
+  return write;
+}

@@ -26,7 +26,7 @@ export interface CasePatch {
 export type ChangeResult = { ok: true; changed: string[] } | { ok: false; reason: string };
 
 /** Applies `patch` to case `caseId` as `by` ("agent:3", "contact:7", "system"). Nothing is written when it is refused. */
-export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: { by: string; now: Date }): Promise<ChangeResult> {
+export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: { by: string; now: Date; policyReopen?: boolean }): Promise<ChangeResult> {
   const c = await tx.case.findUniqueOrThrow({ where: { id: caseId } });
   const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
   const data: Prisma.CaseUpdateInput = {};
@@ -38,7 +38,9 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
 
   if (patch.status !== undefined && patch.status !== c.status) {
     const solution = patch.solution ?? c.solution;
-    const ok = transition(c.status, patch.status, { solution });
+    // A customer's reply reopening a CLOSED case is the installation's policy (closedReplyPolicy "reopen"),
+    // not a transition anyone may request, so it is the one move allowed past the table.
+    const ok = ctx.policyReopen && c.status === "CLOSED" ? ({ ok: true } as const) : transition(c.status, patch.status, { solution });
     if (!ok.ok) return ok;
     data.status = patch.status;
     if (patch.status === "RESOLVED") data.resolvedAt = ctx.now;

@@ -20,10 +20,14 @@ import { enqueueSend } from "../queues/send.queue.ts";
 import { composeHeaders } from "../outbound/compose.ts";
 import { routeCase, type GroupCandidate } from "../routing/route-case.ts";
 import { computeSlaDue } from "../sla/sla-due.ts";
-import { parseAgentReply } from "../stream/agent-reply.ts";
+import { describeCommands, parseAgentCommands, type AgentRef } from "../stream/agent-commands.ts";
+import { changeCase, type CasePatch } from "../case/case-change.ts";
+import { onAgentPublicReply, onCustomerReply, type ClosedReplyPolicy } from "../case/status.ts";
+import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts";
+import { recomputeSlaDue } from "../sla/sla.service.ts";
 import { findReplyToken } from "../threading/reply-token.ts";
 import { resolveThread, type ThreadRule } from "../threading/resolve-thread.ts";
-import { findCaseTag, stripReplyPrefixes } from "../threading/subject.ts";
+import { caseTag, findCaseTag, stripReplyPrefixes } from "../threading/subject.ts";
 import { initialFollowers } from "../notify/notification-plan.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -62,6 +66,7 @@ export type IngestOutcome =
   | { kind: "already-done"; status: string }
   | { kind: "case-created"; caseId: number; number: number; postId: number }
   | { kind: "post-added"; caseId: number; postId: number; rule: ThreadRule; visibility: string }
+  | { kind: "commands-applied"; caseId: number; changed: string[] }
   | { kind: "quarantined"; reason: string };
 
 const SUBJECT_MAX = 255;
@@ -109,14 +114,25 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
           data: { caseId: token.token.caseId, type: "agent-reply.rejected", data: { inboundId, from: sender, reason: "From is not the agent the reply address was issued to" } },
         });
       }
-      return quarantine(deps, io, inboundId, `reply address issued to agent #${token.token.agentId} but From is ${sender}`);
+      const why = `reply address issued to agent #${token.token.agentId} but From is ${sender}`;
+      if (automatic) return quarantine(deps, io, inboundId, why);
+      // Told back to the sender without naming the case: the sender is not verified.
+      return refuseAgentMail(deps, io, inboundId, msg, {
+        to: sender,
+        name: msg.from?.name || sender,
+        locale: senderAgent?.locale ?? "en",
+        caseId: null,
+        reasons: [`${why}: a reply address works only from the address of the agent it was sent to`],
+      });
     }
     if (automatic) return quarantine(deps, io, inboundId, `automatic mail (${classification.reason}) on an agent reply address`);
-    return agentPost(deps, io, inboundId, msg, agent.id, token.token.caseId, token.token.visibility);
+    return agentPost(deps, io, inboundId, msg, agent, token.token.caseId, token.token.visibility);
   }
   if (senderAgent) {
     // Agents are recognised by the signed reply address together with From, never by From alone.
-    return quarantine(deps, io, inboundId, `mail from agent address ${sender} without a reply token: reply to a notification instead`);
+    const why = `mail from agent address ${sender} without a reply token: reply to a notification instead`;
+    if (automatic) return quarantine(deps, io, inboundId, why);
+    return refuseAgentMail(deps, io, inboundId, msg, { to: senderAgent.email, name: senderAgent.name, locale: senderAgent.locale, caseId: null, reasons: [why] });
   }
   return customerMessage(deps, io, inbound.id, inbound.mailboxId, msg, sender, classification, ownAddresses, agents.flatMap((a) => [a.email, ...a.aliases]));
 }
@@ -239,51 +255,175 @@ async function addRef(tx: Tx, caseId: number, messageId: string): Promise<void> 
   await tx.messageRef.createMany({ data: [{ messageId, caseId, direction: "in" }], skipDuplicates: true });
 }
 
+/** A refusal rolled back inside the transaction; its reason goes back to the agent. */
+class AgentMailRefused extends Error {}
+
 async function agentPost(
   deps: Deps,
   io: IngestIo,
   inboundId: number,
   msg: ParsedMessage,
-  agentId: number,
+  agent: { id: number; key: string; name: string; email: string; locale: string },
   caseId: number,
   tokenVisibility: "public" | "internal",
 ): Promise<IngestOutcome> {
-  const reply = parseAgentReply(trimReply(msg.text).body, tokenVisibility);
+  const parsed = parseAgentCommands(trimReply(msg.text).body, tokenVisibility === "internal" ? "INTERNAL" : "PUBLIC");
   const messageId = msg.messageId ?? `inbound-${inboundId}@mailcase.invalid`;
   const now = deps.clock.now();
-  const result = await inGuardedTx(io, inboundId, async (tx) => {
-    const c = await tx.case.findUnique({ where: { id: caseId } });
-    if (!c) return null;
-    const post = await tx.post.create({
-      data: {
-        caseId,
-        visibility: reply.visibility,
-        source: "AGENT_EMAIL",
-        authorAgentId: agentId,
-        subject: msg.subject.slice(0, 998),
-        body: reply.body,
-        inboundId,
-        threadRule: "reply-token",
-      },
+  const by = `agent:${agent.id}`;
+  const active = await io.db.agent.findMany({ where: { active: true } });
+  const resolve = (ref: AgentRef) =>
+    ref.kind === "self" ? (active.find((a) => a.id === agent.id) ?? null) : ref.kind === "key" ? (active.find((a) => a.key === ref.key) ?? null) : (active.find((a) => a.email === ref.email || a.aliases.includes(ref.email)) ?? null);
+  const refName = (ref: AgentRef) => (ref.kind === "self" ? "me" : ref.kind === "key" ? `@${ref.key}` : ref.email);
+  const errors = [...parsed.errors];
+  let addresseeAgentId: number | null = null;
+  const patch: CasePatch = {};
+  for (const cmd of parsed.commands) {
+    if (cmd.kind === "private") {
+      const to = resolve(cmd.to);
+      if (to) addresseeAgentId = to.id;
+      else errors.push(`#private ${refName(cmd.to)}: no active agent by that name`);
+    } else if (cmd.kind === "assign") {
+      const to = resolve(cmd.to);
+      if (to) patch.ownerId = to.id;
+      else errors.push(`#assign ${refName(cmd.to)}: no active agent by that name`);
+    } else if (cmd.kind === "status") patch.status = cmd.status;
+    else if (cmd.kind === "close") Object.assign(patch, { status: cmd.status, solution: cmd.solution });
+    else if (cmd.kind === "priority") patch.priority = cmd.priority;
+    else if (cmd.kind === "severity") patch.severity = cmd.severity;
+    else if (cmd.kind === "type") patch.type = cmd.caseType;
+    else if (cmd.kind === "forward") errors.push("#forward is not supported yet: forward the customer's mail to the support address without a command, then link it");
+  }
+  // Nothing is applied in part: a reply with any error is refused whole and explained to the agent.
+  if (errors.length) return refuseAgentMail(deps, io, inboundId, msg, { to: agent.email, name: agent.name, locale: agent.locale, caseId, reasons: errors });
+
+  const visibility = parsed.visibility;
+  let result: { postId: number | null; changed: string[] } | null;
+  try {
+    result = await inGuardedTx(io, inboundId, async (tx) => {
+      const c = await tx.case.findUnique({ where: { id: caseId } });
+      if (!c) return null;
+      // An agent's public answer moves a new or assigned case on, unless the reply sets a status itself.
+      if (visibility === "PUBLIC" && parsed.body !== "" && patch.status === undefined) {
+        const effect = onAgentPublicReply(c.status);
+        if (effect.action === "set") patch.status = effect.to;
+      }
+      if (visibility === "PUBLIC" && parsed.body !== "" && c.firstRespondedAt === null) {
+        // First response means the first public agent post.
+        await tx.case.update({ where: { id: caseId }, data: { firstRespondedAt: now } });
+      }
+      const change = await changeCase(tx, caseId, patch, { by, now });
+      if (!change.ok) throw new AgentMailRefused(change.reason);
+      for (const cmd of parsed.commands) {
+        if (cmd.kind === "follow") await tx.follower.createMany({ data: [{ caseId, agentId: agent.id, reason: "follow" }], skipDuplicates: true });
+        if (cmd.kind === "unfollow") await tx.follower.deleteMany({ where: { caseId, agentId: agent.id } });
+      }
+      let postId: number | null = null;
+      if (parsed.body !== "") {
+        const post = await tx.post.create({
+          data: {
+            caseId,
+            visibility,
+            source: "AGENT_EMAIL",
+            authorAgentId: agent.id,
+            addresseeAgentId,
+            subject: msg.subject.slice(0, 998),
+            body: parsed.body,
+            inboundId,
+            threadRule: "reply-token",
+          },
+        });
+        await saveAttachments(tx, post.id, msg.attachments);
+        postId = post.id;
+      }
+      // The first response (or a new customer wait) changes what is due; no audit entry for that alone.
+      await recomputeSlaDue(tx, caseId, now, null);
+      await addRef(tx, caseId, messageId);
+      await tx.caseEvent.create({
+        data: { caseId, type: postId ? "post.added" : "agent.commands", data: { postId, by, visibility, commands: describeCommands(parsed.commands), rule: "reply-token" } },
+      });
+      await markProcessed(deps, tx, inboundId, caseId, postId ? "post" : "commands");
+      return { postId, changed: change.changed };
     });
-    await saveAttachments(tx, post.id, msg.attachments);
-    if (reply.visibility === "PUBLIC" && c.firstRespondedAt === null) {
-      await tx.case.update({ where: { id: caseId }, data: { firstRespondedAt: now } });
-    }
-    await addRef(tx, caseId, messageId);
-    await tx.caseEvent.create({
-      data: { caseId, type: "post.added", data: { postId: post.id, by: `agent:${agentId}`, visibility: reply.visibility, command: reply.command, rule: "reply-token" } },
-    });
-    await markProcessed(deps, tx, inboundId, caseId, "post");
-    return post;
-  });
+  } catch (err) {
+    if (!(err instanceof AgentMailRefused)) throw err;
+    return refuseAgentMail(deps, io, inboundId, msg, { to: agent.email, name: agent.name, locale: agent.locale, caseId, reasons: [err.message] });
+  }
   if (!result) {
     const again = await io.db.inboundMessage.findUnique({ where: { id: inboundId } });
     if (again?.status === "PENDING") return quarantine(deps, io, inboundId, `reply token names case #${caseId}, which does not exist`);
     return { kind: "already-done", status: again?.status ?? "missing" };
   }
-  await io.notify([{ v: 1, postId: result.id, event: "post-added" }]);
-  return { kind: "post-added", caseId, postId: result.id, rule: "reply-token", visibility: reply.visibility };
+  if (result.postId === null) return { kind: "commands-applied", caseId, changed: result.changed };
+  await io.notify([{ v: 1, postId: result.postId, event: "post-added" }]);
+  return { kind: "post-added", caseId, postId: result.postId, rule: "reply-token", visibility };
+}
+
+/** At most this many explanations per address and hour: a misconfigured client must not start a mail loop. */
+const REFUSAL_CAP_PER_HOUR = 5;
+
+/**
+ * Mail an agent (or whoever used an agent's reply address) sent that is not filed: quarantined with the
+ * reasons, logged on the case when one is known, and explained back once per message, rate-limited per
+ * address. Without a verified agent (`caseId` null) the explanation names no case.
+ */
+async function refuseAgentMail(
+  deps: Deps,
+  io: IngestIo,
+  inboundId: number,
+  msg: ParsedMessage,
+  who: { to: string; name: string; locale: string; caseId: number | null; reasons: string[] },
+): Promise<IngestOutcome> {
+  const reason = `agent mail refused: ${who.reasons.join("; ")}`;
+  const inbound = await io.db.inboundMessage.findUniqueOrThrow({ where: { id: inboundId }, include: { mailbox: true } });
+  const c = who.caseId === null ? null : await io.db.case.findUnique({ where: { id: who.caseId } });
+  const settings = await io.db.settings.findUnique({ where: { id: 1 } });
+  const domain = inbound.mailbox.address.slice(inbound.mailbox.address.lastIndexOf("@") + 1);
+  const parent = msg.messageId ?? inbound.messageId;
+  const composed = composeHeaders({ kind: "NOTICE", caseId: c?.id ?? 0, postId: null, recipientKey: `in${inboundId}`, domain, threadIds: [parent], parentId: parent });
+  const rendered = deps.templates.render(who.locale, "refused", {
+    name: who.name,
+    supportName: inbound.mailbox.displayName,
+    subject: msg.subject || "(no subject)",
+    caseRef: c && settings ? caseTag(settings.caseTagPrefix, c.number).slice(1, -1) : "",
+    reasons: who.reasons,
+  });
+  const hourAgo = new Date(deps.clock.now().getTime() - 3_600_000);
+  const outboundId = await io.tx(async (tx) => {
+    const done = await tx.inboundMessage.updateMany({
+      where: { id: inboundId, status: "PENDING" },
+      data: { status: "QUARANTINED", reason, outcome: "quarantined", processedAt: deps.clock.now() },
+    });
+    if (done.count === 0) return null;
+    if (c) await tx.caseEvent.create({ data: { caseId: c.id, type: "agent-reply.rejected", data: { inboundId, from: msg.from?.address ?? null, reasons: who.reasons } } });
+    const recent = await tx.outboundMail.count({ where: { kind: "NOTICE", toAddress: who.to, createdAt: { gte: hourAgo } } });
+    if (recent >= REFUSAL_CAP_PER_HOUR) return 0;
+    const row = await tx.outboundMail.upsert({
+      where: { dedupeKey: composed.dedupeKey },
+      create: {
+        dedupeKey: composed.dedupeKey,
+        messageId: composed.messageId,
+        kind: "NOTICE",
+        caseId: c?.id ?? null,
+        fromAddress: inbound.mailbox.address,
+        fromName: inbound.mailbox.displayName,
+        toAddress: who.to,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        inReplyTo: composed.inReplyTo,
+        references: composed.references,
+        headers: composed.headers,
+      },
+      update: {},
+      select: { id: true },
+    });
+    return row.id;
+  });
+  if (outboundId === null) return { kind: "already-done", status: "QUARANTINED" };
+  if (outboundId > 0) await io.send([outboundId]);
+  deps.log.warn({ inboundId, reason }, "message quarantined");
+  return { kind: "quarantined", reason };
 }
 
 async function customerMessage(
@@ -336,7 +476,17 @@ async function customerMessage(
       subjectTag,
     });
 
+    // A reply to a closed case opens a new case linked to it (by default); other statuses react as the
+    // pure rules say (a resolved case reopens, a waiting one resumes); automatic mail never changes status.
+    let linkTo: number | null = null;
+    let statusAction: ReturnType<typeof onCustomerReply> = { action: "none" };
     if (decision.kind === "existing") {
+      const current = await tx.case.findUniqueOrThrow({ where: { id: decision.caseId }, select: { status: true } });
+      statusAction = onCustomerReply(current.status, { closedReply: closedReplyPolicy(settings.closedReplyPolicy) }, { automatic });
+      if (statusAction.action === "new-linked-case") linkTo = decision.caseId;
+    }
+
+    if (decision.kind === "existing" && linkTo === null) {
       // Automatic mail on a case is kept for agents only: it must never reach (or loop back to) customers.
       const visibility = automatic ? "INTERNAL" : "PUBLIC";
       const post = await tx.post.create({
@@ -358,6 +508,12 @@ async function customerMessage(
       await tx.caseEvent.create({
         data: { caseId: decision.caseId, type: "post.added", data: { postId: post.id, by: `contact:${contact.id}`, visibility, rule: decision.rule, automatic: classification.reason } },
       });
+      if (statusAction.action === "resume" || statusAction.action === "reopen") {
+        const changed = await changeCase(tx, decision.caseId, { status: statusAction.to }, { by: `contact:${contact.id}`, now, policyReopen: true });
+        if (!changed.ok) deps.log.warn({ caseId: decision.caseId, reason: changed.reason }, "customer reply did not change the status");
+      }
+      // A customer post starts the next-response clock.
+      if (!automatic) await recomputeSlaDue(tx, decision.caseId, now, null);
       if (classification.kind === "bounce" && decision.rule === "bounced-original") {
         // Only bounces of our own mail mark addresses: a forged DSN cannot silence an arbitrary contact.
         // "Action: failed" is final even with a 4.x status (Postfix reports expired mail as 4.4.x).
@@ -385,6 +541,11 @@ async function customerMessage(
     const area = mailbox.defaultArea ?? (await tx.area.findUniqueOrThrow({ where: { key: settings.defaultAreaKey } }));
     const groups = await loadGroups(tx, contact.id, contact.accountId, domain);
     const routing = routeCase({ groups, area, areaSource: mailbox.defaultArea ? "mailbox" : "settings" });
+    if (routing.ownerId === null && routing.teamId !== null) {
+      const pick = await pickTeamMember(tx, routing.teamId);
+      if (pick.agentId !== null) routing.ownerId = pick.agentId;
+      routing.explain.push(`owner: ${pick.explain}`);
+    }
     const targets = routing.slaContractId ? await tx.slaTarget.findMany({ where: { contractId: routing.slaContractId } }) : [];
     const due = computeSlaDue(targets, routing.priority, now);
     const subject = (stripReplyPrefixes(msg.subject) || "(no subject)").trim();
@@ -407,10 +568,16 @@ async function customerMessage(
         slaContractId: routing.slaContractId,
         firstResponseDueAt: due?.firstResponseDueAt ?? null,
         resolutionDueAt: due?.resolutionDueAt ?? null,
-        routing: { explain: routing.explain, slaTarget: due?.targetPriority ?? null, threading: decision.note },
+        routing: { explain: routing.explain, slaTarget: due?.targetPriority ?? null, threading: decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note },
+        parentCaseId: linkTo,
         createdAt: now,
       },
     });
+    // Business hours, holidays and severity targets: the SLA service decides the stored due times.
+    await recomputeSlaDue(tx, created.id, now, null);
+    if (linkTo !== null) {
+      await tx.caseEvent.create({ data: { caseId: linkTo, type: "case.linked", data: { caseId: created.id, number: created.number, reason: "customer replied to the closed case" } } });
+    }
     const ccAddresses = [...new Set([...msg.to, ...msg.cc].map((a) => a.address))]
       .filter((a) => a !== sender && !ownAddresses.includes(a) && !agentAddresses.includes(a) && !isOwnPlusAddress(a, ownAddresses))
       .slice(0, MAX_CC_CONTACTS);
@@ -453,7 +620,7 @@ async function customerMessage(
       data: {
         caseId: created.id,
         type: "case.created",
-        data: { inboundId, routing: routing.explain, sla: due ? { firstResponseDueAt: due.firstResponseDueAt.toISOString(), resolutionDueAt: due.resolutionDueAt.toISOString() } : null, threading: decision.note },
+        data: { inboundId, routing: routing.explain, sla: due ? { firstResponseDueAt: due.firstResponseDueAt.toISOString(), resolutionDueAt: due.resolutionDueAt.toISOString() } : null, threading: decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note },
       },
     });
     await markProcessed(deps, tx, inboundId, created.id, "case");
@@ -468,6 +635,30 @@ async function customerMessage(
   if (outcome.kind === "post-added") await io.notify([{ v: 1, postId: outcome.postId, event: "post-added" }]);
   if (outcome.kind === "quarantined") deps.log.warn({ inboundId, reason: outcome.reason }, "message quarantined");
   return outcome;
+}
+
+function closedReplyPolicy(value: string): ClosedReplyPolicy {
+  return value === "reopen" || value === "append" ? value : "new-linked-case";
+}
+
+/**
+ * Gives a case routed to a team without an agent an owner, as the team is configured. The team row is
+ * locked so two cases opened at once take turns instead of both going to the same member.
+ */
+async function pickTeamMember(tx: Tx, teamId: number): Promise<{ agentId: number | null; explain: string }> {
+  await tx.$queryRaw`SELECT id FROM "Team" WHERE id = ${teamId} FOR UPDATE`;
+  const team = await tx.team.findUniqueOrThrow({ where: { id: teamId }, include: { members: { include: { agent: true } } } });
+  const strategy: TeamAssignment = team.assignment === "round-robin" || team.assignment === "least-loaded" ? team.assignment : "none";
+  if (strategy === "none") return { agentId: null, explain: `team ${team.key} assigns nobody automatically` };
+  const ids = team.members.map((m) => m.agentId);
+  const open = await tx.case.groupBy({ by: ["ownerId"], where: { ownerId: { in: ids }, status: { notIn: ["RESOLVED", "CLOSED"] } }, _count: { _all: true } });
+  const pick = assignInTeam(
+    strategy,
+    team.members.map((m) => ({ agentId: m.agentId, active: m.agent.active, openCases: open.find((o) => o.ownerId === m.agentId)?._count._all ?? 0 })),
+    team.lastAssignedAgentId,
+  );
+  if (pick.agentId !== null) await tx.team.update({ where: { id: teamId }, data: { lastAssignedAgentId: pick.agentId } });
+  return { agentId: pick.agentId, explain: `${pick.explain} of ${team.key}` };
 }
 
 function isOwnPlusAddress(address: string, own: string[]): boolean {

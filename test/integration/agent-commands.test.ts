@@ -1,0 +1,109 @@
+/**
+ * An agent running a case from a mail client, end to end on the real services: first-line commands change
+ * the case (with audit events and SLA pauses), a wrong command changes nothing and is explained back, the
+ * customer's answer resumes a waiting case, and a reply to a closed case opens a new linked case.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labConfig, rand, sendMail, startApp, waitFor, waitForMail, type App } from "../support/harness.ts";
+
+describe("agents by email: commands and case status", () => {
+  const id = rand();
+  const vip = `vip-${id}@customer.test`;
+  const alice = `alice-${id}@helpdesk.test`;
+  let app: App;
+  let caseId = 0;
+  let number = 0;
+  let replyTo = "";
+  let noticeId = "";
+  let lastCustomerMail = "";
+
+  beforeAll(async () => {
+    app = await startApp(labConfig(id));
+    lastCustomerMail = await sendMail({ from: `"Vera VIP" <${vip}>`, to: app.support, subject: "Scanner jams", text: "The scanner jams on every page." });
+    const c = await waitFor(() => app.rt.deps.db.case.findFirst({ where: { subject: "Scanner jams" } }), "case");
+    caseId = c.id;
+    number = c.number;
+    const notice = await waitForMail(alice, (m) => m.subject?.includes(`[MC-${number}] New case`) ?? false, "new-case notice");
+    replyTo = notice.replyTo!.value[0]!.address!;
+    noticeId = notice.messageId!;
+  });
+  afterAll(async () => app?.close());
+
+  const db = () => app.rt.deps.db;
+  const agentSays = (text: string) => sendMail({ from: `"Alice Novak" <${alice}>`, to: replyTo, subject: `Re: [MC-${number}] New case`, inReplyTo: noticeId, text });
+  const processed = (messageId: string) => waitFor(() => db().inboundMessage.findFirst({ where: { messageId, status: { not: "PENDING" } } }), `inbound ${messageId}`);
+
+  it("answers and sets the case waiting on the customer: the SLA clock stops", async () => {
+    await processed(await agentSays("#status waiting\nCould you send us the scanner's serial number?"));
+    const c = await db().case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(c.status).toBe("WAITING_ON_CUSTOMER");
+    expect(c.firstRespondedAt).not.toBeNull();
+    const post = await db().post.findFirstOrThrow({ where: { caseId, authorAgentId: { not: null } } });
+    expect(post).toMatchObject({ visibility: "PUBLIC", body: "Could you send us the scanner's serial number?" });
+    expect(await db().slaPause.findMany({ where: { caseId, endedAt: null } })).toHaveLength(1);
+    const ev = await db().caseEvent.findFirstOrThrow({ where: { caseId, type: "case.changed" } });
+    expect(ev.data).toMatchObject({ field: "status", from: "ASSIGNED", to: "WAITING_ON_CUSTOMER", by: expect.stringMatching(/^agent:\d+$/) });
+    // The customer gets the answer, without the command line.
+    const mail = await waitForMail(vip, (m) => m.text?.includes("serial number") ?? false, "agent's answer");
+    expect(mail.text).not.toContain("#status");
+  });
+
+  it("resumes the case when the customer answers, and the clock runs again", async () => {
+    const ack = (await waitForMail(vip, (m) => m.text?.includes("serial number") ?? false, "agent's answer")).messageId!;
+    lastCustomerMail = await sendMail({ from: vip, to: app.support, subject: `Re: [MC-${number}] Scanner jams`, inReplyTo: ack, text: "Serial SN-4711." });
+    await processed(lastCustomerMail);
+    const c = await db().case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(c.status).toBe("IN_PROGRESS");
+    expect(await db().slaPause.count({ where: { caseId, endedAt: null } })).toBe(0);
+    expect(await db().slaPause.count({ where: { caseId } })).toBe(1);
+  });
+
+  it("re-assesses priority and severity by a commands-only mail: no post, due times recomputed and audited", async () => {
+    const posts = await db().post.count({ where: { caseId } });
+    const before = await db().case.findUniqueOrThrow({ where: { id: caseId } });
+    await processed(await agentSays("#priority urgent #severity critical"));
+    const c = await db().case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(c).toMatchObject({ priority: "URGENT", severity: "CRITICAL" });
+    expect(await db().post.count({ where: { caseId } })).toBe(posts);
+    const fields = (await db().caseEvent.findMany({ where: { caseId, type: "case.changed" } })).map((e) => (e.data as { field: string }).field);
+    expect(fields).toEqual(expect.arrayContaining(["priority", "severity"]));
+    expect(await db().caseEvent.count({ where: { caseId, type: "sla.recomputed" } })).toBeGreaterThan(0);
+    // Gold has no URGENT target: the stricter HIGH one stays, so the resolution due time is unchanged.
+    expect(c.resolutionDueAt?.getTime()).toBe(before.resolutionDueAt?.getTime());
+  });
+
+  it("refuses a mistyped command whole, changes nothing and explains it to the agent", async () => {
+    const before = await db().case.findUniqueOrThrow({ where: { id: caseId } });
+    const posts = await db().post.count({ where: { caseId } });
+    const row = await processed(await agentSays("#stauts resolved\nAll done."));
+    expect(row.status).toBe("QUARANTINED");
+    expect(row.reason).toContain('unknown command "#stauts"');
+    const after = await db().case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(after.status).toBe(before.status);
+    expect(await db().post.count({ where: { caseId } })).toBe(posts);
+    const back = await waitForMail(alice, (m) => m.subject?.startsWith("Not filed:") ?? false, "explanation");
+    expect(back.text).toContain('unknown command "#stauts"');
+    expect(back.text).toContain(`MC-${number}`);
+    expect(await db().caseEvent.count({ where: { caseId, type: "agent-reply.rejected" } })).toBe(1);
+  });
+
+  it("refuses closing without a solution, then closes with one", async () => {
+    const refused = await processed(await agentSays("#close\n\nThanks."));
+    expect(refused.status).toBe("QUARANTINED");
+    expect(refused.reason).toContain("solution");
+    await processed(await agentSays("#close Replaced the pickup roller."));
+    const c = await db().case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(c).toMatchObject({ status: "CLOSED", solution: "Replaced the pickup roller." });
+    expect(c.closedAt).not.toBeNull();
+  });
+
+  it("opens a new case linked to the closed one when the customer writes again", async () => {
+    const reply = await sendMail({ from: vip, to: app.support, subject: `Re: [MC-${number}] Scanner jams`, inReplyTo: `<${lastCustomerMail}>`, text: "It jams again." });
+    const row = await processed(reply);
+    expect(row.caseId).not.toBe(caseId);
+    const linked = await db().case.findUniqueOrThrow({ where: { id: row.caseId! } });
+    expect(linked.parentCaseId).toBe(caseId);
+    expect((await db().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("CLOSED");
+    expect(await db().caseEvent.count({ where: { caseId, type: "case.linked" } })).toBe(1);
+  });
+});

@@ -8,6 +8,7 @@
  */
 import { UnrecoverableError } from "bullmq";
 import type { Deps } from "../app/deps.ts";
+import { enqueueNotify } from "../queues/notify.queue.ts";
 import { isPermanentDeliveryError } from "./delivery-error.ts";
 import type { Transport } from "./transport.ts";
 import { z } from "zod";
@@ -29,6 +30,12 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
     data: { status: "SENDING", claimedAt: now },
   });
   if (claimed.count === 0) return { kind: "not-pending", status: "SENDING" };
+  // An agent's answer carries the files the agent attached (inline images keep their Content-ID). Only
+  // REPLY rows: notifications link to the case instead of copying customer files to every follower.
+  const files =
+    row.kind === "REPLY" && row.postId !== null
+      ? await deps.db.postAttachment.findMany({ where: { postId: row.postId }, include: { blob: true }, orderBy: { id: "asc" } })
+      : [];
   try {
     const info = await transport.sendMail({
       messageId: `<${row.messageId}>`,
@@ -42,6 +49,13 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
       inReplyTo: row.inReplyTo ? `<${row.inReplyTo}>` : undefined,
       references: row.references.map((r) => `<${r}>`),
       headers: Headers.parse(row.headers),
+      attachments: files.map((f) => ({
+        filename: f.filename ?? undefined,
+        content: Buffer.from(f.blob.data),
+        contentType: f.contentType,
+        cid: f.contentId ?? undefined,
+        contentDisposition: f.inline ? ("inline" as const) : ("attachment" as const),
+      })),
       // Bounces must come back to the support mailbox so they can be filed on the case.
       envelope: { from: row.fromAddress, to: [{ name: "", address: row.toAddress }] },
     });
@@ -60,6 +74,7 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
           ? []
           : [deps.db.caseEvent.create({ data: { caseId: row.caseId, type: "mail.failed", data: { outboundId, to: row.toAddress, kind: row.kind, error: message, permanent } } })]),
       ]);
+      if (permanent && row.caseId !== null) await recordFailureOnCase(deps, row.caseId, row.toAddress, row.kind, message);
       if (permanent) throw new UnrecoverableError(`permanent delivery failure to ${row.toAddress}: ${message}`);
     } else {
       // Release the claim so the retry (or the sweeper, should the job be lost) can take the row again.
@@ -67,4 +82,24 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
     }
     throw err;
   }
+}
+
+/**
+ * A mail that will never arrive is the case's business: an internal post says so on the stream, and the
+ * ordinary notification of that post tells the case's owner and agent followers (never the customer).
+ * Mail to agents is not reported this way: a notice about a failed notice would only loop.
+ */
+async function recordFailureOnCase(deps: Deps, caseId: number, to: string, kind: string, error: string): Promise<void> {
+  if (kind !== "REPLY" && kind !== "ACK") return;
+  const post = await deps.db.post.create({
+    data: {
+      caseId,
+      visibility: "INTERNAL",
+      source: "SYSTEM",
+      subject: `Delivery failed: ${to}`,
+      body: `Mail to ${to} could not be delivered and will not be retried:\n${error}`,
+      threadRule: "system",
+    },
+  });
+  await enqueueNotify(deps.queues.notify, [{ v: 1, postId: post.id, event: "post-added" }]);
 }

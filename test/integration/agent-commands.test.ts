@@ -58,6 +58,23 @@ describe("agents by email: commands and case status", () => {
     expect(await db().slaPause.count({ where: { caseId } })).toBe(1);
   });
 
+  it("carries the files an agent attaches to the customer", async () => {
+    const manual = Buffer.from(`%PDF-1.4 scanner manual ${id}\n`.repeat(50));
+    await processed(
+      await sendMail({
+        from: `"Alice Novak" <${alice}>`,
+        to: replyTo,
+        subject: `Re: [MC-${number}] New case`,
+        inReplyTo: noticeId,
+        text: "The manual is attached; see page 12.",
+        attachments: [{ filename: "návod.pdf", content: manual, contentType: "application/pdf" }],
+      }),
+    );
+    const mail = await waitForMail(vip, (m) => m.text?.includes("page 12") ?? false, "answer with the manual");
+    expect(mail.attachments.map((a) => a.filename)).toEqual(["návod.pdf"]);
+    expect(mail.attachments[0]!.content.equals(manual)).toBe(true);
+  });
+
   it("re-assesses priority and severity by a commands-only mail: no post, due times recomputed and audited", async () => {
     const posts = await db().post.count({ where: { caseId } });
     const before = await db().case.findUniqueOrThrow({ where: { id: caseId } });

@@ -139,6 +139,7 @@ async function sendOptions(row: Row): Promise<MailOptions> {
         updateMany: async () => ({ count: 1 }),
         update: async () => row,
       },
+      postAttachment: { findMany: async () => [] },
     },
   } as unknown as Deps;
   expect(await sendOutbound(deps, transport, row.id, false)).toEqual({ kind: "sent", response: "250 ok" });

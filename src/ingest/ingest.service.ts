@@ -25,7 +25,8 @@ import { changeCase, type CasePatch } from "../case/case-change.ts";
 import { onAgentPublicReply, onCustomerReply, type ClosedReplyPolicy } from "../case/status.ts";
 import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts";
 import { recomputeSlaDue } from "../sla/sla.service.ts";
-import { findReplyToken } from "../threading/reply-token.ts";
+import { findReplyToken, replyAddress, signForwardToken } from "../threading/reply-token.ts";
+import { extractForwarded } from "../parsing/forwarded.ts";
 import { resolveThread, type ThreadRule } from "../threading/resolve-thread.ts";
 import { caseTag, findCaseTag, stripReplyPrefixes } from "../threading/subject.ts";
 import { initialFollowers } from "../notify/notification-plan.ts";
@@ -128,9 +129,36 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
     if (automatic) return quarantine(deps, io, inboundId, `automatic mail (${classification.reason}) on an agent reply address`);
     return agentPost(deps, io, inboundId, msg, agent, token.token.caseId, token.token.visibility);
   }
+  if (token.kind === "forward") {
+    const agent = agents.find((a) => a.id === token.agentId);
+    if (!agent || !agent.active || (agent.email !== sender && !agent.aliases.includes(sender))) {
+      const why = `forwarding address of agent #${token.agentId} used from ${sender}`;
+      if (automatic) return quarantine(deps, io, inboundId, why);
+      return refuseAgentMail(deps, io, inboundId, msg, { to: sender, name: msg.from?.name || sender, locale: "en", caseId: null, reasons: [`${why}: it works only from that agent's own address`] });
+    }
+    if (automatic) return quarantine(deps, io, inboundId, `automatic mail (${classification.reason}) on a forwarding address`);
+    const original = await extractForwarded(msg, parseMessage).catch(() => null);
+    const from = original?.from?.address ?? null;
+    const agentAddresses = agents.flatMap((a) => [a.email, ...a.aliases]);
+    if (!original || !from || ownAddresses.includes(from) || agentAddresses.includes(from)) {
+      return refuseAgentMail(deps, io, inboundId, msg, {
+        to: agent.email,
+        name: agent.name,
+        locale: agent.locale,
+        caseId: null,
+        reasons: ["no customer's message found in the forward: forward the customer's mail inline or as an attachment, unchanged"],
+      });
+    }
+    // Filed as the customer's own message (threaded by its own headers or tag); the agent is on record.
+    const cls = classifyMessage(original, { ownAddresses });
+    return customerMessage(deps, io, inbound.id, inbound.mailboxId, original, from, cls, ownAddresses, agentAddresses, agent.id);
+  }
   if (senderAgent) {
     // Agents are recognised by the signed reply address together with From, never by From alone.
-    const why = `mail from agent address ${sender} without a reply token: reply to a notification instead`;
+    const forwardTo = replyAddress(inbound.mailbox.address, signForwardToken(deps.secret, senderAgent.id));
+    const why = /^\s*#forward\b/i.test(msg.text)
+      ? `to file a customer's mail, forward it to your personal forwarding address ${forwardTo}`
+      : `mail from agent address ${sender} without a reply token: reply to a notification instead (to file a customer's mail, forward it to ${forwardTo})`;
     if (automatic) return quarantine(deps, io, inboundId, why);
     return refuseAgentMail(deps, io, inboundId, msg, { to: senderAgent.email, name: senderAgent.name, locale: senderAgent.locale, caseId: null, reasons: [why] });
   }
@@ -272,6 +300,7 @@ async function agentPost(
   const now = deps.clock.now();
   const by = `agent:${agent.id}`;
   const active = await io.db.agent.findMany({ where: { active: true } });
+  const { mailbox: inboundMailbox } = await io.db.inboundMessage.findUniqueOrThrow({ where: { id: inboundId }, include: { mailbox: true } });
   const resolve = (ref: AgentRef) =>
     ref.kind === "self" ? (active.find((a) => a.id === agent.id) ?? null) : ref.kind === "key" ? (active.find((a) => a.key === ref.key) ?? null) : (active.find((a) => a.email === ref.email || a.aliases.includes(ref.email)) ?? null);
   const refName = (ref: AgentRef) => (ref.kind === "self" ? "me" : ref.kind === "key" ? `@${ref.key}` : ref.email);
@@ -292,7 +321,8 @@ async function agentPost(
     else if (cmd.kind === "priority") patch.priority = cmd.priority;
     else if (cmd.kind === "severity") patch.severity = cmd.severity;
     else if (cmd.kind === "type") patch.type = cmd.caseType;
-    else if (cmd.kind === "forward") errors.push("#forward is not supported yet: forward the customer's mail to the support address without a command, then link it");
+    else if (cmd.kind === "forward")
+      errors.push(`#forward does not work on a reply: forward the customer's mail to your forwarding address ${replyAddress(inboundMailbox.address, signForwardToken(deps.secret, agent.id))}`);
   }
   // Nothing is applied in part: a reply with any error is refused whole and explained to the agent.
   if (errors.length) return refuseAgentMail(deps, io, inboundId, msg, { to: agent.email, name: agent.name, locale: agent.locale, caseId, reasons: errors });
@@ -436,6 +466,8 @@ async function customerMessage(
   classification: Classification,
   ownAddresses: string[],
   agentAddresses: string[],
+  /** The agent who forwarded the customer's mail to their forwarding address, if that is how it came. */
+  forwardedBy: number | null = null,
 ): Promise<IngestOutcome> {
   const automatic = classification.kind !== "human";
   const messageId = msg.messageId ?? `inbound-${inboundId}@mailcase.invalid`;
@@ -506,7 +538,7 @@ async function customerMessage(
       if (!automatic) await tx.caseContact.createMany({ data: [{ caseId: decision.caseId, contactId: contact.id, role: "CC" }], skipDuplicates: true });
       await addRef(tx, decision.caseId, messageId);
       await tx.caseEvent.create({
-        data: { caseId: decision.caseId, type: "post.added", data: { postId: post.id, by: `contact:${contact.id}`, visibility, rule: decision.rule, automatic: classification.reason } },
+        data: { caseId: decision.caseId, type: "post.added", data: { postId: post.id, by: `contact:${contact.id}`, visibility, rule: decision.rule, automatic: classification.reason, forwardedBy } },
       });
       if (statusAction.action === "resume" || statusAction.action === "reopen") {
         const changed = await changeCase(tx, decision.caseId, { status: statusAction.to }, { by: `contact:${contact.id}`, now, policyReopen: true });
@@ -620,7 +652,7 @@ async function customerMessage(
       data: {
         caseId: created.id,
         type: "case.created",
-        data: { inboundId, routing: routing.explain, sla: due ? { firstResponseDueAt: due.firstResponseDueAt.toISOString(), resolutionDueAt: due.resolutionDueAt.toISOString() } : null, threading: decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note },
+        data: { inboundId, forwardedBy, routing: routing.explain, sla: due ? { firstResponseDueAt: due.firstResponseDueAt.toISOString(), resolutionDueAt: due.resolutionDueAt.toISOString() } : null, threading: decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note },
       },
     });
     await markProcessed(deps, tx, inboundId, created.id, "case");

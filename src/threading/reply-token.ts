@@ -17,6 +17,11 @@ export interface ReplyToken {
 }
 
 const TOKEN_RE = /^c(\d{1,12})a(\d{1,12})v([pi])-([0-9a-f]{16})$/;
+/**
+ * An agent's personal forwarding address, `f<agent id>-<hmac>`: a customer's mail forwarded there by that
+ * agent is filed as the customer's own message. Bound to the agent only (forwarding starts without a case).
+ */
+const FORWARD_RE = /^f(\d{1,12})-([0-9a-f]{16})$/;
 
 function mac(secret: string, body: string): string {
   return createHmac("sha256", secret).update(`mailcase-reply:${body}`).digest("hex").slice(0, 16);
@@ -27,10 +32,26 @@ export function signReplyToken(secret: string, token: ReplyToken): string {
   return `${body}-${mac(secret, body)}`;
 }
 
-export type TokenCheck = { kind: "valid"; token: ReplyToken } | { kind: "forged"; raw: string } | { kind: "absent" };
+export function signForwardToken(secret: string, agentId: number): string {
+  const body = `f${agentId}`;
+  return `${body}-${mac(secret, body)}`;
+}
+
+export type TokenCheck =
+  | { kind: "valid"; token: ReplyToken }
+  | { kind: "forward"; agentId: number }
+  | { kind: "forged"; raw: string }
+  | { kind: "absent" };
 
 /** Verifies a token string (the part after '+'). */
 export function verifyReplyToken(secret: string, raw: string): TokenCheck {
+  const f = FORWARD_RE.exec(raw.toLowerCase());
+  if (f?.[1] && f[2]) {
+    const expected = Buffer.from(mac(secret, `f${f[1]}`));
+    const given = Buffer.from(f[2]);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { kind: "forged", raw };
+    return { kind: "forward", agentId: Number(f[1]) };
+  }
   const m = TOKEN_RE.exec(raw.toLowerCase());
   if (!m || !m[1] || !m[2] || !m[3] || !m[4]) return { kind: "absent" };
   const body = `c${m[1]}a${m[2]}v${m[3]}`;
@@ -65,7 +86,7 @@ export function findReplyToken(secret: string, mailboxAddress: string, recipient
     const lp = addr.slice(0, rat);
     if (!lp.startsWith(`${local}+`)) continue;
     const check = verifyReplyToken(secret, lp.slice(local.length + 1));
-    if (check.kind === "valid") return check;
+    if (check.kind === "valid" || check.kind === "forward") return check;
     if (check.kind === "forged") forged = check;
   }
   return forged ?? { kind: "absent" };

@@ -4,6 +4,7 @@
  * customer's answer resumes a waiting case, and a reply to a closed case opens a new linked case.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signForwardToken, replyAddress } from "../../src/threading/reply-token.ts";
 import { labConfig, rand, sendMail, startApp, waitFor, waitForMail, type App } from "../support/harness.ts";
 
 describe("agents by email: commands and case status", () => {
@@ -122,5 +123,26 @@ describe("agents by email: commands and case status", () => {
     expect(linked.parentCaseId).toBe(caseId);
     expect((await db().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("CLOSED");
     expect(await db().caseEvent.count({ where: { caseId, type: "case.linked" } })).toBe(1);
+  });
+
+  it("files a customer's mail an agent forwards to her forwarding address as the customer's own", async () => {
+    const customer = `jana-${id}@example.cz`;
+    const aliceId = (await db().agent.findUniqueOrThrow({ where: { key: "alice" } })).id;
+    // Sent to the plain support address, #forward is explained back with the right address.
+    await sendMail({ from: alice, to: app.support, subject: "Fwd: Tiskárna", text: "#forward\n\nplease file" });
+    const forwardTo = replyAddress(app.support, signForwardToken(app.rt.deps.secret, aliceId));
+    const hint = await waitForMail(alice, (m) => m.text?.includes(forwardTo) ?? false, "forwarding address hint");
+    expect(hint.subject).toBe("Not filed: Fwd: Tiskárna");
+
+    const text = ["FYI", "", "---------- Forwarded message ---------", `From: Jana Nováková <${customer}>`, "Subject: Tiskárna nefunguje", `To: Alice <${alice}>`, "", "Tiskárna ve 3. patře nefunguje."].join("\n");
+    const row = await processed(await sendMail({ from: `"Alice Novak" <${alice}>`, to: forwardTo, subject: "Fwd: Tiskárna nefunguje", text }));
+    expect(row.status).toBe("PROCESSED");
+    const c = await db().case.findUniqueOrThrow({ where: { id: row.caseId! }, include: { contacts: { include: { contact: true } }, events: true } });
+    expect(c.subject).toBe("Tiskárna nefunguje");
+    expect(c.contacts.map((cc) => [cc.contact.email, cc.role])).toEqual([[customer, "REQUESTER"]]);
+    expect(c.events.find((e) => e.type === "case.created")?.data).toMatchObject({ forwardedBy: aliceId });
+    const post = await db().post.findFirstOrThrow({ where: { caseId: c.id } });
+    expect(post).toMatchObject({ source: "CUSTOMER_EMAIL", body: "Tiskárna ve 3. patře nefunguje." });
+    await waitForMail(customer, (m) => m.subject === `[MC-${c.number}] Tiskárna nefunguje`, "acknowledgement to the customer");
   });
 });

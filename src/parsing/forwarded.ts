@@ -1,0 +1,95 @@
+/**
+ * The customer's message inside an agent's forward. Two shapes, tried in order:
+ *  1. attached as message/rfc822 ("forward as attachment"): the original, whole, with its Message-ID and
+ *     References, so it threads exactly as if the customer had written to us;
+ *  2. inline, under the client's separator ("---------- Forwarded message ---------" and its translations,
+ *     or Outlook's "From:/Sent:/To:/Subject:" block): the quoted header lines give sender, subject and date,
+ *     the text below them is the body. The original's Message-ID is lost there; threading falls back to
+ *     the subject tag.
+ * Returns null when neither is found: the caller explains that to the agent instead of guessing.
+ */
+import type { Address, ParsedMessage } from "./parsed-message.ts";
+
+const SEPARATOR =
+  /^[ \t>]*-{2,}[ \t]*(?:forwarded message|original message|weitergeleitete nachricht|ursprüngliche nachricht|přeposlaná zpráva|původní zpráva|wiadomość przekazana dalej|oryginalna wiadomość|message transféré|message d'origine|mensaje reenviado|转发的邮件|原始邮件|轉寄的郵件)[ \t]*-{2,}[ \t]*$/iu;
+const HEADER = /^[ \t>]*(from|von|od|de|发件人|寄件者|date|sent|datum|odesláno|wysłano|data|envoyé|日期|发送时间|subject|betreff|předmět|temat|objet|asunto|主题|主旨|to|an|komu|do|à|para|收件人|cc|kopie|dw)[ \t]*[:：][ \t]*(.*)$/iu;
+
+const FIELD: Record<string, "from" | "date" | "subject" | "to" | "cc"> = {
+  from: "from", von: "from", od: "from", de: "from", 发件人: "from", 寄件者: "from",
+  date: "date", sent: "date", datum: "date", "odesláno": "date", "wysłano": "date", data: "date", "envoyé": "date", 日期: "date", 发送时间: "date",
+  subject: "subject", betreff: "subject", "předmět": "subject", temat: "subject", objet: "subject", asunto: "subject", 主题: "subject", 主旨: "subject",
+  to: "to", an: "to", komu: "to", do: "to", "à": "to", para: "to", 收件人: "to",
+  cc: "cc", kopie: "cc", dw: "cc",
+};
+
+/** "Jana Nováková <jana@x.cz>", "jana@x.cz", "\"Jana\" [mailto:jana@x.cz]" → an Address, or null. */
+export function parseQuotedAddress(value: string): Address | null {
+  const plain = value.replace(/mailto:/gi, " ");
+  const m = /([^\s<>"'[\]():;,]+@[^\s<>"'[\]():;,]+\.[^\s<>"'[\]():;,]+)/.exec(plain);
+  if (!m?.[1]) return null;
+  const name = plain.slice(0, m.index).replace(/[<["'(]+\s*$/, "").replace(/^["'\s]+|["'\s]+$/g, "").trim();
+  return { address: m[1].toLowerCase(), name };
+}
+
+/** The inline forward in `text`, as fields and body; null when there is no forwarded header block. Pure. */
+export function parseInlineForward(text: string): { from: Address; subject: string; date: string | null; to: Address[]; body: string } | null {
+  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  let i = lines.findIndex((l) => SEPARATOR.test(l));
+  // Outlook has no separator line: the block starts with its "From:" line.
+  i = i >= 0 ? i + 1 : lines.findIndex((l) => HEADER.exec(l)?.[1] !== undefined && FIELD[HEADER.exec(l)![1]!.toLowerCase()] === "from");
+  if (i < 0) return null;
+  while (i < lines.length && lines[i]!.trim() === "") i++;
+  const fields: Partial<Record<"from" | "date" | "subject" | "to" | "cc", string>> = {};
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === "") break;
+    const m = HEADER.exec(line);
+    const field = m?.[1] ? FIELD[m[1].toLowerCase()] : undefined;
+    if (field) fields[field] = m![2]!.trim();
+    else if (/^[ \t]/.test(line) && Object.keys(fields).length) continue; // a wrapped header value
+    else break;
+  }
+  const from = fields.from ? parseQuotedAddress(fields.from) : null;
+  if (!from) return null;
+  const body = lines
+    .slice(i)
+    .map((l) => l.replace(/^>[ \t]?/, ""))
+    .join("\n")
+    .trim();
+  const to = (fields.to ?? "").split(/[,;]/).map(parseQuotedAddress).filter((a): a is Address => a !== null);
+  return { from, subject: fields.subject ?? "", date: fields.date ?? null, to, body };
+}
+
+/**
+ * The forwarded customer message of an agent's mail, or null. `parse` is parseMessage (injected so this
+ * module stays free of the parser's cost in unit tests).
+ */
+export async function extractForwarded(msg: ParsedMessage, parse: (raw: Buffer) => Promise<ParsedMessage>): Promise<ParsedMessage | null> {
+  const attached = msg.attachments.find((a) => a.contentType === "message/rfc822");
+  if (attached) {
+    const original = await parse(attached.content);
+    if (original.from) return original;
+  }
+  const inline = parseInlineForward(msg.text);
+  if (!inline) return null;
+  const date = inline.date ? new Date(inline.date) : null;
+  return {
+    messageId: null,
+    inReplyTo: [],
+    references: [],
+    subject: inline.subject,
+    from: inline.from,
+    replyTo: [],
+    to: inline.to,
+    cc: [],
+    deliveredTo: [],
+    date: date && !Number.isNaN(date.getTime()) ? date : null,
+    headers: {},
+    contentType: "text/plain",
+    text: inline.body,
+    html: null,
+    // Files the agent forwarded along belong to the customer's message.
+    attachments: msg.attachments,
+    rawText: inline.body,
+  };
+}

@@ -13,6 +13,7 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import type { DbOrTx } from "../db/client.ts";
 import { classifyMessage, type Classification } from "../parsing/classify-automatic.ts";
 import { parseMessage } from "../parsing/parse-message.ts";
+import { PARSE_BUDGET_EXCEEDED, parseMessageWithBudget } from "../parsing/parse-budget.ts";
 import type { ParsedMessage } from "../parsing/parsed-message.ts";
 import { trimReply } from "../parsing/trim-reply.ts";
 import { enqueueNotify, type NotifyPayload } from "../queues/notify.queue.ts";
@@ -87,9 +88,11 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
 
   let msg: ParsedMessage;
   try {
-    msg = await parseMessage(Buffer.from(inbound.raw));
+    // In a worker with a time budget: one pathological message cannot stall the pipeline.
+    msg = await parseMessageWithBudget(Buffer.from(inbound.raw), { timeoutMs: deps.limits.parseTimeoutMs });
   } catch (err) {
-    return quarantine(deps, io, inboundId, `unparseable: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    return quarantine(deps, io, inboundId, message.startsWith(PARSE_BUDGET_EXCEEDED) ? message : `unparseable: ${message}`);
   }
 
   const mailboxes = await io.db.mailbox.findMany({ select: { address: true } });

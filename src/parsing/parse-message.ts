@@ -136,35 +136,54 @@ function headerBlockWithSupersetLabels(raw: Buffer): Buffer | null {
   return changed ? Buffer.from(relabelled, "latin1") : null;
 }
 
-/** HTML named entities the fallback decodes; anything else is left as written (the fallback is best effort). */
+/** Names of U+00A0–U+00FF in order: the HTML 4 Latin-1 entities, the ones old mail editors write for accents. */
+const LATIN1_ENTITY_NAMES =
+  "nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para " +
+  "middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute " +
+  "Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute " +
+  "THORN szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde " +
+  "ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml";
+
+/**
+ * Named entities the fallback decodes: Latin-1, Central European letters, common punctuation. Anything else stays
+ * as written: the fallback is best effort, and the full HTML5 table (2,000+ names) is html-to-text's job.
+ */
 const NAMED_ENTITIES: ReadonlyMap<string, string> = new Map([
-  ["amp", "&"], ["lt", "<"], ["gt", ">"], ["quot", '"'], ["apos", "'"], ["nbsp", " "], ["shy", ""],
-  ["copy", "©"], ["reg", "®"], ["trade", "™"], ["euro", "€"], ["hellip", "…"], ["mdash", "—"], ["ndash", "–"],
-  ["laquo", "«"], ["raquo", "»"], ["lsquo", "‘"], ["rsquo", "’"], ["ldquo", "“"], ["rdquo", "”"], ["bdquo", "„"],
-  ["bull", "•"], ["middot", "·"], ["deg", "°"],
+  ...LATIN1_ENTITY_NAMES.split(" ").map((name, i) => [name, String.fromCharCode(0xa0 + i)] as const),
+  ...Object.entries({
+    amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", euro: "€", trade: "™", hellip: "…", mdash: "—", ndash: "–",
+    lsquo: "‘", rsquo: "’", sbquo: "‚", ldquo: "“", rdquo: "”", bdquo: "„", bull: "•", OElig: "Œ", oelig: "œ",
+    Ccaron: "Č", ccaron: "č", Dcaron: "Ď", dcaron: "ď", Ecaron: "Ě", ecaron: "ě", Ncaron: "Ň", ncaron: "ň",
+    Rcaron: "Ř", rcaron: "ř", Scaron: "Š", scaron: "š", Tcaron: "Ť", tcaron: "ť", Zcaron: "Ž", zcaron: "ž",
+    Uring: "Ů", uring: "ů", Aogon: "Ą", aogon: "ą", Eogon: "Ę", eogon: "ę", Lstrok: "Ł", lstrok: "ł",
+    Cacute: "Ć", cacute: "ć", Nacute: "Ń", nacute: "ń", Sacute: "Ś", sacute: "ś", Zacute: "Ź", zacute: "ź",
+    Zdot: "Ż", zdot: "ż",
+  }),
 ]);
 
 function decodeEntities(text: string): string {
-  return text.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,8});/g, (entity: string, body: string) => {
+  return text.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z][a-zA-Z0-9]{1,7});/g, (entity: string, body: string) => {
     if (body.startsWith("#")) {
       const code = body[1] === "x" || body[1] === "X" ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
       return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : "\uFFFD";
     }
-    return NAMED_ENTITIES.get(body.toLowerCase()) ?? entity;
+    // Entity names are case-sensitive (&Aacute; is not &aacute;); the lower-case retry serves &AMP; and friends.
+    return NAMED_ENTITIES.get(body) ?? NAMED_ENTITIES.get(body.toLowerCase()) ?? entity;
   });
 }
 
-/** Elements whose content is never text (raw-text elements and templates). */
-const SKIPPED_ELEMENTS = new Set(["script", "style", "template", "title"]);
-/** Elements that start a new line in the fallback text. */
-const LINE_ELEMENTS = new Set([
-  "br", "p", "div", "tr", "li", "ul", "ol", "dl", "dt", "dd", "table", "blockquote", "pre", "hr", "h1", "h2", "h3", "h4",
-  "h5", "h6", "section", "article", "header", "footer", "address", "center", "form", "fieldset",
+/** What the fallback does at an element: skip its content (raw-text elements, templates), break the line, or space. */
+const ELEMENT_ACTIONS: ReadonlyMap<string, "skip" | "line" | "space"> = new Map([
+  ...["script", "style", "template", "title"].map((name) => [name, "skip"] as const),
+  ...["br", "p", "div", "tr", "li", "ul", "ol", "dl", "dt", "dd", "table", "blockquote", "pre", "hr", "h1", "h2", "h3", "h4",
+    "h5", "h6", "section", "article", "header", "footer", "address", "center", "form", "fieldset"].map((name) => [name, "line"] as const),
+  ...["td", "th"].map((name) => [name, "space"] as const),
 ]);
 
 /** A run of text between tags: source whitespace collapses to one space (only elements break lines), entities decoded. */
 function textRun(run: string): string {
-  return decodeEntities(run.replace(/[ \t\r\n\f\v]+/g, " "));
+  const collapsed = run.replace(/[ \t\r\n\f\v]+/g, " ");
+  return collapsed.includes("&") ? decodeEntities(collapsed) : collapsed;
 }
 
 /** Index of the `</name` that closes a raw-text element, matched case-insensitively without lower-casing the input. */
@@ -183,55 +202,83 @@ function indexOfClosingTag(html: string, name: string, from: number): number {
  */
 export function htmlToTextFallback(html: string): string {
   const out: string[] = [];
+  // Breaks between elements are held back until text follows, so runs of empty cells and rows (the bulk of a
+  // big table) cost no output at all: only "space" or "line" is remembered, the stronger one winning.
+  let pending: "" | " " | "\n" = "";
+  const emit = (run: string): void => {
+    const text = textRun(run);
+    if (text.trim() === "") {
+      if (text !== "" && pending === "") pending = " ";
+      return;
+    }
+    if (pending !== "") out.push(pending);
+    out.push(text);
+    pending = "";
+  };
   let pos = 0;
   while (pos < html.length) {
     const lt = html.indexOf("<", pos);
-    out.push(textRun(html.slice(pos, lt < 0 ? html.length : lt)));
+    if (lt !== pos) emit(html.slice(pos, lt < 0 ? html.length : lt));
     if (lt < 0) break;
     if (html.startsWith("<!--", lt)) {
       const end = html.indexOf("-->", lt + 4);
       pos = end < 0 ? html.length : end + 3;
       continue;
     }
-    const name = /^<\/?([a-zA-Z][a-zA-Z0-9]{0,15})/.exec(html.slice(lt, lt + 18))?.[1]?.toLowerCase();
-    if (!name && html[lt + 1] !== "!" && html[lt + 1] !== "?") {
-      out.push("<"); // not a tag: a literal "<" in text
+    const closing = html.charCodeAt(lt + 1) === 0x2f; // "/"
+    const nameStart = closing ? lt + 2 : lt + 1;
+    let nameEnd = nameStart;
+    while (nameEnd < html.length && nameEnd - nameStart < 16 && isTagNameChar(html.charCodeAt(nameEnd), nameEnd === nameStart)) nameEnd++;
+    const markup = html[lt + 1] === "!" || html[lt + 1] === "?"; // <!doctype …>, <?xml …?>
+    if (nameEnd === nameStart && !markup) {
+      emit("<"); // not a tag: a literal "<" in text
       pos = lt + 1;
       continue;
     }
-    const gt = html.indexOf(">", lt + 1);
+    const gt = html.indexOf(">", nameEnd);
     if (gt < 0) break; // an unterminated tag runs to the end, as in a browser
     pos = gt + 1;
-    if (!name) continue; // <!doctype …>, <?xml …?>
-    const closing = html[lt + 1] === "/";
-    if (!closing && SKIPPED_ELEMENTS.has(name)) {
-      const end = indexOfClosingTag(html, name, pos);
+    if (markup) continue;
+    const name = html.slice(nameStart, nameEnd);
+    const action = ELEMENT_ACTIONS.get(name) ?? ELEMENT_ACTIONS.get(name.toLowerCase());
+    if (action === "skip" && !closing) {
+      const end = indexOfClosingTag(html, name.toLowerCase(), pos);
       const endGt = end < 0 ? -1 : html.indexOf(">", end);
       pos = endGt < 0 ? html.length : endGt + 1;
-    } else if (LINE_ELEMENTS.has(name)) {
-      out.push("\n");
-    } else if (name === "td" || name === "th") {
-      out.push(" ");
+    } else if (action === "line") {
+      pending = "\n";
+    } else if (action === "space" && pending === "") {
+      pending = " ";
     }
   }
-  return out
-    .join("")
-    .split("\n")
-    .map((line) => line.trim())
-    .join("\n")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
+  return out.join("").replace(/ *\n */g, "\n").trim();
+}
+
+/** ASCII letters, and digits after the first character: what an HTML tag name is made of. */
+function isTagNameChar(code: number, first: boolean): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (!first && code >= 0x30 && code <= 0x39);
 }
 
 /**
- * The text body mailparser produced, or the fallback conversion when it converted nothing: mailparser leaves the
- * text empty (with textConversionError) for HTML over maxHtmlLengthToParse or nested deeper than html-to-text can
- * walk, which would file an HTML-only message as a case without a description.
+ * The text body: mailparser's, or derived from the HTML where mailparser left it empty. mailparser converts HTML
+ * only in a single-part message or next to a text part, so HTML-only multipart mail (HTML plus inline images in
+ * multipart/related, HTML parts in multipart/mixed, an empty text/plain alternative) came without text; and it
+ * gives up (textConversionError) on HTML over maxHtmlLengthToParse or nested deeper than html-to-text can walk.
+ * The derivation re-parses the HTML as a single-part message, so it gets mailparser's own conversion with the
+ * same guards; whatever is still refused goes through the linear fallback. A case is never filed without text
+ * just because its HTML was big or unusually packaged.
  */
-function bodyText(parsed: ParsedMail): string {
+async function bodyText(parsed: ParsedMail, contentType: string): Promise<string> {
   const text = (parsed.text ?? "").replace(/\r\n/g, "\n");
-  if (text.trim() === "" && parsed.textConversionError && typeof parsed.html === "string") return htmlToTextFallback(parsed.html);
-  return text;
+  const html = parsed.html;
+  if (text.trim() !== "" || typeof html !== "string" || html.trim() === "") return text;
+  if (parsed.textConversionError || html.length > MAX_HTML_TO_TEXT_CHARS) return htmlToTextFallback(html);
+  if (contentType === "text/html") return text; // mailparser converted it already: the HTML has no text
+  const single = await simpleParser(Buffer.from(`Content-Type: text/html; charset=utf-8\r\n\r\n${html}`, "utf8"), PARSER_OPTIONS);
+  if (single.textConversionError) return htmlToTextFallback(html);
+  // html-to-text writes an image without alt text as "[src]": for the embedded images of such mail that is a
+  // "[cid:…]" reference that means nothing to a reader of the text.
+  return (single.text ?? "").replace(/\r\n/g, "\n").replace(/[ \t]*\[cid:[^\]\s]*\]/g, "").trim();
 }
 
 /** A uuencoded file found in text: where its block sits and what it holds. */
@@ -379,7 +426,7 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     normalizeMessageId(v).toLowerCase(),
   );
   const html = typeof parsed.html === "string" ? parsed.html : null;
-  const text = bodyText(parsed);
+  const text = await bodyText(parsed, contentType);
   const uuencoded = findUuencodedFiles(text);
   const cids = cidReferences(html);
   return {

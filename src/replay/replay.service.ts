@@ -130,6 +130,9 @@ export function formatReport(r: ReplayReport, dryRun: boolean): string {
     case "post-added":
       lines.push(`  → ${dryRun ? "would add" : "added"} a ${o.visibility} post to case ${r.case?.number ?? o.caseId} (threading rule: ${o.rule})`);
       break;
+    case "commands-applied":
+      lines.push(`  → ${dryRun ? "would change" : "changed"} case ${r.case?.number ?? o.caseId}: ${o.changed.join(", ") || "nothing"} (agent commands, no post)`);
+      break;
     case "quarantined":
       lines.push(`  → ${dryRun ? "would be quarantined" : "quarantined"}: ${o.reason}`);
       break;

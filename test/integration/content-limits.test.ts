@@ -66,3 +66,32 @@ describe("content limits and attachments", () => {
     expect(Buffer.from(atts[0]!.blob.data).equals(pdf)).toBe(true);
   });
 });
+
+describe("parse time budget", () => {
+  const id = rand();
+  let app: App;
+  beforeAll(async () => {
+    app = await startApp(labConfig(id), { env: testEnv({ MAILCASE_PARSE_TIMEOUT_MS: "300" }) });
+  });
+  afterAll(async () => app?.close());
+
+  it("quarantines a message that takes too long to parse, and the pipeline keeps going", async () => {
+    const db = app.rt.deps.db;
+    // A dozen HTML tables just under the HTML-to-text cap: seconds of html-to-text work (~10 MB).
+    const table = `<table>${"<tr><td>a</td><td>b</td></tr>".repeat(34_000)}</table>`;
+    const bombId = await sendMail({
+      from: `tables-${id}@customer.test`,
+      to: app.support,
+      subject: "Quarterly tables",
+      text: "see tables",
+      attachments: Array.from({ length: 12 }, (_, i) => ({ filename: `t${i}.html`, content: table, contentType: "text/html", contentDisposition: "inline" as const })),
+    });
+    const normalId = await sendMail({ from: `normal-${id}@customer.test`, to: app.support, subject: "Printer jam", text: "The printer jams." });
+    const bomb = await waitFor(() => db.inboundMessage.findFirst({ where: { messageId: bombId, status: { not: "PENDING" } } }), "bomb processed", 60_000);
+    expect(bomb.status).toBe("QUARANTINED");
+    expect(bomb.reason).toMatch(/^parse budget exceeded: no result after \d+ ms/);
+    expect(bomb.raw.length).toBeGreaterThan(10_000_000);
+    await waitFor(() => db.case.findFirst({ where: { subject: "Printer jam" } }), "the next message's case", 30_000);
+    expect(await db.inboundMessage.count({ where: { messageId: normalId, status: "PROCESSED" } })).toBe(1);
+  }, 90_000);
+});

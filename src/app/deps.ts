@@ -16,9 +16,13 @@ export interface Deps {
   clock: Clock;
   secret: string;
   templates: TemplateRenderer;
-  queues: { ingest: Queue; notify: Queue; send: Queue };
+  queues: { ingest: Queue; notify: Queue; send: Queue; sla: Queue };
+  /** Coalescing window of update mails (MAILCASE_COALESCE_MS). */
+  coalesceMs: number;
   /** Size cap and parse time budget (MAILCASE_MAX_MESSAGE_BYTES, MAILCASE_PARSE_TIMEOUT_MS). */
   limits: { maxMessageBytes: number; parseTimeoutMs: number };
+  /** The customer portal's base URL (MAILCASE_PORTAL_URL, no trailing slash); unset: mails carry no case link. */
+  portalUrl?: string;
   /** Fault injection for crash tests (see MAILCASE_FAULT_INGEST_DELAY_MS). */
   faultIngestDelayMs: number;
 }

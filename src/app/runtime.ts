@@ -15,10 +15,13 @@ import { auditMailbox } from "../poller/gap-audit.ts";
 import { ingestProcessor } from "../processors/ingest.processor.ts";
 import { notifyProcessor } from "../processors/notify.processor.ts";
 import { sendProcessor } from "../processors/send.processor.ts";
+import { slaProcessor } from "../processors/sla.processor.ts";
 import { createRedis } from "../queues/common.ts";
 import { createIngestQueue, enqueueIngest, INGEST_QUEUE } from "../queues/ingest.queue.ts";
 import { createNotifyQueue, enqueueNotify, NOTIFY_QUEUE } from "../queues/notify.queue.ts";
 import { createSendQueue, enqueueSend, SEND_QUEUE } from "../queues/send.queue.ts";
+import { createSlaQueue, SLA_QUEUE } from "../queues/sla.queue.ts";
+import { rescheduleOpenSla } from "../sla/sla-watch.service.ts";
 import { TemplateRenderer } from "../render/templates.ts";
 import { startWebServer } from "../web/server.ts";
 import { systemClock, type Clock, type Deps } from "./deps.ts";
@@ -43,6 +46,7 @@ export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; 
     ingest: createIngestQueue(redis, prefix),
     notify: createNotifyQueue(redis, prefix),
     send: createSendQueue(redis, prefix),
+    sla: createSlaQueue(redis, prefix),
   };
   // Without a listener BullMQ prints every connection error raw to stderr (e.g. while Redis restarts);
   // ioredis reconnects on its own, so a warning in the log is what an operator needs.
@@ -55,8 +59,10 @@ export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; 
     secret: env.MAILCASE_SECRET,
     templates: new TemplateRenderer(),
     queues,
+    coalesceMs: env.MAILCASE_COALESCE_MS,
     limits: { maxMessageBytes: env.MAILCASE_MAX_MESSAGE_BYTES, parseTimeoutMs: env.MAILCASE_PARSE_TIMEOUT_MS },
     faultIngestDelayMs: env.MAILCASE_FAULT_INGEST_DELAY_MS,
+    portalUrl: env.MAILCASE_PORTAL_URL,
   };
   return {
     env,
@@ -116,6 +122,7 @@ export function startWorkers(rt: Runtime): Handle {
     new Worker(NOTIFY_QUEUE, notifyProcessor(deps), common),
     // Lock must outlast the SMTP socket timeout, or a slow send is taken as stalled and sent twice.
     new Worker(SEND_QUEUE, sendProcessor(deps, transport), { ...common, lockDuration: 60_000 }),
+    new Worker(SLA_QUEUE, slaProcessor(deps), common),
   ];
   for (const w of workers) {
     w.on("failed", (job, err) => deps.log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
@@ -136,11 +143,15 @@ export function startWorkers(rt: Runtime): Handle {
   };
 }
 
+/** Where the sweeper's SLA pass goes on: it re-schedules the open cases one bounded slice per sweep. */
+const slaSweepCursor = { afterId: 0 };
+
 /**
  * Heals the gaps a crash can leave between a commit and the enqueue that follows it: rows still waiting
- * after a grace period are enqueued again. Job ids are deterministic, so this never duplicates work.
+ * after a grace period are enqueued again. Job ids are deterministic, so this never duplicates work. It also
+ * re-schedules the SLA jobs of the next slice of open cases, so delayed jobs lost with Redis come back.
  */
-export async function sweep(deps: Deps, graceMs = 30_000): Promise<{ ingest: number; notify: number; send: number }> {
+export async function sweep(deps: Deps, graceMs = 30_000, slaCursor = slaSweepCursor): Promise<{ ingest: number; notify: number; send: number; sla: number }> {
   const before = new Date(deps.clock.now().getTime() - graceMs);
   const [inbound, posts, outbound] = await Promise.all([
     deps.db.inboundMessage.findMany({ where: { status: "PENDING", fetchedAt: { lt: before } }, select: { id: true }, take: 1000 }),
@@ -158,7 +169,9 @@ export async function sweep(deps: Deps, graceMs = 30_000): Promise<{ ingest: num
     posts.map((p) => ({ v: 1, postId: p.id, event: p.threadRule === "new-case" ? "case-opened" : "post-added" })),
   );
   await enqueueSend(deps.queues.send, outbound.map((r) => r.id));
-  return { ingest: inbound.length, notify: posts.length, send: outbound.length };
+  const sla = await rescheduleOpenSla(deps, slaCursor.afterId);
+  slaCursor.afterId = sla.nextAfterId;
+  return { ingest: inbound.length, notify: posts.length, send: outbound.length, sla: sla.cases };
 }
 
 export async function startWeb(rt: Runtime): Promise<Handle> {

@@ -6,13 +6,15 @@ import { applyConfig } from "../config/apply-config.ts";
 import { loadEnv } from "../config/env.ts";
 import { loadHelpdeskConfig } from "../config/helpdesk-config.ts";
 import { createRuntime, startPollers, startWeb, startWorkers, type Handle, type Runtime } from "../app/runtime.ts";
-import { listCases, showCase } from "./case-view.ts";
+import { agentViewerByKey, listCases, showCase } from "./case-view.ts";
+import type { AgentViewer } from "../stream/visibility.ts";
 import { collectMessageFiles } from "./message-files.ts";
 import { formatReport, replayMessage } from "../replay/replay.service.ts";
 import { discardQuarantined, listQuarantine, retryQuarantined, showQuarantined } from "../ingest/quarantine.service.ts";
 import { readFile } from "node:fs/promises";
 import { auditMailbox } from "../poller/gap-audit.ts";
 import { resolvePassword } from "../config/apply-config.ts";
+import { formatMinutes, slaReport } from "../sla/sla-report.ts";
 
 const program = new Command("mailcase").description("Email-driven helpdesk worker").showHelpAfterError();
 
@@ -41,6 +43,14 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   } finally {
     await rt.close();
   }
+}
+
+/** `--as <agentKey>`: the agent whose view to show; an unknown key is an error, not an empty view. */
+async function viewerOption(rt: Runtime, key: string | undefined): Promise<AgentViewer | undefined> {
+  if (key === undefined) return undefined;
+  const viewer = await agentViewerByKey(rt.deps.db, key);
+  if (!viewer) throw new Error(`unknown agent "${key}"`);
+  return viewer;
 }
 
 const caseNumber = (v: string) => {
@@ -78,8 +88,9 @@ program
   .description("list recent cases")
   .option("--json", "machine-readable output")
   .option("-n, --limit <n>", "how many", (v) => Number(v), 50)
-  .action(async (opts: { json?: boolean; limit: number }) => {
-    const rows = await withRuntime((rt) => listCases(rt.deps.db, opts.limit));
+  .option("--as <agentKey>", "only the cases this agent may see (default: the operator's view, everything)")
+  .action(async (opts: { json?: boolean; limit: number; as?: string }) => {
+    const rows = await withRuntime(async (rt) => listCases(rt.deps.db, opts.limit, await viewerOption(rt, opts.as)));
     if (opts.json) return console.log(JSON.stringify(rows, null, 2));
     if (rows.length === 0) return console.log("no cases yet");
     for (const r of rows)
@@ -93,8 +104,10 @@ program
   .argument("<number>", "case number", caseNumber)
   .description("show a case: routing, SLA, followers, stream with visibility")
   .option("--json", "machine-readable output")
-  .action(async (number: number, opts: { json?: boolean }) => {
-    const c = await withRuntime((rt) => showCase(rt.deps.db, number));
+  .option("--as <agentKey>", "only what this agent may see; a case they may not see is \"not found\" (default: the operator's view)")
+  .action(async (number: number, opts: { json?: boolean; as?: string }) => {
+    const c = await withRuntime(async (rt) => showCase(rt.deps.db, number, await viewerOption(rt, opts.as)));
+    // Same words for a case the agent may not see as for a missing one, so `--as` does not reveal existence.
     if (!c) {
       console.error(`case ${number} not found`);
       process.exitCode = 1;
@@ -103,7 +116,7 @@ program
     if (opts.json) return console.log(JSON.stringify(c, null, 2));
     console.log(`[${c.tag}] ${c.subject}`);
     console.log(`status ${c.status}  priority ${c.priority}  type ${c.type}  origin ${c.origin}  account ${c.account ?? "-"}`);
-    console.log(`contacts: ${c.contacts.map((x) => `${x.email} (${x.role.toLowerCase()}${x.portal ? ", portal" : ""})`).join(", ")}`);
+    console.log(`contacts: ${c.contacts.map((x) => `${x.email ?? "(hidden contact)"} (${x.role.toLowerCase()}${x.portal ? ", portal" : ""})`).join(", ")}`);
     console.log(`routing: area ${c.routing.area}, group ${c.routing.group ?? "-"}, owner ${c.routing.owner ?? "-"}, team ${c.routing.team ?? "-"}`);
     for (const line of c.routing.explain) console.log(`  - ${line}`);
     console.log(`SLA ${c.sla.contract ?? "-"}: first response due ${c.sla.firstResponseDueAt ?? "-"}, resolution due ${c.sla.resolutionDueAt ?? "-"}${c.sla.firstRespondedAt ? `, responded ${c.sla.firstRespondedAt}` : ""}`);
@@ -111,7 +124,8 @@ program
     console.log("stream:");
     for (const p of c.stream) {
       console.log(`  #${p.id} ${p.at} ${p.visibility.padEnd(8)} ${p.author} via ${p.rule}`);
-      for (const line of p.body.split("\n").slice(0, 12)) console.log(`      ${line}`);
+      if (p.arrivalOnly) console.log("      (private message: only its addressee can read it)");
+      else for (const line of p.body.split("\n").slice(0, 12)) console.log(`      ${line}`);
     }
     console.log("mail:");
     for (const m of c.mail) console.log(`  ${m.kind.padEnd(8)} ${m.status.padEnd(7)} ${m.to}  ${m.subject}`);
@@ -204,6 +218,23 @@ program
         for (const g of r.gaps) console.log(`  gap: UID ${g.uid} <${g.messageId ?? "?"}> ${g.subject ?? ""}`);
       }
     if (results.some((r) => r.gaps.length)) process.exitCode = 1;
+  });
+
+program
+  .command("sla")
+  .description("open cases at risk (warning passed, not yet due) and breached (due passed, target not met)")
+  .option("--json", "machine-readable output")
+  .action(async (opts: { json?: boolean }) => {
+    const rows = await withRuntime((rt) => slaReport(rt.deps.db, rt.deps.clock.now()));
+    if (opts.json) return console.log(JSON.stringify(rows, null, 2));
+    if (rows.length === 0) return console.log("no case is at risk or breached");
+    const metric = { FIRST_RESPONSE: "first response", NEXT_RESPONSE: "next response", RESOLUTION: "resolution" } as const;
+    for (const r of rows) {
+      const when = r.lateMinutes >= 0 ? `${formatMinutes(r.lateMinutes)} late` : `${formatMinutes(r.lateMinutes)} left`;
+      console.log(
+        `${r.caseRef.padEnd(10)} ${(r.standing === "breached" ? "BREACHED" : "AT RISK").padEnd(8)}  ${metric[r.metric].padEnd(14)}  due ${r.dueAt.replace("T", " ").slice(0, 16)} UTC  ${when.padEnd(16)}  ${(r.owner ?? "-").padEnd(8)}  ${r.subject}`,
+      );
+    }
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {

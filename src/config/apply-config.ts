@@ -4,8 +4,11 @@
  * agents and mailboxes missing from the file are deactivated (never deleted: cases still reference them).
  */
 import type { Db } from "../db/client.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+import type { BusinessCalendar } from "../sla/calendar.ts";
+import { preferencesFromConfig } from "../notify/preferences.ts";
 import type { HelpdeskConfig } from "./helpdesk-config.ts";
-import { PRIORITIES } from "./helpdesk-config.ts";
+import { PRIORITIES, SEVERITIES } from "./helpdesk-config.ts";
 
 export interface ApplySummary {
   mailboxes: number;
@@ -16,6 +19,7 @@ export interface ApplySummary {
   accounts: number;
   contacts: number;
   customerGroups: number;
+  directories: number;
 }
 
 export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySummary> {
@@ -23,10 +27,12 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
     async (tx) => {
       const agentId = new Map<string, number>();
       for (const a of cfg.agents) {
+        // Preferences are what the file says, every event explicit (a key removed from the file goes back to on).
+        const preferences = preferencesFromConfig(a.notify);
         const row = await tx.agent.upsert({
           where: { key: a.key },
-          create: { key: a.key, name: a.name, email: a.email, aliases: a.aliases, locale: a.locale, autoFollowAll: a.autoFollowAll },
-          update: { name: a.name, email: a.email, aliases: a.aliases, locale: a.locale, autoFollowAll: a.autoFollowAll, active: true },
+          create: { key: a.key, name: a.name, email: a.email, aliases: a.aliases, locale: a.locale, autoFollowAll: a.autoFollowAll, preferences },
+          update: { name: a.name, email: a.email, aliases: a.aliases, locale: a.locale, autoFollowAll: a.autoFollowAll, preferences, active: true },
         });
         agentId.set(a.key, row.id);
       }
@@ -34,7 +40,8 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
 
       const teamId = new Map<string, number>();
       for (const t of cfg.teams) {
-        const row = await tx.team.upsert({ where: { key: t.key }, create: { key: t.key, name: t.name }, update: { name: t.name } });
+        const data = { name: t.name, leadAgentId: t.lead ? agentId.get(t.lead)! : null, followsCases: t.followsCases };
+        const row = await tx.team.upsert({ where: { key: t.key }, create: { key: t.key, ...data }, update: data });
         teamId.set(t.key, row.id);
         await tx.teamMember.deleteMany({ where: { teamId: row.id } });
         await tx.teamMember.createMany({ data: t.members.map((m) => ({ teamId: row.id, agentId: agentId.get(m)! })) });
@@ -52,8 +59,8 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
       }
       await tx.settings.upsert({
         where: { id: 1 },
-        create: { id: 1, defaultAreaKey: cfg.settings.defaultArea, caseTagPrefix: cfg.settings.caseTagPrefix },
-        update: { defaultAreaKey: cfg.settings.defaultArea, caseTagPrefix: cfg.settings.caseTagPrefix },
+        create: { id: 1, ...settingsData(cfg) },
+        update: settingsData(cfg),
       });
 
       for (const m of cfg.mailboxes) {
@@ -77,13 +84,26 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
 
       const slaId = new Map<string, number>();
       for (const s of cfg.slaContracts) {
-        const row = await tx.slaContract.upsert({ where: { key: s.key }, create: { key: s.key, name: s.name }, update: { name: s.name } });
+        // A contract without a calendar runs around the clock: SQL NULL, not a JSON null.
+        const data = { name: s.name, calendar: s.calendar ? calendarJson(s.calendar) : Prisma.DbNull, warningShare: s.warningShare, escalateTo: s.escalateTo };
+        const row = await tx.slaContract.upsert({ where: { key: s.key }, create: { key: s.key, ...data }, update: data });
         slaId.set(s.key, row.id);
         await tx.slaTarget.deleteMany({ where: { contractId: row.id } });
         await tx.slaTarget.createMany({
           data: PRIORITIES.flatMap((p) => {
             const t = s.targets[p];
-            return t ? [{ contractId: row.id, priority: p, firstResponseMinutes: t.firstResponse, resolutionMinutes: t.resolution }] : [];
+            return t
+              ? [{ contractId: row.id, priority: p, firstResponseMinutes: t.firstResponse, nextResponseMinutes: t.nextResponse ?? null, resolutionMinutes: t.resolution }]
+              : [];
+          }),
+        });
+        await tx.slaSeverityTarget.deleteMany({ where: { contractId: row.id } });
+        await tx.slaSeverityTarget.createMany({
+          data: SEVERITIES.flatMap((severity) => {
+            const t = s.severityTargets[severity];
+            return t
+              ? [{ contractId: row.id, severity, firstResponseMinutes: t.firstResponse, nextResponseMinutes: t.nextResponse ?? null, resolutionMinutes: t.resolution }]
+              : [];
           }),
         });
       }
@@ -94,9 +114,32 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
         accountId.set(a.key, row.id);
       }
 
+      // Directories: upserted by key, access lists replaced by what the file says. A directory missing from the
+      // file is left as it is (like teams and groups): dropping its access here would hide its contacts from
+      // everybody, and its contacts are moved out only by listing them without it.
+      const directoryId = new Map<string, number>();
+      for (const d of cfg.directories) {
+        const row = await tx.directory.upsert({ where: { key: d.key }, create: { key: d.key, name: d.name }, update: { name: d.name } });
+        directoryId.set(d.key, row.id);
+        await tx.directoryAccess.deleteMany({ where: { directoryId: row.id } });
+        await tx.directoryAccess.createMany({
+          data: [
+            ...[...new Set(d.access.agents)].map((a) => ({ directoryId: row.id, agentId: agentId.get(a)! })),
+            ...[...new Set(d.access.teams)].map((t) => ({ directoryId: row.id, teamId: teamId.get(t)! })),
+          ],
+        });
+      }
+
       const contactId = new Map<string, number>();
       for (const c of cfg.contacts) {
-        const data = { name: c.name ?? null, accountId: c.account ? accountId.get(c.account)! : null, portalUser: c.portal, locale: c.locale };
+        // A listed contact without `directory` is in the open directory: the file is the whole truth about it.
+        const data = {
+          name: c.name ?? null,
+          accountId: c.account ? accountId.get(c.account)! : null,
+          directoryId: c.directory ? directoryId.get(c.directory)! : null,
+          portalUser: c.portal,
+          locale: c.locale,
+        };
         const row = await tx.contact.upsert({ where: { email: c.email }, create: { email: c.email, ...data }, update: data });
         contactId.set(c.email, row.id);
       }
@@ -134,10 +177,29 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
         accounts: cfg.accounts.length,
         contacts: cfg.contacts.length,
         customerGroups: cfg.customerGroups.length,
+        directories: cfg.directories.length,
       };
     },
     { timeout: 60_000 },
   );
+}
+
+/** The module-wide settings row as the file says (every field, so a key removed from the file goes back to its default). */
+function settingsData(cfg: HelpdeskConfig) {
+  return {
+    defaultAreaKey: cfg.settings.defaultArea,
+    caseTagPrefix: cfg.settings.caseTagPrefix,
+    caseNumberFormat: cfg.settings.caseNumberFormat,
+    closedReplyPolicy: cfg.settings.closedReplyPolicy,
+    slaPausedStatuses: cfg.settings.slaPausedStatuses,
+  };
+}
+
+/** A validated calendar as stored JSON (read back with BusinessCalendarSchema in sla.service.ts calendarOf). */
+function calendarJson(cal: BusinessCalendar): Prisma.InputJsonObject {
+  const week: Record<string, Prisma.InputJsonObject[]> = {};
+  for (const [day, windows] of Object.entries(cal.week)) if (windows) week[day] = windows.map((w) => ({ start: w.start, end: w.end }));
+  return { timeZone: cal.timeZone, week, holidays: [...cal.holidays] };
 }
 
 /** Resolves a stored mailbox password: "env:NAME" reads the variable at runtime, anything else is literal. */

@@ -28,8 +28,21 @@ const EnvSchema = z.object({
    * sender is told once. 25 MiB is what the big mail providers accept.
    */
   MAILCASE_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  /** Update mails wait this long so a burst of posts on a case becomes one mail per recipient. */
+  MAILCASE_COALESCE_MS: z.coerce.number().int().min(0).default(30_000),
   /** Time budget for parsing one message (MIME walk, charset decoding, HTML to text); over it: quarantine. */
   MAILCASE_PARSE_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  /**
+   * The customer portal, e.g. https://support.example.com/portal: portal users' update mails link to
+   * `<url>/cases/<number>`. Unset (or empty): no link. Stored without a trailing slash.
+   */
+  MAILCASE_PORTAL_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://support.example.com/portal" })
+      .transform((u) => u.replace(/\/+$/, ""))
+      .optional(),
+  ),
   WEB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /**

@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { BusinessCalendarSchema } from "../sla/calendar.ts";
 
 /**
- * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts).
+ * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
+ * directories).
  * Loaded from YAML or JSON, validated here with errors that name the offending field, and applied
  * idempotently by `mailcase config apply`.
  */
@@ -18,6 +20,26 @@ const Domain = z
 const Locale = z.enum(["en", "cs", "pl", "zh"]);
 export const PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const;
 const Priority = z.enum(PRIORITIES);
+export const SEVERITIES = ["MINOR", "MAJOR", "CRITICAL", "BLOCKER"] as const;
+const Severity = z.enum(SEVERITIES);
+/** Statuses the SLA clock may stand still in (a done case's clocks are over anyway). */
+const PausableStatus = z.enum(["NEW", "ASSIGNED", "IN_PROGRESS", "WAITING_ON_CUSTOMER"]);
+
+/**
+ * How case numbers are shown: `{prefix}`, `{n}`, `{n:6}` (zero-padded to 6 digits), `{yyyy}` (year opened).
+ * The number must be in it (it is what identifies the case); one line, since it ends up in subjects.
+ */
+const CaseNumberFormat = z
+  .string()
+  .regex(/^[^\r\n]{1,40}$/, "one line of at most 40 characters")
+  .superRefine((format, ctx) => {
+    const placeholders = format.match(/\{[^{}]*\}/g) ?? [];
+    for (const p of placeholders) {
+      if (!/^\{(?:prefix|n|n:[1-9]\d?|yyyy)\}$/.test(p)) ctx.addIssue({ code: "custom", message: `unknown placeholder ${p} (use {prefix}, {n}, {n:6}, {yyyy})` });
+    }
+    if (/[{}]/.test(format.replace(/\{[^{}]*\}/g, ""))) ctx.addIssue({ code: "custom", message: "unbalanced { or }" });
+    if (!placeholders.some((p) => /^\{n(?::\d+)?\}$/.test(p))) ctx.addIssue({ code: "custom", message: "must contain {n} (or {n:6}): the number identifies the case" });
+  });
 
 /** "90", "90m", "4h", "2d" → minutes. Plain numbers are minutes. */
 export const Duration = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
@@ -32,6 +54,9 @@ export const Duration = z.union([z.number().int().positive(), z.string()]).trans
   return unit === "h" ? n * 60 : unit === "d" ? n * 1440 : n;
 });
 
+/** One SLA target: first response and resolution always, next response (each later customer post) optionally. */
+const SlaTarget = z.object({ firstResponse: Duration, nextResponse: Duration.optional(), resolution: Duration }).strict();
+
 const Responsibility = z
   .object({ agent: Key.optional(), team: Key.optional() })
   .strict()
@@ -43,6 +68,14 @@ const ConfigSchema = z
       .object({
         defaultArea: Key,
         caseTagPrefix: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, "upper-case letters/digits, e.g. MC").default("MC"),
+        caseNumberFormat: CaseNumberFormat.default("{prefix}-{n}"),
+        /** What a customer's reply to a CLOSED case does (src/case/status.ts onCustomerReply). */
+        closedReplyPolicy: z.enum(["new-linked-case", "reopen", "append"]).default("new-linked-case"),
+        /** Statuses in which the SLA clock stands still (waiting on the customer by default). */
+        slaPausedStatuses: z
+          .array(PausableStatus)
+          .default(["WAITING_ON_CUSTOMER"])
+          .transform((list) => [...new Set(list)]),
       })
       .strict(),
     areas: z
@@ -89,27 +122,71 @@ const ConfigSchema = z
             aliases: z.array(Email).default([]),
             locale: Locale.default("en"),
             autoFollowAll: z.boolean().default(false),
+            /** Which emails the agent wants (src/notify/preferences.ts); every one is on unless switched off. */
+            notify: z
+              .object({
+                newCaseInTeam: z.boolean().default(true),
+                followedCasePost: z.boolean().default(true),
+                assignedToMe: z.boolean().default(true),
+                slaWarning: z.boolean().default(true),
+              })
+              .strict()
+              .default({ newCaseInTeam: true, followedCasePost: true, assignedToMe: true, slaWarning: true }),
           })
           .strict(),
       )
       .default([]),
-    teams: z.array(z.object({ key: Key, name: z.string().min(1), members: z.array(Key).default([]) }).strict()).default([]),
+    teams: z
+      .array(
+        z
+          .object({
+            key: Key,
+            name: z.string().min(1),
+            members: z.array(Key).default([]),
+            /** Agent key: gets the SLA escalations of the team's cases. */
+            lead: Key.optional(),
+            /** Whether the members get the new-case notice of the team's cases; off: only owner and followers hear of them. */
+            followsCases: z.boolean().default(true),
+          })
+          .strict(),
+      )
+      .default([]),
     slaContracts: z
       .array(
         z
           .object({
             key: Key,
             name: z.string().min(1),
-            targets: z.partialRecord(
-              Priority,
-              z.object({ firstResponse: Duration, resolution: Duration }).strict(),
-            ),
+            /** Business hours (time zone, weekly windows, holidays); none: around the clock. */
+            calendar: BusinessCalendarSchema.optional(),
+            /** Share of a target after which the owner is warned (0.8 = at 80 %). */
+            warningShare: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1").default(0.8),
+            /** Addresses that get breach escalations besides the owner and the team lead. */
+            escalateTo: z.array(Email).default([]),
+            targets: z.partialRecord(Priority, SlaTarget),
+            /** Targets by assessed severity: when a case has a severity listed here, it wins over priority. */
+            severityTargets: z.partialRecord(Severity, SlaTarget).default({}),
           })
           .strict(),
       )
       .default([]),
     accounts: z
       .array(z.object({ key: Key, name: z.string().min(1), domains: z.array(Domain).default([]) }).strict())
+      .default([]),
+    /** Address books: an agent sees a contact (and the cases it requested) only through `access`, never through a customer group. */
+    directories: z
+      .array(
+        z
+          .object({
+            key: Key,
+            name: z.string().min(1),
+            access: z
+              .object({ agents: z.array(Key).default([]), teams: z.array(Key).default([]) })
+              .strict()
+              .default({ agents: [], teams: [] }),
+          })
+          .strict(),
+      )
       .default([]),
     contacts: z
       .array(
@@ -118,6 +195,8 @@ const ConfigSchema = z
             email: Email,
             name: z.string().optional(),
             account: Key.optional(),
+            /** Directory key; none: the open directory every agent may see. */
+            directory: Key.optional(),
             portal: z.boolean().default(false),
             locale: Locale.default("en"),
           })
@@ -156,6 +235,7 @@ const ConfigSchema = z
     const areas = keys(cfg.areas);
     const slas = keys(cfg.slaContracts);
     const accounts = keys(cfg.accounts);
+    const directories = keys(cfg.directories);
     const need = (set: Set<string>, value: string | undefined, what: string, path: (string | number)[]) => {
       if (value !== undefined && !set.has(value)) ctx.addIssue({ code: "custom", path, message: `unknown ${what} "${value}"` });
     };
@@ -173,6 +253,7 @@ const ConfigSchema = z
     unique(cfg.slaContracts, "slaContracts");
     unique(cfg.accounts, "accounts");
     unique(cfg.customerGroups, "customerGroups");
+    unique(cfg.directories, "directories");
     need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);
     cfg.areas.forEach((a, i) => {
       need(agents, a.agent, "agent", ["areas", i, "agent"]);
@@ -180,7 +261,13 @@ const ConfigSchema = z
     });
     cfg.mailboxes.forEach((m, i) => need(areas, m.defaultArea, "area", ["mailboxes", i, "defaultArea"]));
     cfg.teams.forEach((t, i) => t.members.forEach((m, j) => need(agents, m, "agent", ["teams", i, "members", j])));
+    cfg.teams.forEach((t, i) => need(agents, t.lead, "agent", ["teams", i, "lead"]));
     cfg.contacts.forEach((c, i) => need(accounts, c.account, "account", ["contacts", i, "account"]));
+    cfg.contacts.forEach((c, i) => need(directories, c.directory, "directory", ["contacts", i, "directory"]));
+    cfg.directories.forEach((d, i) => {
+      d.access.agents.forEach((a, j) => need(agents, a, "agent", ["directories", i, "access", "agents", j]));
+      d.access.teams.forEach((t, j) => need(teams, t, "team", ["directories", i, "access", "teams", j]));
+    });
     const agentEmails = new Set(cfg.agents.flatMap((a) => [a.email, ...a.aliases]));
     cfg.contacts.forEach((c, i) => {
       if (agentEmails.has(c.email))

@@ -26,11 +26,13 @@ import { changeCase, type CasePatch } from "../case/case-change.ts";
 import { onAgentPublicReply, onCustomerReply, type ClosedReplyPolicy } from "../case/status.ts";
 import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts";
 import { recomputeSlaDue } from "../sla/sla.service.ts";
+import { scheduleSla } from "../sla/sla-watch.service.ts";
 import { findReplyToken, replyAddress, signForwardToken } from "../threading/reply-token.ts";
 import { extractForwarded } from "../parsing/forwarded.ts";
 import { resolveThread, type ThreadRule } from "../threading/resolve-thread.ts";
 import { caseTag, findCaseTag, stripReplyPrefixes } from "../threading/subject.ts";
 import { initialFollowers } from "../notify/notification-plan.ts";
+import { agentDirectoryIds } from "../stream/visibility.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -45,6 +47,8 @@ export interface IngestIo {
   notify(items: NotifyPayload[]): Promise<void>;
   /** Outbox rows written directly by ingest (notices), to be sent after commit. */
   send(outboundIds: number[]): Promise<void>;
+  /** Re-schedules the SLA watch of cases whose due times may have moved; after commit. */
+  sla(caseIds: number[]): Promise<void>;
   faultDelayMs: number;
 }
 
@@ -54,13 +58,14 @@ export function liveIo(deps: Deps): IngestIo {
     tx: (fn) => deps.db.$transaction(fn, { timeout: 30_000 + deps.faultIngestDelayMs, maxWait: 10_000 }),
     notify: (items) => enqueueNotify(deps.queues.notify, items),
     send: (ids) => enqueueSend(deps.queues.send, ids),
+    sla: async (ids) => void (await scheduleSla(deps, ids)),
     faultDelayMs: deps.faultIngestDelayMs,
   };
 }
 
 export function txIo(tx: Tx, collected: NotifyPayload[]): IngestIo {
   // Replay and dry runs send nothing from here: quiet imports stay quiet.
-  return { db: tx, tx: (fn) => fn(tx), notify: async (items) => void collected.push(...items), send: async () => undefined, faultDelayMs: 0 };
+  return { db: tx, tx: (fn) => fn(tx), notify: async (items) => void collected.push(...items), send: async () => undefined, sla: async () => undefined, faultDelayMs: 0 };
 }
 
 export type IngestOutcome =
@@ -387,6 +392,7 @@ async function agentPost(
     if (again?.status === "PENDING") return quarantine(deps, io, inboundId, `reply token names case #${caseId}, which does not exist`);
     return { kind: "already-done", status: again?.status ?? "missing" };
   }
+  await io.sla([caseId]);
   if (result.postId === null) return { kind: "commands-applied", caseId, changed: result.changed };
   await io.notify([{ v: 1, postId: result.postId, event: "post-added" }]);
   return { kind: "post-added", caseId, postId: result.postId, rule: "reply-token", visibility };
@@ -625,9 +631,14 @@ async function customerMessage(
       skipDuplicates: true,
     });
     const autoFollow = await tx.agent.findMany({ where: { autoFollowAll: true, active: true }, include: { teams: true } });
+    // Auto-follow never reaches past a directory the agent may not see (group membership grants nothing).
+    const grants = await tx.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } });
     const followers = initialFollowers({
-      caseAccess: { ownerId: created.ownerId, teamId: created.teamId, contactIds: [contact.id] },
-      autoFollowAgents: autoFollow.map((a) => ({ id: a.id, active: a.active, teamIds: a.teams.map((t) => t.teamId) })),
+      caseAccess: { ownerId: created.ownerId, teamId: created.teamId, contactIds: [contact.id], requesterDirectoryId: contact.directoryId },
+      autoFollowAgents: autoFollow.map((a) => {
+        const teamIds = a.teams.map((t) => t.teamId);
+        return { id: a.id, active: a.active, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants) };
+      }),
       requester: { id: contact.id, portalUser: contact.portalUser, bouncing: contact.bouncing },
     });
     await tx.follower.createMany({
@@ -666,6 +677,7 @@ async function customerMessage(
     const again = await io.db.inboundMessage.findUnique({ where: { id: inboundId } });
     return { kind: "already-done", status: again?.status ?? "missing" };
   }
+  if (outcome.kind === "case-created" || outcome.kind === "post-added") await io.sla([outcome.caseId]);
   if (outcome.kind === "case-created") await io.notify([{ v: 1, postId: outcome.postId, event: "case-opened" }]);
   if (outcome.kind === "post-added") await io.notify([{ v: 1, postId: outcome.postId, event: "post-added" }]);
   if (outcome.kind === "quarantined") deps.log.warn({ inboundId, reason: outcome.reason }, "message quarantined");

@@ -5,8 +5,18 @@
  * Rules:
  * - Nobody is notified of their own post.
  * - Agents: followers (owner, auto-follow agents, explicit) and, for a new case, the members of its team —
- *   each only if they may see the case; what they get follows `postView` (private → arrival only).
+ *   each only if they may see the case; what they get follows `postView` (private → arrival only). That
+ *   includes the directory rule: an agent who may not see the requester's directory gets nothing about the
+ *   case (unless they own it), and nobody but the owner is mailed a post written by a contact whose directory
+ *   they may not see. Being a follower or a team member never widens this.
+ * - A team with `followsCases` off gets no new-case notice: its cases reach the owner and followers only.
+ * - Agents' email preferences (notify/preferences.ts) decide last, by why the agent would be mailed: the
+ *   owner's new-case notice is "assigned-to-me" (switched off: the owner hears nothing of the new case),
+ *   a team member's is "new-case-in-team", anything a follower gets is "followed-case-post". One recipient has
+ *   one reason, owner first, then team member, then follower, so an agent who follows every case but turned
+ *   off new cases of the team gets no new-case notice of their team's cases (and still gets their posts).
  * - Customers: only contacts with a portal account follow cases, and they only ever get PUBLIC content.
+ *   Agents' preferences never filter them.
  *   A contact without a portal account gets no stream notifications: agents reach them by reply email.
  * - An agent's public reply by email is mailed as a REPLY to every contact of the case (portal or not);
  *   those contacts get no second, "update" copy of the same post.
@@ -14,12 +24,22 @@
  * - Addresses known to bounce are skipped.
  */
 import type { OutboundKind, PostSource } from "../domain/types.ts";
-import { canSeeCase, postView, type CaseAccess, type PostAccess, type PostView } from "../stream/visibility.ts";
+import { wantsEmail, type NotifyEvent } from "./preferences.ts";
+import { canSeeCase, postView, type AgentViewer, type CaseAccess, type PostAccess, type PostView } from "../stream/visibility.ts";
 
 export interface PlanAgent {
   id: number;
   teamIds: readonly number[];
   active: boolean;
+  /** Directories the agent may see (`agentDirectoryIds`); missing: the open directory only. */
+  directoryIds?: readonly number[];
+  /** Agent.preferences as stored (parsed by `wantsEmail`); missing: every email on. */
+  preferences?: unknown;
+}
+
+/** The visibility viewer of a planned agent; an agent whose grants were not loaded sees the open directory only. */
+function agentViewer(agent: PlanAgent): AgentViewer {
+  return { kind: "agent", agentId: agent.id, teamIds: agent.teamIds, directoryIds: agent.directoryIds ?? [] };
 }
 
 export interface PlanContact {
@@ -38,6 +58,8 @@ export interface PlanInput {
   followerContactIds: readonly number[];
   /** Members of the case's team (new-case notice). */
   teamMemberIds: readonly number[];
+  /** Team.followsCases of the case's team: whether its members get the new-case notice. Missing: true (the default). */
+  teamFollowsCases?: boolean;
   agents: ReadonlyMap<number, PlanAgent>;
   /** Every contact of the case. */
   contacts: ReadonlyMap<number, PlanContact>;
@@ -49,20 +71,29 @@ export type PlannedRecipient =
   | { to: "agent"; agentId: number; kind: OutboundKind; view: Exclude<PostView, "none">; reason: string }
   | { to: "contact"; contactId: number; kind: OutboundKind; view: "full"; reason: string };
 
+/** Why an agent is mailed about a post: the owner of a new case, a member of its team, or a follower. */
+type AgentReason = "owner" | "team" | "follower";
+const PREFERENCE: Record<AgentReason, NotifyEvent> = { owner: "assigned-to-me", team: "new-case-in-team", follower: "followed-case-post" };
+
 export function planNotifications(input: PlanInput): PlannedRecipient[] {
   const out: PlannedRecipient[] = [];
   const { post, caseAccess } = input;
 
-  // Agents.
-  const agentReasons = new Map<number, string>();
+  // Agents, each with the one reason that decides which preference applies (see the module comment).
+  const opened = input.event === "case-opened";
+  const teamNotice = opened && input.teamFollowsCases !== false;
+  const agentReasons = new Map<number, AgentReason>();
   for (const id of input.followerAgentIds) agentReasons.set(id, "follower");
-  if (input.event === "case-opened") for (const id of input.teamMemberIds) if (!agentReasons.has(id)) agentReasons.set(id, "team");
+  if (teamNotice) for (const id of input.teamMemberIds) agentReasons.set(id, "team");
+  // The owner is normally a follower too; on a new case the owner's reason is ownership, not following.
+  if (opened && caseAccess.ownerId !== null && agentReasons.has(caseAccess.ownerId)) agentReasons.set(caseAccess.ownerId, "owner");
   for (const [agentId, reason] of agentReasons) {
     const agent = input.agents.get(agentId);
     if (!agent || !agent.active || agentId === post.authorAgentId) continue;
-    const view = postView({ kind: "agent", agentId, teamIds: agent.teamIds }, caseAccess, post);
+    const view = postView(agentViewer(agent), caseAccess, post);
     if (view === "none") continue;
-    out.push({ to: "agent", agentId, kind: input.event === "case-opened" ? "NEW_CASE" : "UPDATE", view, reason });
+    if (!wantsEmail(agent.preferences, PREFERENCE[reason])) continue;
+    out.push({ to: "agent", agentId, kind: opened ? "NEW_CASE" : "UPDATE", view, reason });
   }
 
   // Customers.
@@ -91,8 +122,8 @@ export function planNotifications(input: PlanInput): PlannedRecipient[] {
 }
 
 /**
- * Followers of a new case: the owner, auto-follow agents who may see it, and the requester when they
- * have a portal account (portal users auto-follow the cases they open).
+ * Followers of a new case: the owner, auto-follow agents who may see it (team and directory rule), and the
+ * requester when they have a portal account (portal users auto-follow the cases they open).
  */
 export function initialFollowers(input: {
   caseAccess: CaseAccess;
@@ -103,7 +134,7 @@ export function initialFollowers(input: {
   if (input.caseAccess.ownerId !== null) agentIds.push({ id: input.caseAccess.ownerId, reason: "owner" });
   for (const a of input.autoFollowAgents) {
     if (!a.active || agentIds.some((x) => x.id === a.id)) continue;
-    if (canSeeCase({ kind: "agent", agentId: a.id, teamIds: a.teamIds }, input.caseAccess)) agentIds.push({ id: a.id, reason: "auto-follow" });
+    if (canSeeCase(agentViewer(a), input.caseAccess)) agentIds.push({ id: a.id, reason: "auto-follow" });
   }
   const contactIds = input.requester?.portalUser ? [{ id: input.requester.id, reason: "portal requester" }] : [];
   return { agentIds, contactIds };

@@ -12,6 +12,7 @@ import { composeHeaders } from "../outbound/compose.ts";
 import { enqueueSend } from "../queues/send.queue.ts";
 import type { TemplateName } from "../render/templates.ts";
 import { replyAddress, signReplyToken } from "../threading/reply-token.ts";
+import { agentDirectoryIds, caseAccessOf } from "../stream/visibility.ts";
 import { caseTag, taggedSubject } from "../threading/subject.ts";
 import { planNotifications, withinAutoMailCap, type PlanAgent, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
 
@@ -32,8 +33,11 @@ export async function notifyPost(deps: Deps, postId: number, event: "case-opened
     { timeout: 30_000 },
   );
   if (planned.kind === "missing") return planned;
-  const pending = await deps.db.outboundMail.findMany({ where: { postId, status: "PENDING" }, select: { id: true } });
-  await enqueueSend(deps.queues.send, pending.map((p) => p.id));
+  const pending = await deps.db.outboundMail.findMany({ where: { postId, status: "PENDING" }, select: { id: true, kind: true } });
+  // Updates wait the coalescing window so a burst of posts becomes one mail per recipient; acknowledgements,
+  // new-case notices and agents' answers to customers go at once.
+  await enqueueSend(deps.queues.send, pending.filter((p) => p.kind !== "UPDATE").map((p) => p.id));
+  await enqueueSend(deps.queues.send, pending.filter((p) => p.kind === "UPDATE").map((p) => p.id), deps.coalesceMs);
   return planned.kind === "planned" ? { kind: "planned", outbound: planned.count } : { kind: "already-planned", pending: pending.length };
 }
 
@@ -62,8 +66,16 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
   const mailbox = c.mailbox ?? (await tx.mailbox.findFirstOrThrow({ orderBy: { id: "asc" } }));
   const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
   const agentRows = await tx.agent.findMany({ include: { teams: true } });
+  // Directory grants decide, with the team, which agents may see the case and which posts (stream/visibility.ts).
+  const grants = await tx.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } });
   const agents = new Map<number, PlanAgent & { name: string; email: string; locale: string }>(
-    agentRows.map((a) => [a.id, { id: a.id, active: a.active, teamIds: a.teams.map((t) => t.teamId), name: a.name, email: a.email, locale: a.locale }]),
+    agentRows.map((a) => {
+      const teamIds = a.teams.map((t) => t.teamId);
+      return [
+        a.id,
+        { id: a.id, active: a.active, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants), preferences: a.preferences, name: a.name, email: a.email, locale: a.locale },
+      ];
+    }),
   );
   const contacts = new Map<number, PlanContact & { email: string; name: string | null; locale: string }>(
     c.contacts.map(({ contact }) => [
@@ -75,11 +87,12 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
   const automatic = false;
   const plan = planNotifications({
     event,
-    caseAccess: { ownerId: c.ownerId, teamId: c.teamId, contactIds: [...contacts.keys()] },
-    post: { ...post },
+    caseAccess: caseAccessOf(c),
+    post: { ...post, authorDirectoryId: post.authorContact?.directoryId ?? null },
     followerAgentIds: c.followers.flatMap((f) => (f.agentId === null ? [] : [f.agentId])),
     followerContactIds: c.followers.flatMap((f) => (f.contactId === null ? [] : [f.contactId])),
     teamMemberIds: c.team?.members.map((m) => m.agentId) ?? [],
+    teamFollowsCases: c.team?.followsCases ?? true,
     agents,
     contacts,
     automatic,
@@ -134,6 +147,9 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
       arrivalOnly: r.view === "arrival-only",
       forAgent: r.to === "agent",
       body: r.view === "arrival-only" ? "" : post.body,
+      // Portal followers (the only contacts who get updates) can open the case in the portal. Agents get no
+      // link: the portal is the customers' view, and agents work the case from this mail.
+      caseUrl: r.to === "contact" && r.kind === "UPDATE" && deps.portalUrl ? portalCaseUrl(deps.portalUrl, c.number) : "",
     };
     const rendered = deps.templates.render(recipient.locale, TEMPLATE[r.kind], view);
     const subject = r.kind === "NEW_CASE" ? rendered.subject : taggedSubject(tagPrefix, c.number, rendered.subject);
@@ -170,6 +186,11 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
     data: { caseId: c.id, type: "notifications.planned", data: { postId, recipients: plan.map((p) => `${p.kind}:${p.to}:${p.to === "agent" ? p.agentId : p.contactId}:${p.reason}`) } },
   });
   return written.count;
+}
+
+/** The case's page in the customer portal (MAILCASE_PORTAL_URL, validated without a trailing slash). */
+export function portalCaseUrl(portalUrl: string, caseNumber: number): string {
+  return `${portalUrl.replace(/\/+$/, "")}/cases/${caseNumber}`;
 }
 
 function resolveRecipient(

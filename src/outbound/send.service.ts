@@ -25,30 +25,32 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
   if (!row) return { kind: "missing" };
   if (row.status !== "PENDING" && row.status !== "SENDING") return { kind: "not-pending", status: row.status };
   const now = deps.clock.now();
-  const claimed = await deps.db.outboundMail.updateMany({
-    where: { id: outboundId, OR: [{ status: "PENDING" }, { status: "SENDING", claimedAt: { lt: new Date(now.getTime() - CLAIM_LEASE_MS) } }] },
-    data: { status: "SENDING", claimedAt: now },
-  });
-  if (claimed.count === 0) return { kind: "not-pending", status: "SENDING" };
+  const stale = new Date(now.getTime() - CLAIM_LEASE_MS);
+  const batch = row.kind === "UPDATE" && row.caseId !== null ? await claimUpdates(deps, row.caseId, row.toAddress, outboundId, now, stale) : await claimOne(deps, row, now, stale);
+  if (batch.length === 0) return { kind: "not-pending", status: "SENDING" };
+  const ids = batch.map((r) => r.id);
+  const first = batch[0]!;
+  const last = batch.at(-1)!;
   // An agent's answer carries the files the agent attached (inline images keep their Content-ID). Only
   // REPLY rows: notifications link to the case instead of copying customer files to every follower.
   const files =
     row.kind === "REPLY" && row.postId !== null
       ? await deps.db.postAttachment.findMany({ where: { postId: row.postId }, include: { blob: true }, orderBy: { id: "asc" } })
       : [];
+  const mail = batch.length === 1 ? row : await combineUpdates(deps, batch);
   try {
     const info = await transport.sendMail({
-      messageId: `<${row.messageId}>`,
-      from: { name: row.fromName, address: row.fromAddress },
+      messageId: `<${first.messageId}>`,
+      from: { name: first.fromName, address: first.fromAddress },
       // Address objects, never strings: nodemailer splits a string on "," and ";" into several recipients.
       to: { name: "", address: row.toAddress },
-      replyTo: row.replyTo ?? undefined,
-      subject: row.subject,
-      text: row.text,
-      html: row.html ?? undefined,
-      inReplyTo: row.inReplyTo ? `<${row.inReplyTo}>` : undefined,
-      references: row.references.map((r) => `<${r}>`),
-      headers: Headers.parse(row.headers),
+      replyTo: mail.replyTo ?? undefined,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html ?? undefined,
+      inReplyTo: last.inReplyTo ? `<${last.inReplyTo}>` : undefined,
+      references: last.references.map((r) => `<${r}>`),
+      headers: Headers.parse(first.headers),
       attachments: files.map((f) => ({
         filename: f.filename ?? undefined,
         content: Buffer.from(f.blob.data),
@@ -57,11 +59,11 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
         contentDisposition: f.inline ? ("inline" as const) : ("attachment" as const),
       })),
       // Bounces must come back to the support mailbox so they can be filed on the case.
-      envelope: { from: row.fromAddress, to: [{ name: "", address: row.toAddress }] },
+      envelope: { from: first.fromAddress, to: [{ name: "", address: row.toAddress }] },
     });
     await deps.db.outboundMail.updateMany({
-      where: { id: outboundId, status: "SENDING" },
-      data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: null },
+      where: { id: { in: ids }, status: "SENDING" },
+      data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: batch.length > 1 ? `sent in one mail with ${ids.join(", ")}` : null },
     });
     return { kind: "sent", response: String(info.response ?? "") };
   } catch (err) {
@@ -69,7 +71,7 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
     const message = (err as Error).message;
     if (permanent || finalAttempt) {
       await deps.db.$transaction([
-        deps.db.outboundMail.updateMany({ where: { id: outboundId, status: "SENDING" }, data: { status: "FAILED", attempts: { increment: 1 }, lastError: message } }),
+        deps.db.outboundMail.updateMany({ where: { id: { in: ids }, status: "SENDING" }, data: { status: "FAILED", attempts: { increment: 1 }, lastError: message } }),
         ...(row.caseId === null
           ? []
           : [deps.db.caseEvent.create({ data: { caseId: row.caseId, type: "mail.failed", data: { outboundId, to: row.toAddress, kind: row.kind, error: message, permanent } } })]),
@@ -77,11 +79,58 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
       if (permanent && row.caseId !== null) await recordFailureOnCase(deps, row.caseId, row.toAddress, row.kind, message);
       if (permanent) throw new UnrecoverableError(`permanent delivery failure to ${row.toAddress}: ${message}`);
     } else {
-      // Release the claim so the retry (or the sweeper, should the job be lost) can take the row again.
-      await deps.db.outboundMail.updateMany({ where: { id: outboundId, status: "SENDING" }, data: { status: "PENDING", claimedAt: null, attempts: { increment: 1 }, lastError: message } });
+      // Release the claim so the retry (or the sweeper, should the job be lost) can take the rows again.
+      await deps.db.outboundMail.updateMany({ where: { id: { in: ids }, status: "SENDING" }, data: { status: "PENDING", claimedAt: null, attempts: { increment: 1 }, lastError: message } });
     }
     throw err;
   }
+}
+
+type Row = NonNullable<Awaited<ReturnType<Deps["db"]["outboundMail"]["findUnique"]>>>;
+
+async function claimOne(deps: Deps, row: Row, now: Date, stale: Date): Promise<Row[]> {
+  const claimed = await deps.db.outboundMail.updateMany({
+    where: { id: row.id, OR: [{ status: "PENDING" }, { status: "SENDING", claimedAt: { lt: stale } }] },
+    data: { status: "SENDING", claimedAt: now },
+  });
+  return claimed.count === 0 ? [] : [row];
+}
+
+/**
+ * Coalescing: update mails wait a short window (MAILCASE_COALESCE_MS) before their send job runs; the first
+ * job of a case and recipient to run takes every update still waiting for that pair, so a burst of posts
+ * gives one email. Rows are locked with SKIP LOCKED, so two jobs never take the same row; a job whose own
+ * row was taken by another finds nothing to do.
+ */
+async function claimUpdates(deps: Deps, caseId: number, toAddress: string, ownId: number, now: Date, stale: Date): Promise<Row[]> {
+  return deps.db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: number }[]>`
+      SELECT id FROM "OutboundMail"
+      WHERE "caseId" = ${caseId} AND "toAddress" = ${toAddress} AND kind = 'UPDATE'
+        AND (status = 'PENDING' OR (status = 'SENDING' AND "claimedAt" < ${stale}))
+      ORDER BY id LIMIT 50 FOR UPDATE SKIP LOCKED`;
+    if (!rows.some((r) => r.id === ownId)) return [];
+    const ids = rows.map((r) => r.id);
+    await tx.outboundMail.updateMany({ where: { id: { in: ids } }, data: { status: "SENDING", claimedAt: now } });
+    return tx.outboundMail.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } });
+  });
+}
+
+/**
+ * One mail from several rendered updates, oldest first. The reply address is the most restrictive of
+ * them: if any update was about an internal or private post, answering the digest stays internal.
+ */
+async function combineUpdates(deps: Deps, rows: Row[]): Promise<{ subject: string; text: string; html: string | null; replyTo: string | null }> {
+  const posts = await deps.db.post.findMany({ where: { id: { in: rows.flatMap((r) => (r.postId === null ? [] : [r.postId])) } }, select: { id: true, visibility: true } });
+  const restricted = rows.find((r) => posts.some((p) => p.id === r.postId && p.visibility !== "PUBLIC"));
+  const divider = `\n\n${"-".repeat(40)}\n\n`;
+  const htmls = rows.map((r) => r.html).filter((h): h is string => h !== null);
+  return {
+    subject: rows.at(-1)!.subject,
+    text: rows.map((r) => r.text.trim()).join(divider),
+    html: htmls.length === rows.length ? htmls.join("\n<hr>\n") : null,
+    replyTo: (restricted ?? rows.at(-1)!).replyTo,
+  };
 }
 
 /**

@@ -18,13 +18,14 @@ export const createSendQueue = (connection: ConnectionOptions, prefix: string) =
 
 export const sendJobId = (outboundId: number) => `send-${outboundId}`;
 
-export async function enqueueSend(queue: Queue, outboundIds: number[]): Promise<void> {
+/** `delayMs`: the coalescing window of update mails (see send.service.ts claimUpdates). */
+export async function enqueueSend(queue: Queue, outboundIds: number[], delayMs = 0): Promise<void> {
   if (outboundIds.length === 0) return;
   await queue.addBulk(
     outboundIds.map((outboundId) => ({
       name: "mail.send",
       data: { v: 1, outboundId } satisfies SendPayload,
-      opts: { ...sendJobOptions, jobId: sendJobId(outboundId) },
+      opts: { ...sendJobOptions, jobId: sendJobId(outboundId), ...(delayMs > 0 ? { delay: delayMs } : {}) },
     })),
   );
 }

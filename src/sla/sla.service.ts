@@ -5,6 +5,7 @@
  * the contract changes; elapsed and paused time are kept, never restarted.
  */
 import type { CasePriority } from "../domain/types.ts";
+import type { DbOrTx } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { ALWAYS_OPEN, BusinessCalendarSchema, type BusinessCalendar, type Interval } from "./calendar.ts";
 import { recomputeAfterChange, type SlaTargets } from "./sla-clock.ts";
@@ -33,6 +34,22 @@ export function calendarOf(json: Prisma.JsonValue | null): BusinessCalendar {
   return BusinessCalendarSchema.parse(json);
 }
 
+/**
+ * When the oldest customer post still awaiting an answer arrived: the start of the next-response clock.
+ * It runs from the oldest customer post after the last public agent post, and only once the first response
+ * was given (before that the first-response target covers it). Null: nobody is waiting.
+ */
+export async function awaitingCustomerPostSince(tx: DbOrTx, caseId: number, firstRespondedAt: Date | null): Promise<Date | null> {
+  if (firstRespondedAt === null) return null;
+  const lastAgent = await tx.post.findFirst({ where: { caseId, visibility: "PUBLIC", authorAgentId: { not: null } }, orderBy: { createdAt: "desc" } });
+  const since = lastAgent?.createdAt ?? firstRespondedAt;
+  const waiting = await tx.post.findFirst({
+    where: { caseId, visibility: "PUBLIC", authorContactId: { not: null }, createdAt: { gt: since } },
+    orderBy: { createdAt: "asc" },
+  });
+  return waiting?.createdAt ?? null;
+}
+
 export interface SlaDueWrite {
   firstResponseDueAt: Date | null;
   nextResponseDueAt: Date | null;
@@ -42,8 +59,15 @@ export interface SlaDueWrite {
 /**
  * Recomputes and stores the case's due times at `now`. `by` names who caused it for the audit entry; null
  * (the case is being opened) writes no entry. Returns the due times written, or null without a contract.
+ * `previousCalendar`: the calendar time up to `now` ran on, when the level (contract) just changed.
  */
-export async function recomputeSlaDue(tx: Tx, caseId: number, now: Date, by: string | null): Promise<SlaDueWrite | null> {
+export async function recomputeSlaDue(
+  tx: Tx,
+  caseId: number,
+  now: Date,
+  by: string | null,
+  opts: { previousCalendar?: BusinessCalendar } = {},
+): Promise<SlaDueWrite | null> {
   const c = await tx.case.findUniqueOrThrow({
     where: { id: caseId },
     include: { slaContract: { include: { targets: true, severityTargets: true } }, slaPauses: true },
@@ -53,19 +77,16 @@ export async function recomputeSlaDue(tx: Tx, caseId: number, now: Date, by: str
   if (!picked) return null;
   const calendar = calendarOf(c.slaContract.calendar);
   const pauses: Interval[] = c.slaPauses.map((p) => ({ start: p.startedAt, end: p.endedAt }));
-  // The next-response clock runs from the oldest customer post that came after the last public agent post,
-  // and only once the first response was given (before that the first-response target covers it).
-  let awaiting: Date | null = null;
-  if (c.firstRespondedAt !== null) {
-    const lastAgent = await tx.post.findFirst({ where: { caseId, visibility: "PUBLIC", authorAgentId: { not: null } }, orderBy: { createdAt: "desc" } });
-    const since = lastAgent?.createdAt ?? c.firstRespondedAt;
-    const waiting = await tx.post.findFirst({
-      where: { caseId, visibility: "PUBLIC", authorContactId: { not: null }, createdAt: { gt: since } },
-      orderBy: { createdAt: "asc" },
-    });
-    awaiting = waiting?.createdAt ?? null;
-  }
-  const r = recomputeAfterChange({ openedAt: c.createdAt, targets: picked.targets, calendar, pauses, lastCustomerPostAt: awaiting, now });
+  const awaiting = await awaitingCustomerPostSince(tx, caseId, c.firstRespondedAt);
+  const r = recomputeAfterChange({
+    openedAt: c.createdAt,
+    targets: picked.targets,
+    calendar,
+    previousCalendar: opts.previousCalendar,
+    pauses,
+    lastCustomerPostAt: awaiting,
+    now,
+  });
   const done = c.status === "RESOLVED" || c.status === "CLOSED";
   const write: SlaDueWrite = {
     // A met target keeps the due time it was met against (reports compare the two).
@@ -94,4 +115,25 @@ export async function recomputeSlaDue(tx: Tx, caseId: number, now: Date, by: str
     });
   }
   return write;
+}
+
+export type LevelChange = { ok: true; changed: boolean } | { ok: false; reason: string };
+
+/**
+ * Moves a case to another SLA level (contract), inside the caller's transaction: the time already spent
+ * counts against the new level's targets (measured on the old level's calendar up to `now`), with an audit
+ * entry for the change and one for the recomputed due times. Call `scheduleSla` after the commit.
+ */
+export async function changeSlaLevel(tx: Tx, caseId: number, contractKey: string, ctx: { by: string; now: Date }): Promise<LevelChange> {
+  const contract = await tx.slaContract.findUnique({ where: { key: contractKey } });
+  if (!contract) return { ok: false, reason: `unknown SLA level "${contractKey}"` };
+  const c = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { slaContract: true } });
+  if (c.slaContractId === contract.id) return { ok: true, changed: false };
+  if (c.status === "CLOSED") return { ok: false, reason: "the case is closed, which is final" };
+  // A case without a level so far had no clock running: its time is measured on the new level's calendar.
+  const previousCalendar = c.slaContract ? calendarOf(c.slaContract.calendar) : undefined;
+  await tx.case.update({ where: { id: caseId }, data: { slaContractId: contract.id } });
+  await tx.caseEvent.create({ data: { caseId, type: "case.changed", data: { field: "slaContract", from: c.slaContract?.key ?? null, to: contract.key, by: ctx.by } } });
+  await recomputeSlaDue(tx, caseId, ctx.now, ctx.by, { previousCalendar });
+  return { ok: true, changed: true };
 }

@@ -25,6 +25,8 @@ export function testEnv(extra: Record<string, string> = {}): Env {
     MAILCASE_REDIS_PREFIX: `mctest-${rand()}`,
     POLL_INTERVAL_MS: "1000",
     WORKER_CONCURRENCY: "4",
+    // A short coalescing window keeps tests quick; the coalescing test sets its own.
+    MAILCASE_COALESCE_MS: "300",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...extra,
   });

@@ -140,6 +140,9 @@ async function sendOptions(row: Row): Promise<MailOptions> {
         update: async () => row,
       },
       postAttachment: { findMany: async () => [] },
+      post: { findMany: async () => [] },
+      $transaction: async <T>(fn: (tx: unknown) => Promise<T>) =>
+        fn({ $queryRaw: async () => [{ id: row.id }], outboundMail: { updateMany: async () => ({ count: 1 }), findMany: async () => [row] } }),
     },
   } as unknown as Deps;
   expect(await sendOutbound(deps, transport, row.id, false)).toEqual({ kind: "sent", response: "250 ok" });

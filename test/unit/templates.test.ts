@@ -45,6 +45,8 @@ function view(over: Record<string, unknown> = {}) {
     agentName: "Alice Novak",
     arrivalOnly: false,
     forAgent: false,
+    /** Set only for a portal follower's update when MAILCASE_PORTAL_URL is configured. */
+    caseUrl: "",
     ...over,
   };
 }
@@ -59,9 +61,33 @@ function refusedView(over: Record<string, unknown> = {}) {
   return { name: "Alice Novak", supportName: "ACME Support", subject: "Re: [MC-1042] Printer on fire", caseRef: "MC-1042", reasons: ['unknown command "#stauts" (did you mean #status?)'], ...over };
 }
 
+/** The view sla-watch.service.ts builds for an SLA warning or breach mail (one per recipient). */
+function slaView(over: Record<string, unknown> = {}) {
+  return {
+    tag: "[MC-1042]",
+    caseRef: "MC-1042",
+    subject: "Printer on fire",
+    supportName: "ACME Support",
+    breached: true,
+    firstResponse: true,
+    nextResponse: false,
+    resolution: false,
+    dueAt: "2025-03-03 10:00 Europe/Prague",
+    ownerName: "Alice Novak",
+    teamName: "First line",
+    groupName: "VIP",
+    contractName: "Gold",
+    priority: "HIGH",
+    severity: "MAJOR",
+    recipientName: "Alice Novak",
+    forAgent: true,
+    ...over,
+  };
+}
+
 /** The realistic view for a template; notice and refusal mail are not (necessarily) about a case. */
 const viewFor = (name: string, over: Record<string, unknown> = {}) =>
-  name === "notice" ? noticeView(over) : name === "refused" ? refusedView(over) : view(over);
+  name === "notice" ? noticeView(over) : name === "refused" ? refusedView(over) : name === "sla-escalation" ? slaView(over) : view(over);
 
 /** Every combination of the view's flags, so every {{#if}} branch of every template runs under strict mode. */
 const FLAGS = [false, true].flatMap((arrivalOnly) =>
@@ -132,7 +158,7 @@ describe("rendering", () => {
 
   it.each(LOCALES.flatMap((l) => CASE_NAMES.map((n) => [l, n] as const)))("%s/%s subject keeps the case tag byte-identical", (locale, name) => {
     for (const flags of FLAGS) {
-      const { subject } = renderer.render(locale, name, view(flags));
+      const { subject } = renderer.render(locale, name, viewFor(name, flags));
       expect(subject.startsWith("[MC-1042] ")).toBe(true);
       expect(subject).toContain("Printer on fire");
       expect(findCaseTag("MC", subject)).toBe(1042);
@@ -149,6 +175,17 @@ describe("rendering", () => {
       expect(renderer.render(locale, "update", view({ internal: true })).subject).toBe(`[MC-1042] ${mark} Printer on fire`);
       expect(renderer.render(locale, "update", view({ internal: false })).subject).toBe("[MC-1042] Printer on fire");
     }
+  });
+
+  it.each(LOCALES)("%s links a portal follower's update to the case only when there is a portal URL", (locale) => {
+    const url = "https://support.example.com/portal/cases/1042";
+    const linked = renderer.render(locale, "update", view({ caseUrl: url }));
+    expect(linked.text).toContain(url);
+    expect(linked.text.indexOf(url)).toBeLessThan(linked.text.indexOf("\n-- \n"));
+    expect(linked.html).toContain(`<a href="${url}">`);
+    const plain = renderer.render(locale, "update", view());
+    expect(plain.text).not.toContain("https://");
+    expect(plain.html).not.toContain("<a ");
   });
 
   it("escapes a customer's markup in HTML and keeps it verbatim in text and subject", () => {
@@ -187,6 +224,42 @@ describe("rendering", () => {
       expect(reply.html).toContain(body);
       expect(reply.subject).toBe(`[MC-1042] ${body}`);
       expect(all).not.toContain("\uFFFD");
+    }
+  });
+});
+
+describe("SLA escalation mail", () => {
+  const METRICS = [
+    { firstResponse: true, nextResponse: false, resolution: false },
+    { firstResponse: false, nextResponse: true, resolution: false },
+    { firstResponse: false, nextResponse: false, resolution: true },
+  ];
+  const words: Record<string, { breached: string; risk: string; metrics: [string, string, string] }> = {
+    en: { breached: "SLA breached", risk: "SLA at risk", metrics: ["first response", "next response", "resolution"] },
+    cs: { breached: "SLA porušeno", risk: "SLA v ohrožení", metrics: ["první reakce", "další reakce", "vyřešení"] },
+    pl: { breached: "SLA naruszone", risk: "SLA zagrożone", metrics: ["pierwsza odpowiedź", "kolejna odpowiedź", "rozwiązanie"] },
+    zh: { breached: "SLA 已超时", risk: "SLA 即将超时", metrics: ["首次响应", "后续响应", "解决"] },
+  };
+
+  it.each(Object.keys(words))("%s names the kind and the metric in the subject, and the due time in the body, for every branch", (locale) => {
+    const w = words[locale]!;
+    for (const breached of [false, true]) {
+      METRICS.forEach((metric, i) => {
+        for (const forAgent of [false, true]) {
+          const r = renderer.render(locale, "sla-escalation", slaView({ breached, forAgent, ...metric }));
+          expect(r.subject.startsWith("[MC-1042] ")).toBe(true);
+          expect(r.subject).toContain(breached ? w.breached : w.risk);
+          expect(r.subject).toContain(w.metrics[i]);
+          expect(r.subject).toContain("Printer on fire");
+          for (const part of [r.text, r.html]) {
+            expect(part).toContain("2025-03-03 10:00 Europe/Prague");
+            expect(part).toContain("MC-1042");
+            expect(part).toContain("Alice Novak");
+          }
+          // Only agents get our signed reply address, so only they are told that answering adds a note.
+          expect(r.text.includes("\n-- \n")).toBe(forAgent);
+        }
+      });
     }
   });
 });

@@ -4,8 +4,8 @@ import { parseAgentReply } from "../../src/stream/agent-reply.ts";
 import { canSeeCase, postView } from "../../src/stream/visibility.ts";
 
 const caseAccess = { ownerId: 1, teamId: 100, contactIds: [50, 51] };
-const agent = (id: number, teamIds: number[] = []) => ({ kind: "agent" as const, agentId: id, teamIds });
-const pub = { visibility: "PUBLIC" as const, addresseeAgentId: null, addresseeContactId: null };
+const agent = (id: number, teamIds: number[] = []) => ({ kind: "agent" as const, agentId: id, teamIds, directoryIds: [] });
+const pub = { visibility: "PUBLIC" as const, addresseeAgentId: null, addresseeContactId: null, authorDirectoryId: null };
 const internal = { ...pub, visibility: "INTERNAL" as const };
 const privateTo2 = { ...pub, visibility: "PRIVATE" as const, addresseeAgentId: 2 };
 

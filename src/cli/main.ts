@@ -154,6 +154,19 @@ program
     if (counts.error) process.exitCode = 1;
   });
 
+program
+  .command("route")
+  .argument("<file>", "an .eml file")
+  .description("what would happen to this message: routing, access and SLA, each with the rule behind it (writes nothing)")
+  .option("--explain", "also list, for every active agent, whether they may see the case and why (default on)", true)
+  .option("--mailbox <key>", "mailbox to file under (default: the first active one)")
+  .option("--json")
+  .action(async (file: string, opts: { explain?: boolean; mailbox?: string; json?: boolean }) => {
+    const report = await withRuntime(async (rt) => replayMessage(rt.deps, { source: file, raw: await readFile(file), mailboxKey: opts.mailbox }, { dryRun: true, notify: false }));
+    console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report, true, opts.explain !== false));
+    if (report.outcome.kind === "error") process.exitCode = 1;
+  });
+
 const quarantine = program.command("quarantine").description("messages that could not be filed (raw message always kept)");
 quarantine
   .command("list")

@@ -30,7 +30,8 @@ import { scheduleSla } from "../sla/sla-watch.service.ts";
 import { findReplyToken, replyAddress, signForwardToken } from "../threading/reply-token.ts";
 import { extractForwarded } from "../parsing/forwarded.ts";
 import { resolveThread, type ThreadRule } from "../threading/resolve-thread.ts";
-import { caseTag, findCaseTag, stripReplyPrefixes } from "../threading/subject.ts";
+import { findCaseTag, stripReplyPrefixes } from "../threading/subject.ts";
+import { formatCaseNumber } from "../case/case-number.ts";
 import { initialFollowers } from "../notify/notification-plan.ts";
 import { agentDirectoryIds } from "../stream/visibility.ts";
 
@@ -424,7 +425,7 @@ async function refuseAgentMail(
     name: who.name,
     supportName: inbound.mailbox.displayName,
     subject: msg.subject || "(no subject)",
-    caseRef: c && settings ? caseTag(settings.caseTagPrefix, c.number).slice(1, -1) : "",
+    caseRef: c && settings ? formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: c.number, createdAt: c.createdAt }) : "",
     reasons: who.reasons,
   });
   const hourAgo = new Date(deps.clock.now().getTime() - 3_600_000);

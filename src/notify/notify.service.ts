@@ -8,13 +8,14 @@
 import type { Deps } from "../app/deps.ts";
 import type { OutboundKind } from "../domain/types.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import { formatCaseNumber } from "../case/case-number.ts";
 import { composeHeaders } from "../outbound/compose.ts";
 import { enqueueSend } from "../queues/send.queue.ts";
 import type { TemplateName } from "../render/templates.ts";
 import { replyAddress, signReplyToken } from "../threading/reply-token.ts";
 import { agentDirectoryIds, caseAccessOf } from "../stream/visibility.ts";
 import { caseTag, taggedSubject } from "../threading/subject.ts";
-import { planNotifications, withinAutoMailCap, type PlanAgent, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
+import { planNotifications, portalCaseUrl, withinAutoMailCap, type PlanAgent, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
 
 export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: number } | { kind: "already-planned"; pending: number };
 
@@ -106,7 +107,7 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
   const fmt = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "none");
   const baseView = {
     tag: caseTag(tagPrefix, c.number),
-    caseRef: `${tagPrefix}-${c.number}`,
+    caseRef: formatCaseNumber(settings.caseNumberFormat, { prefix: tagPrefix, number: c.number, createdAt: c.createdAt }),
     subject: c.subject,
     supportName: mailbox.displayName,
     body: post.body,
@@ -186,11 +187,6 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
     data: { caseId: c.id, type: "notifications.planned", data: { postId, recipients: plan.map((p) => `${p.kind}:${p.to}:${p.to === "agent" ? p.agentId : p.contactId}:${p.reason}`) } },
   });
   return written.count;
-}
-
-/** The case's page in the customer portal (MAILCASE_PORTAL_URL, validated without a trailing slash). */
-export function portalCaseUrl(portalUrl: string, caseNumber: number): string {
-  return `${portalUrl.replace(/\/+$/, "")}/cases/${caseNumber}`;
 }
 
 function resolveRecipient(

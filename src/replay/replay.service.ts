@@ -14,6 +14,9 @@ import { parseMessage } from "../parsing/parse-message.ts";
 import type { NotifyPayload } from "../queues/notify.queue.ts";
 import { enqueueSend } from "../queues/send.queue.ts";
 import { storeRaw } from "../poller/store-raw.ts";
+import { ALWAYS_OPEN } from "../sla/calendar.ts";
+import { calendarOf, slaTargetsFor } from "../sla/sla.service.ts";
+import { agentDirectoryIds, caseAccessOf, explainCaseAccess } from "../stream/visibility.ts";
 
 export interface ReplayReport {
   source: string;
@@ -33,6 +36,10 @@ export interface ReplayReport {
     firstResponseDueAt: string | null;
     resolutionDueAt: string | null;
     routing: string[];
+    /** Which target of the contract applies and on which clock. */
+    slaRule: string | null;
+    /** Every active agent: may they see the case, and by which rule. */
+    access: string[];
   } | null;
   post: { visibility: string; rule: string } | null;
   notifications: { kind: string; to: string }[];
@@ -75,7 +82,15 @@ export async function replayMessage(
     report.outcome = await ingestMessage(deps, stored.inboundId, txIo(tx, collected));
     const inbound = await tx.inboundMessage.findUniqueOrThrow({ where: { id: stored.inboundId }, include: { post: true } });
     if (inbound.caseId) {
-      const k = await tx.case.findUniqueOrThrow({ where: { id: inbound.caseId }, include: { group: true, area: true, owner: true, team: true, slaContract: true } });
+      const k = await tx.case.findUniqueOrThrow({
+        where: { id: inbound.caseId },
+        include: { group: true, area: true, owner: true, team: true, slaContract: { include: { targets: true, severityTargets: true } }, contacts: { include: { contact: true } } },
+      });
+      const access = caseAccessOf(k);
+      const grants = await tx.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } });
+      const agents = await tx.agent.findMany({ where: { active: true }, include: { teams: true }, orderBy: { key: "asc" } });
+      const picked = k.slaContract ? slaTargetsFor(k.slaContract, k.priority, k.severity) : null;
+      const calendar = k.slaContract ? calendarOf(k.slaContract.calendar) : null;
       report.case = {
         number: k.number,
         subject: k.subject,
@@ -88,6 +103,14 @@ export async function replayMessage(
         firstResponseDueAt: k.firstResponseDueAt?.toISOString() ?? null,
         resolutionDueAt: k.resolutionDueAt?.toISOString() ?? null,
         routing: (k.routing as { explain?: string[] }).explain ?? [],
+        slaRule: picked && calendar
+          ? `${picked.source} target of contract ${k.slaContract!.key}, ${calendar === ALWAYS_OPEN ? "around the clock" : `business hours in ${calendar.timeZone}`}`
+          : null,
+        access: agents.map((a) => {
+          const teamIds = a.teams.map((t) => t.teamId);
+          const e = explainCaseAccess({ kind: "agent", agentId: a.id, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants) }, access);
+          return `${a.key}: ${e.sees ? "sees it" : "does not see it"} (${e.why})`;
+        }),
       };
     }
     if (inbound.post) report.post = { visibility: inbound.post.visibility, rule: inbound.post.threadRule };
@@ -120,7 +143,7 @@ export async function replayMessage(
 }
 
 /** One-paragraph human explanation of a report (the CLI's default output). */
-export function formatReport(r: ReplayReport, dryRun: boolean): string {
+export function formatReport(r: ReplayReport, dryRun: boolean, explain = false): string {
   const lines = [`${r.source}`, `  from ${r.from ?? "?"}: "${r.subject ?? ""}" — ${r.classification ?? "unparsed"}`];
   const o = r.outcome;
   switch (o.kind) {
@@ -151,6 +174,8 @@ export function formatReport(r: ReplayReport, dryRun: boolean): string {
     lines.push(`    routing: ${r.case.routing.join("; ")}`);
     lines.push(`    owner ${r.case.owner ?? "-"}, team ${r.case.team ?? "-"}, priority ${r.case.priority}`);
     lines.push(`    SLA ${r.case.sla ?? "none"}: first response due ${r.case.firstResponseDueAt ?? "-"}, resolution due ${r.case.resolutionDueAt ?? "-"}`);
+    if (r.case.slaRule) lines.push(`    SLA rule: ${r.case.slaRule}`);
+    if (explain) for (const a of r.case.access) lines.push(`    access: ${a}`);
   }
   if (r.notifications.length) lines.push(`    notifications: ${r.notifications.map((n) => `${n.kind} → ${n.to}`).join(", ")}`);
   return lines.join("\n");

@@ -9,6 +9,7 @@
  *   decideSlaJob, and on "fire" records the SlaEvent (unique key: a second run records nothing and sends
  *   nothing), an audit CaseEvent and the escalation outbox rows, all together; sending happens after commit.
  */
+import { formatCaseNumber } from "../case/case-number.ts";
 import { createHash } from "node:crypto";
 import { DateTime } from "luxon";
 import type { Deps } from "../app/deps.ts";
@@ -192,7 +193,7 @@ export async function processSlaCheck(deps: Deps, p: SlaPayload): Promise<SlaChe
       const fmt = (d: Date) => `${DateTime.fromJSDate(d, { zone }).toFormat("yyyy-MM-dd HH:mm")} ${zone}`;
       const baseView = {
         tag: caseTag(settings.caseTagPrefix, c.number),
-        caseRef: `${settings.caseTagPrefix}-${c.number}`,
+        caseRef: formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: c.number, createdAt: c.createdAt }),
         subject: c.subject,
         supportName: mailbox.displayName,
         breached: p.kind === "BREACH",

@@ -107,6 +107,14 @@ export function canSeeCase(viewer: Viewer, c: CaseAccess): boolean {
   return team && mayAccessDirectory(viewer, c.requesterDirectoryId ?? null);
 }
 
+/** canSeeCase for an agent, with the rule that decided it (for `mailcase route --explain`). */
+export function explainCaseAccess(viewer: AgentViewer, c: CaseAccess): { sees: boolean; why: string } {
+  if (c.ownerId === viewer.agentId) return { sees: true, why: "owner" };
+  if (c.teamId !== null && !viewer.teamIds.includes(c.teamId)) return { sees: false, why: "not in the case's team" };
+  if (!mayAccessDirectory(viewer, c.requesterDirectoryId ?? null)) return { sees: false, why: "no access to the requester's directory" };
+  return { sees: true, why: c.teamId === null ? "case has no team" : "member of the case's team" };
+}
+
 /** Whether an agent may see one contact of a case (its address, its name): the case and the contact's directory. */
 export function canSeeCaseContact(viewer: AgentViewer, c: CaseAccess, contactDirectoryId: number | null): boolean {
   if (!canSeeCase(viewer, c)) return false;

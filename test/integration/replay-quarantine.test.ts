@@ -48,6 +48,18 @@ describe("replay and quarantine", () => {
     expect(await app.rt.deps.db.inboundMessage.count()).toBe(0);
   });
 
+  it("explains routing, access and the SLA rule of one message with `route --explain`", async () => {
+    const file = path.join(dir, "route.eml");
+    await writeFile(file, eml(`vip-${id}@customer.test`, "Route me"));
+    const { stdout } = await cli(["route", "--explain", file]);
+    expect(stdout).toContain('customer group "vip"');
+    expect(stdout).toContain("SLA rule: priority HIGH target of contract gold, around the clock");
+    expect(stdout).toContain("access: alice: sees it (owner)");
+    expect(stdout).toContain("access: bob: sees it (member of the case's team)");
+    expect(stdout).toContain("access: dana: does not see it (not in the case's team)");
+    expect(await app.rt.deps.db.case.count()).toBe(0);
+  });
+
   it("imports quietly: the case exists, nobody is mailed, and a second import is a duplicate", async () => {
     const file = path.join(dir, "std.eml");
     await writeFile(file, eml(`quiet-${id}@customer.test`, "Old question"));

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   await freshDatabase();
   const run = Date.now().toString(36);
   const support = `bench-${run}@helpdesk.test`;
-  const env = loadEnv({ ...process.env, DATABASE_URL: DB_URL, MAILCASE_REDIS_PREFIX: `bench-${run}`, LOG_LEVEL: "warn", WORKER_CONCURRENCY: values.concurrency, POLL_INTERVAL_MS: "5000" });
+  const env = loadEnv({ ...process.env, DATABASE_URL: DB_URL, MAILCASE_REDIS_PREFIX: `bench-${run}`, LOG_LEVEL: "warn", WORKER_CONCURRENCY: values.concurrency, POLL_INTERVAL_MS: "5000", MAILCASE_SEND_RATE_PER_SECOND: process.env.MAILCASE_SEND_RATE_PER_SECOND ?? "10000" });
   const rt = createRuntime(env);
   await applyConfig(
     rt.deps.db,

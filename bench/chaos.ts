@@ -63,6 +63,8 @@ const procEnv = {
   SWEEP_INTERVAL_MS: "2000",
   SWEEP_GRACE_MS: "5000",
   WORKER_CONCURRENCY: "8",
+  // The lab relay is local: no relay limit to respect, and 1000 acks at 20/s would dominate the run.
+  MAILCASE_SEND_RATE_PER_SECOND: "10000",
 };
 
 type Role = "poller" | "worker";

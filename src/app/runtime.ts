@@ -121,7 +121,12 @@ export function startWorkers(rt: Runtime): Handle {
     new Worker(INGEST_QUEUE, ingestProcessor(deps), common),
     new Worker(NOTIFY_QUEUE, notifyProcessor(deps), common),
     // Lock must outlast the SMTP socket timeout, or a slow send is taken as stalled and sent twice.
-    new Worker(SEND_QUEUE, sendProcessor(deps, transport), { ...common, lockDuration: 60_000 }),
+    new Worker(SEND_QUEUE, sendProcessor(deps, transport), {
+      ...common,
+      lockDuration: 60_000,
+      // Relays throttle or block senders that burst; the limit holds across all worker processes (Redis).
+      limiter: { max: env.MAILCASE_SEND_RATE_PER_SECOND, duration: 1_000 },
+    }),
     new Worker(SLA_QUEUE, slaProcessor(deps), common),
   ];
   for (const w of workers) {

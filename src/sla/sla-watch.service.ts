@@ -9,6 +9,7 @@
  *   decideSlaJob, and on "fire" records the SlaEvent (unique key: a second run records nothing and sends
  *   nothing), an audit CaseEvent and the escalation outbox rows, all together; sending happens after commit.
  */
+import { agentDirectoryIds, canSeeCase, caseAccessOf } from "../stream/visibility.ts";
 import { formatCaseNumber } from "../case/case-number.ts";
 import { createHash } from "node:crypto";
 import { DateTime } from "luxon";
@@ -159,6 +160,9 @@ export async function processSlaCheck(deps: Deps, p: SlaPayload): Promise<SlaChe
           severity: true,
           owner: true,
           team: { select: { name: true, leadAgentId: true } },
+          teamId: true,
+          ownerId: true,
+          contacts: { include: { contact: true } },
           group: { select: { name: true } },
           mailbox: true,
           slaContract: { select: { calendar: true, warningShare: true, escalateTo: true, name: true } },
@@ -183,9 +187,15 @@ export async function processSlaCheck(deps: Deps, p: SlaPayload): Promise<SlaChe
       // A warning that only runs once the target is already due (its job was lost and re-added late, or the
       // share is 1) is recorded but not mailed: the breach mail of the same instant says it all.
       const superseded = p.kind === "WARNING" && now.getTime() >= job.dueAt.getTime();
+      // The team lead hears of it only if they may see the case (a directory they lack access to stays closed).
+      const grants = await tx.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } });
+      const leadRow = c.team?.leadAgentId == null ? null : await tx.agent.findUnique({ where: { id: c.team.leadAgentId }, include: { teams: true } });
+      const leadTeams = leadRow?.teams.map((t) => t.teamId) ?? [];
+      const leadMaySee =
+        leadRow !== null && canSeeCase({ kind: "agent", agentId: leadRow.id, teamIds: leadTeams, directoryIds: agentDirectoryIds(leadRow.id, leadTeams, grants) }, caseAccessOf(c));
       const recipients = superseded
         ? []
-        : escalationRecipients(p.kind, { owner: byId(c.owner?.id), teamLead: byId(c.team?.leadAgentId), escalateTo: c.slaContract?.escalateTo ?? [], agents });
+        : escalationRecipients(p.kind, { owner: byId(c.owner?.id), teamLead: leadMaySee ? byId(leadRow?.id) : null, escalateTo: c.slaContract?.escalateTo ?? [], agents });
 
       const mailbox = c.mailbox ?? (await tx.mailbox.findFirstOrThrow({ orderBy: { id: "asc" } }));
       const domain = mailbox.address.slice(mailbox.address.lastIndexOf("@") + 1).toLowerCase();

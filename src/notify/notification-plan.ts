@@ -150,3 +150,8 @@ export const AUTO_MAIL_CAP = { ACK: { perHour: 3 }, UPDATE: { perHourPerCase: 10
 export function withinAutoMailCap(kind: "ACK" | "UPDATE", sentInLastHour: number): boolean {
   return sentInLastHour < (kind === "ACK" ? AUTO_MAIL_CAP.ACK.perHour : AUTO_MAIL_CAP.UPDATE.perHourPerCase);
 }
+
+/** The case's page in the customer portal (MAILCASE_PORTAL_URL), the link portal followers' updates carry. */
+export function portalCaseUrl(portalUrl: string, caseNumber: number): string {
+  return `${portalUrl.replace(/\/+$/, "")}/cases/${caseNumber}`;
+}

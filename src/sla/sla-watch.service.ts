@@ -9,6 +9,7 @@
  *   decideSlaJob, and on "fire" records the SlaEvent (unique key: a second run records nothing and sends
  *   nothing), an audit CaseEvent and the escalation outbox rows, all together; sending happens after commit.
  */
+import { wantsEmail } from "../notify/preferences.ts";
 import { agentDirectoryIds, canSeeCase, caseAccessOf } from "../stream/visibility.ts";
 import { formatCaseNumber } from "../case/case-number.ts";
 import { createHash } from "node:crypto";
@@ -193,9 +194,13 @@ export async function processSlaCheck(deps: Deps, p: SlaPayload): Promise<SlaChe
       const leadTeams = leadRow?.teams.map((t) => t.teamId) ?? [];
       const leadMaySee =
         leadRow !== null && canSeeCase({ kind: "agent", agentId: leadRow.id, teamIds: leadTeams, directoryIds: agentDirectoryIds(leadRow.id, leadTeams, grants) }, caseAccessOf(c));
-      const recipients = superseded
-        ? []
-        : escalationRecipients(p.kind, { owner: byId(c.owner?.id), teamLead: leadMaySee ? byId(leadRow?.id) : null, escalateTo: c.slaContract?.escalateTo ?? [], agents });
+      // An agent who switched SLA warnings off (agents[].notify.slaWarning) is not mailed one; breaches always go out.
+      const preferencesOf = new Map(agentRows.map((a) => [a.id, a.preferences]));
+      const recipients = (
+        superseded
+          ? []
+          : escalationRecipients(p.kind, { owner: byId(c.owner?.id), teamLead: leadMaySee ? byId(leadRow?.id) : null, escalateTo: c.slaContract?.escalateTo ?? [], agents })
+      ).filter((r) => p.kind !== "WARNING" || r.to !== "agent" || wantsEmail(preferencesOf.get(r.agent.id), "sla-warning"));
 
       const mailbox = c.mailbox ?? (await tx.mailbox.findFirstOrThrow({ orderBy: { id: "asc" } }));
       const domain = mailbox.address.slice(mailbox.address.lastIndexOf("@") + 1).toLowerCase();

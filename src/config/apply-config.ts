@@ -40,7 +40,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
 
       const teamId = new Map<string, number>();
       for (const t of cfg.teams) {
-        const data = { name: t.name, leadAgentId: t.lead ? agentId.get(t.lead)! : null, followsCases: t.followsCases };
+        const data = { name: t.name, leadAgentId: t.lead ? agentId.get(t.lead)! : null, followsCases: t.followsCases, assignment: t.assignment };
         const row = await tx.team.upsert({ where: { key: t.key }, create: { key: t.key, ...data }, update: data });
         teamId.set(t.key, row.id);
         await tx.teamMember.deleteMany({ where: { teamId: row.id } });

@@ -147,6 +147,8 @@ const ConfigSchema = z
             lead: Key.optional(),
             /** Whether the members get the new-case notice of the team's cases; off: only owner and followers hear of them. */
             followsCases: z.boolean().default(true),
+            /** Owner for a case routed to the team without an agent: nobody, the next member in turn, or the least loaded. */
+            assignment: z.enum(["none", "round-robin", "least-loaded"]).default("none"),
           })
           .strict(),
       )

@@ -21,6 +21,7 @@ export interface CasePatch {
   severity?: Severity;
   type?: CaseTypeChoice;
   ownerId?: number;
+  reason?: string;
 }
 
 export type ChangeResult = { ok: true; changed: string[] } | { ok: false; reason: string };
@@ -62,6 +63,10 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
   if (patch.type !== undefined && patch.type !== c.type) {
     data.type = patch.type;
     set("type", c.type, patch.type);
+  }
+  if (patch.reason !== undefined && patch.reason !== c.reason) {
+    data.reason = patch.reason;
+    set("reason", c.reason, patch.reason);
   }
   if (patch.ownerId !== undefined && patch.ownerId !== c.ownerId) {
     data.owner = { connect: { id: patch.ownerId } };

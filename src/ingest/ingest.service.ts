@@ -25,7 +25,7 @@ import { describeCommands, parseAgentCommands, type AgentRef } from "../stream/a
 import { changeCase, type CasePatch } from "../case/case-change.ts";
 import { onAgentPublicReply, onCustomerReply, type ClosedReplyPolicy } from "../case/status.ts";
 import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts";
-import { recomputeSlaDue } from "../sla/sla.service.ts";
+import { changeSlaLevel, recomputeSlaDue } from "../sla/sla.service.ts";
 import { scheduleSla } from "../sla/sla-watch.service.ts";
 import { findReplyToken, replyAddress, signForwardToken } from "../threading/reply-token.ts";
 import { extractForwarded } from "../parsing/forwarded.ts";
@@ -330,6 +330,7 @@ async function agentPost(
     else if (cmd.kind === "priority") patch.priority = cmd.priority;
     else if (cmd.kind === "severity") patch.severity = cmd.severity;
     else if (cmd.kind === "type") patch.type = cmd.caseType;
+    else if (cmd.kind === "reason") patch.reason = cmd.reason;
     else if (cmd.kind === "forward")
       errors.push(`#forward does not work on a reply: forward the customer's mail to your forwarding address ${replyAddress(inboundMailbox.address, signForwardToken(deps.secret, agent.id))}`);
   }
@@ -353,6 +354,13 @@ async function agentPost(
       }
       const change = await changeCase(tx, caseId, patch, { by, now });
       if (!change.ok) throw new AgentMailRefused(change.reason);
+      for (const cmd of parsed.commands) {
+        if (cmd.kind !== "level") continue;
+        // A new SLA level keeps the time already spent; refused (and nothing applied) for an unknown level.
+        const level = await changeSlaLevel(tx, caseId, cmd.contract, { by, now });
+        if (!level.ok) throw new AgentMailRefused(`#sla ${cmd.contract}: ${level.reason}`);
+        if (level.changed) change.changed.push("sla");
+      }
       for (const cmd of parsed.commands) {
         if (cmd.kind === "follow") await tx.follower.createMany({ data: [{ caseId, agentId: agent.id, reason: "follow" }], skipDuplicates: true });
         if (cmd.kind === "unfollow") await tx.follower.deleteMany({ where: { caseId, agentId: agent.id } });

@@ -55,7 +55,11 @@ export type AgentCommand =
   | { kind: "follow" }
   | { kind: "unfollow" }
   /** The reply forwards a customer's mail; the caller files the embedded message as the customer's. */
-  | { kind: "forward" };
+  | { kind: "forward" }
+  /** `#sla gold`: change the case's SLA level (contract key); due times are recomputed keeping elapsed time. */
+  | { kind: "level"; contract: string }
+  /** `#reason …`: why the customer wrote (the rest of the line). */
+  | { kind: "reason"; reason: string };
 
 export interface AgentCommands {
   /** Applicable commands in the order written; duplicates collapsed, contradicting ones dropped. */
@@ -69,9 +73,9 @@ export interface AgentCommands {
   body: string;
 }
 
-type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward";
+type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason";
 
-const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward"];
+const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason"];
 
 const STATUS_VALUES: ReadonlyMap<string, CaseStatus> = new Map([
   ["new", "NEW"],
@@ -344,6 +348,23 @@ function parseLine(line: string, errors: string[]): { items: Item[]; prose: stri
         if (r.value !== null) items.push({ kind: "type", caseType: r.value });
         break;
       }
+      case "sla": {
+        const got = plainTokensFrom(toks, i, 1)[0];
+        if (got === undefined || !KEY_RE.test(got)) {
+          errors.push(`#sla needs the key of an SLA contract, e.g. #sla gold${got === undefined ? "" : ` (got "${got}")`}`);
+        } else items.push({ kind: "level", contract: got.toLowerCase() });
+        if (got !== undefined) i++;
+        break;
+      }
+      case "reason": {
+        // The reason is the rest of the line: it is free text, so nothing after it can be a command.
+        const rest = toks[i];
+        const reason = rest ? line.slice(rest.start).trim() : "";
+        if (reason === "") errors.push("#reason needs the reason on the same line, e.g. #reason billing question");
+        else items.push({ kind: "reason", reason: reason.slice(0, 500) });
+        i = toks.length;
+        break;
+      }
     }
   }
   const rest = toks[i];
@@ -353,7 +374,7 @@ function parseLine(line: string, errors: string[]): { items: Item[]; prose: stri
   return { items, prose };
 }
 
-type Slot = "visibility" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "forward";
+type Slot = "visibility" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "forward" | "level" | "reason";
 
 function slotOf(c: AgentCommand): Slot {
   switch (c.kind) {
@@ -394,6 +415,10 @@ function asWritten(c: AgentCommand): string {
     case "unfollow":
     case "forward":
       return `#${c.kind}`;
+    case "level":
+      return `#sla ${c.contract}`;
+    case "reason":
+      return `#reason ${c.reason}`;
   }
 }
 
@@ -562,6 +587,10 @@ export function describeCommands(commands: readonly AgentCommand[]): string[] {
         return "stopped following the case";
       case "forward":
         return "filed the forwarded message as the customer's";
+      case "level":
+        return `changed the SLA level to ${c.contract}`;
+      case "reason":
+        return `set the reason to: ${c.reason}`;
     }
   });
 }

@@ -90,19 +90,33 @@ describe("agents by email: commands and case status", () => {
     expect(c.resolutionDueAt?.getTime()).toBe(before.resolutionDueAt?.getTime());
   });
 
+  it("changes the SLA level and records a reason; an unknown level is refused", async () => {
+    await processed(await agentSays("#sla standard #reason scanner hardware"));
+    const c = await db().case.findUniqueOrThrow({ where: { id: caseId }, include: { slaContract: true } });
+    expect(c.slaContract?.key).toBe("standard");
+    expect(c.reason).toBe("scanner hardware");
+    const changes = (await db().caseEvent.findMany({ where: { caseId, type: "case.changed" } })).map((e) => e.data as { field: string; to: unknown });
+    expect(changes).toEqual(expect.arrayContaining([expect.objectContaining({ field: "slaContract", to: "standard" }), expect.objectContaining({ field: "reason", to: "scanner hardware" })]));
+    const refused = await processed(await agentSays("#sla platinum"));
+    expect(refused.status).toBe("QUARANTINED");
+    expect(refused.reason).toContain('unknown SLA level "platinum"');
+    expect((await db().case.findUniqueOrThrow({ where: { id: caseId }, include: { slaContract: true } })).slaContract?.key).toBe("standard");
+  });
+
   it("refuses a mistyped command whole, changes nothing and explains it to the agent", async () => {
     const before = await db().case.findUniqueOrThrow({ where: { id: caseId } });
     const posts = await db().post.count({ where: { caseId } });
+    const rejectedBefore = await db().caseEvent.count({ where: { caseId, type: "agent-reply.rejected" } });
     const row = await processed(await agentSays("#stauts resolved\nAll done."));
     expect(row.status).toBe("QUARANTINED");
     expect(row.reason).toContain('unknown command "#stauts"');
     const after = await db().case.findUniqueOrThrow({ where: { id: caseId } });
     expect(after.status).toBe(before.status);
     expect(await db().post.count({ where: { caseId } })).toBe(posts);
-    const back = await waitForMail(alice, (m) => m.subject?.startsWith("Not filed:") ?? false, "explanation");
+    const back = await waitForMail(alice, (m) => (m.subject?.startsWith("Not filed:") && m.text?.includes("#stauts")) ?? false, "explanation");
     expect(back.text).toContain('unknown command "#stauts"');
     expect(back.text).toContain(`MC-${number}`);
-    expect(await db().caseEvent.count({ where: { caseId, type: "agent-reply.rejected" } })).toBe(1);
+    expect(await db().caseEvent.count({ where: { caseId, type: "agent-reply.rejected" } })).toBe(rejectedBefore + 1);
   });
 
   it("refuses closing without a solution, then closes with one", async () => {

@@ -463,3 +463,19 @@ describe("parseAgentCommands: properties", () => {
     );
   });
 });
+
+describe("#sla and #reason", () => {
+  it("reads an SLA level and a reason (the rest of its line), and reports them missing", async () => {
+    const { parseAgentCommands } = await import("../../src/stream/agent-commands.ts");
+    const r = parseAgentCommands("#sla Gold #reason printer hardware, floor 3\nThanks.", "PUBLIC");
+    expect(r.errors).toEqual([]);
+    expect(r.commands).toEqual([
+      { kind: "level", contract: "gold" },
+      { kind: "reason", reason: "printer hardware, floor 3" },
+    ]);
+    expect(r.body).toBe("Thanks.");
+    expect(parseAgentCommands("#sla", "PUBLIC").errors).toEqual(["#sla needs the key of an SLA contract, e.g. #sla gold"]);
+    expect(parseAgentCommands("#reason", "PUBLIC").errors).toEqual(["#reason needs the reason on the same line, e.g. #reason billing question"]);
+    expect(parseAgentCommands("#sla gold #sla standard", "PUBLIC").errors[0]).toContain("contradict");
+  });
+});

@@ -89,10 +89,18 @@ async function main(): Promise<void> {
 
   const db = rt.deps.db;
   const deadline = Date.now() + Math.max(120_000, N * 300);
+  // Done when every message is filed, every opening post planned, and every acknowledgement row sent. A
+  // customer writing five new cases in a minute gets acknowledgements only up to the per-address cap (the
+  // auto-responder loop defence), so there are fewer ACK rows than messages: those are counted, not waited for.
   for (;;) {
-    const done = await db.outboundMail.count({ where: { kind: "ACK", status: "SENT" } });
-    if (done >= N) break;
-    if (Date.now() > deadline) throw new Error(`bench: only ${done}/${N} acknowledgements sent before the deadline`);
+    const [processed, unplanned, acks, unsent] = await Promise.all([
+      db.inboundMessage.count({ where: { status: { not: "PENDING" } } }),
+      db.post.count({ where: { notifiedAt: null } }),
+      db.outboundMail.count({ where: { kind: "ACK" } }),
+      db.outboundMail.count({ where: { kind: "ACK", status: { not: "SENT" } } }),
+    ]);
+    if (processed >= N && unplanned === 0 && unsent === 0) break;
+    if (Date.now() > deadline) throw new Error(`bench: not settled before the deadline: ${processed}/${N} processed, ${acks - unsent}/${acks} acknowledgements sent`);
     await sleep(250);
   }
   const rows = await db.$queryRaw<{ messageId: string; sentAt: Date }[]>`
@@ -103,9 +111,11 @@ async function main(): Promise<void> {
     return a === undefined ? [] : [r.sentAt.getTime() - a];
   });
   latencies.sort((a, b) => a - b);
-  const lastAck = Math.max(...rows.map((r) => r.sentAt.getTime()));
+  const lastProcessed = (await db.inboundMessage.aggregate({ _max: { processedAt: true } }))._max.processedAt?.getTime() ?? 0;
+  const lastAck = Math.max(lastProcessed, ...rows.map((r) => r.sentAt.getTime()));
   const wall = (lastAck - started) / 1000;
   const cases = await db.case.count();
+  const capped = N - rows.length;
   const result = {
     at: new Date().toISOString(),
     messages: N,
@@ -113,6 +123,7 @@ async function main(): Promise<void> {
     workerConcurrency: env.WORKER_CONCURRENCY,
     cases,
     measured: latencies.length,
+    withinAckCap: capped,
     smtpSendSeconds: (sentAll - started) / 1000,
     wallSeconds: wall,
     msgPerSecond: N / wall,
@@ -132,6 +143,7 @@ async function main(): Promise<void> {
   for (const q of Object.values(rt.deps.queues)) await q.obliterate({ force: true }).catch(() => undefined);
   await rt.close();
   console.log(`results: ${path.relative(process.cwd(), file)}  (cases ${cases}, p90 ${result.p90Ms} ms, max ${result.maxMs} ms, rss ${result.rssMb} MB)`);
+  console.log(`acknowledged ${latencies.length}; ${capped} not acknowledged because their customer had reached the per-address acknowledgement cap (loop defence)`);
   console.log(`bench: ${N} msgs, ${result.msgPerSecond.toFixed(1)} msg/s end-to-end, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
 }
 

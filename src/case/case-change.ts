@@ -22,6 +22,8 @@ export interface CasePatch {
   type?: CaseTypeChoice;
   ownerId?: number;
   reason?: string;
+  /** An internal case is hidden from the portal. */
+  internal?: boolean;
 }
 
 export type ChangeResult = { ok: true; changed: string[] } | { ok: false; reason: string };
@@ -64,6 +66,10 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
     data.type = patch.type;
     set("type", c.type, patch.type);
   }
+  if (patch.internal !== undefined && patch.internal !== c.internal) {
+    data.internal = patch.internal;
+    set("internal", c.internal, patch.internal);
+  }
   if (patch.reason !== undefined && patch.reason !== c.reason) {
     data.reason = patch.reason;
     set("reason", c.reason, patch.reason);
@@ -97,6 +103,6 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
   return { ok: true, changed: changed.map((ch) => ch.field) };
 }
 
-function toJson(v: unknown): string | number | null {
-  return v === undefined || v === null ? null : typeof v === "number" ? v : String(v);
+function toJson(v: unknown): string | number | boolean | null {
+  return v === undefined || v === null ? null : typeof v === "number" || typeof v === "boolean" ? v : String(v);
 }

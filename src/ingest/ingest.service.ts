@@ -331,6 +331,7 @@ async function agentPost(
     else if (cmd.kind === "severity") patch.severity = cmd.severity;
     else if (cmd.kind === "type") patch.type = cmd.caseType;
     else if (cmd.kind === "reason") patch.reason = cmd.reason;
+    else if (cmd.kind === "portal") patch.internal = !cmd.visible;
     else if (cmd.kind === "forward")
       errors.push(`#forward does not work on a reply: forward the customer's mail to your forwarding address ${replyAddress(inboundMailbox.address, signForwardToken(deps.secret, agent.id))}`);
   }

@@ -65,6 +65,8 @@ export interface PlanInput {
   contacts: ReadonlyMap<number, PlanContact>;
   /** The inbound message was automatic (auto-reply, bounce, list mail): no acknowledgement. */
   automatic: boolean;
+  /** An internal case is hidden from the portal: portal followers get no updates of it. */
+  caseInternal?: boolean;
 }
 
 export type PlannedRecipient =
@@ -111,7 +113,9 @@ export function planNotifications(input: PlanInput): PlannedRecipient[] {
       out.push({ to: "contact", contactId: requester.id, kind: "ACK", view: "full", reason: "requester" });
     return out;
   }
-  for (const contactId of input.followerContactIds) {
+  // Portal users follow only cases the portal shows; agents' answers by email (REPLY, above) still go out.
+  const portalFollowers = input.caseInternal ? [] : input.followerContactIds;
+  for (const contactId of portalFollowers) {
     const contact = input.contacts.get(contactId);
     if (!contact || !contact.portalUser || contact.bouncing) continue;
     if (contactId === post.authorContactId || replied.has(contactId)) continue;

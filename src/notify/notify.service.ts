@@ -97,6 +97,7 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
     agents,
     contacts,
     automatic,
+    caseInternal: c.internal,
   });
 
   const domain = mailbox.address.slice(mailbox.address.lastIndexOf("@") + 1).toLowerCase();

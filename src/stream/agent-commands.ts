@@ -59,7 +59,9 @@ export type AgentCommand =
   /** `#sla gold`: change the case's SLA level (contract key); due times are recomputed keeping elapsed time. */
   | { kind: "level"; contract: string }
   /** `#reason …`: why the customer wrote (the rest of the line). */
-  | { kind: "reason"; reason: string };
+  | { kind: "reason"; reason: string }
+  /** `#portal off` hides the whole case from the portal (an internal case); `#portal on` shows it again. */
+  | { kind: "portal"; visible: boolean };
 
 export interface AgentCommands {
   /** Applicable commands in the order written; duplicates collapsed, contradicting ones dropped. */
@@ -73,9 +75,9 @@ export interface AgentCommands {
   body: string;
 }
 
-type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason";
+type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason" | "portal";
 
-const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason"];
+const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason", "portal"];
 
 const STATUS_VALUES: ReadonlyMap<string, CaseStatus> = new Map([
   ["new", "NEW"],
@@ -356,6 +358,14 @@ function parseLine(line: string, errors: string[]): { items: Item[]; prose: stri
         if (got !== undefined) i++;
         break;
       }
+      case "portal": {
+        const got = plainTokensFrom(toks, i, 1)[0]?.toLowerCase();
+        if (got === "on" || got === "off") {
+          items.push({ kind: "portal", visible: got === "on" });
+          i++;
+        } else errors.push(`#portal needs on or off${got === undefined ? "" : ` (got "${got}")`}`);
+        break;
+      }
       case "reason": {
         // The reason is the rest of the line: it is free text, so nothing after it can be a command.
         const rest = toks[i];
@@ -374,7 +384,7 @@ function parseLine(line: string, errors: string[]): { items: Item[]; prose: stri
   return { items, prose };
 }
 
-type Slot = "visibility" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "forward" | "level" | "reason";
+type Slot = "visibility" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "forward" | "level" | "reason" | "portal";
 
 function slotOf(c: AgentCommand): Slot {
   switch (c.kind) {
@@ -419,6 +429,8 @@ function asWritten(c: AgentCommand): string {
       return `#sla ${c.contract}`;
     case "reason":
       return `#reason ${c.reason}`;
+    case "portal":
+      return `#portal ${c.visible ? "on" : "off"}`;
   }
 }
 
@@ -591,6 +603,8 @@ export function describeCommands(commands: readonly AgentCommand[]): string[] {
         return `changed the SLA level to ${c.contract}`;
       case "reason":
         return `set the reason to: ${c.reason}`;
+      case "portal":
+        return c.visible ? "showed the case on the portal" : "hid the case from the portal (internal case)";
     }
   });
 }

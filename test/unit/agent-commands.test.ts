@@ -479,3 +479,12 @@ describe("#sla and #reason", () => {
     expect(parseAgentCommands("#sla gold #sla standard", "PUBLIC").errors[0]).toContain("contradict");
   });
 });
+
+describe("#portal", () => {
+  it("hides or shows the case on the portal, and needs on or off", async () => {
+    const { parseAgentCommands } = await import("../../src/stream/agent-commands.ts");
+    expect(parseAgentCommands("#portal off", "PUBLIC").commands).toEqual([{ kind: "portal", visible: false }]);
+    expect(parseAgentCommands("#portal on\nVisible again.", "PUBLIC")).toMatchObject({ commands: [{ kind: "portal", visible: true }], body: "Visible again." });
+    expect(parseAgentCommands("#portal maybe", "PUBLIC").errors).toEqual(['#portal needs on or off (got "maybe")']);
+  });
+});

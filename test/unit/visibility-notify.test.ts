@@ -69,6 +69,10 @@ describe("planNotifications", () => {
     expect(who(base)).not.toContain("UPDATE:a3");
   });
 
+  it("gives portal followers nothing of an internal case, while agents still hear of it", () => {
+    expect(who({ ...base, caseInternal: true })).toEqual(["UPDATE:a1"]);
+  });
+
   it("updates portal followers on public posts only", () => {
     expect(who(base)).toEqual(["UPDATE:a1", "UPDATE:c50"]);
     expect(who({ ...base, post: { ...base.post, ...internal } })).toEqual(["UPDATE:a1"]);

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Case" ADD COLUMN     "internal" BOOLEAN NOT NULL DEFAULT false;
+
+

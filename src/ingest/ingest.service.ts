@@ -216,28 +216,7 @@ async function oversized(
       data: { status: "QUARANTINED", reason: `${reason}; the sender was told`, outcome: "quarantined", processedAt: deps.clock.now() },
     });
     if (done.count === 0) return null;
-    const row = await tx.outboundMail.upsert({
-      where: { dedupeKey: composed.dedupeKey },
-      create: {
-        dedupeKey: composed.dedupeKey,
-        messageId: composed.messageId,
-        kind: "NOTICE",
-        caseId: null,
-        recipientContactId: contact?.id ?? null,
-        fromAddress: inbound.mailbox.address,
-        fromName: inbound.mailbox.displayName,
-        toAddress: sender,
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        inReplyTo: composed.inReplyTo,
-        references: composed.references,
-        headers: composed.headers,
-      },
-      update: {},
-      select: { id: true },
-    });
-    return row.id;
+    return writeNotice(tx, { composed, rendered, mailbox: inbound.mailbox, to: sender, caseId: null, contactId: contact?.id ?? null });
   });
   if (outboundId === null) return { kind: "already-done", status: "QUARANTINED" };
   await io.send([outboundId]);
@@ -408,6 +387,42 @@ async function agentPost(
   return { kind: "post-added", caseId, postId: result.postId, rule: "reply-token", visibility };
 }
 
+/** One NOTICE outbox row (deduplicated by its key, so a retried ingest never writes a second); returns its id. */
+async function writeNotice(
+  tx: Tx,
+  n: {
+    composed: ReturnType<typeof composeHeaders>;
+    rendered: { subject: string; text: string; html: string };
+    mailbox: { address: string; displayName: string };
+    to: string;
+    caseId: number | null;
+    contactId: number | null;
+  },
+): Promise<number> {
+  const row = await tx.outboundMail.upsert({
+    where: { dedupeKey: n.composed.dedupeKey },
+    create: {
+      dedupeKey: n.composed.dedupeKey,
+      messageId: n.composed.messageId,
+      kind: "NOTICE",
+      caseId: n.caseId,
+      recipientContactId: n.contactId,
+      fromAddress: n.mailbox.address,
+      fromName: n.mailbox.displayName,
+      toAddress: n.to,
+      subject: n.rendered.subject,
+      text: n.rendered.text,
+      html: n.rendered.html,
+      inReplyTo: n.composed.inReplyTo,
+      references: n.composed.references,
+      headers: n.composed.headers,
+    },
+    update: {},
+    select: { id: true },
+  });
+  return row.id;
+}
+
 /** At most this many explanations per address and hour: a misconfigured client must not start a mail loop. */
 const REFUSAL_CAP_PER_HOUR = 5;
 
@@ -447,27 +462,7 @@ async function refuseAgentMail(
     if (c) await tx.caseEvent.create({ data: { caseId: c.id, type: "agent-reply.rejected", data: { inboundId, from: msg.from?.address ?? null, reasons: who.reasons } } });
     const recent = await tx.outboundMail.count({ where: { kind: "NOTICE", toAddress: who.to, createdAt: { gte: hourAgo } } });
     if (recent >= REFUSAL_CAP_PER_HOUR) return 0;
-    const row = await tx.outboundMail.upsert({
-      where: { dedupeKey: composed.dedupeKey },
-      create: {
-        dedupeKey: composed.dedupeKey,
-        messageId: composed.messageId,
-        kind: "NOTICE",
-        caseId: c?.id ?? null,
-        fromAddress: inbound.mailbox.address,
-        fromName: inbound.mailbox.displayName,
-        toAddress: who.to,
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        inReplyTo: composed.inReplyTo,
-        references: composed.references,
-        headers: composed.headers,
-      },
-      update: {},
-      select: { id: true },
-    });
-    return row.id;
+    return writeNotice(tx, { composed, rendered, mailbox: inbound.mailbox, to: who.to, caseId: c?.id ?? null, contactId: null });
   });
   if (outboundId === null) return { kind: "already-done", status: "QUARANTINED" };
   if (outboundId > 0) await io.send([outboundId]);

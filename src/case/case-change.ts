@@ -34,11 +34,6 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
   const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
   const data: Prisma.CaseUpdateInput = {};
   const changed: Array<{ field: string; from: unknown; to: unknown }> = [];
-  const set = <K extends keyof CasePatch>(field: K, from: unknown, to: CasePatch[K]): void => {
-    if (to === undefined || to === from) return;
-    changed.push({ field, from, to });
-  };
-
   if (patch.status !== undefined && patch.status !== c.status) {
     const solution = patch.solution ?? c.solution;
     // A customer's reply reopening a CLOSED case is the installation's policy (closedReplyPolicy "reopen"),
@@ -48,35 +43,22 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
     data.status = patch.status;
     if (patch.status === "RESOLVED") data.resolvedAt = ctx.now;
     if (patch.status === "CLOSED") data.closedAt = ctx.now;
-    set("status", c.status, patch.status);
+    changed.push({ field: "status", from: c.status, to: patch.status });
   }
   if (patch.solution !== undefined && patch.solution !== c.solution) {
     data.solution = patch.solution.slice(0, 32_000);
-    set("solution", c.solution, patch.solution);
+    changed.push({ field: "solution", from: c.solution, to: patch.solution });
   }
-  if (patch.priority !== undefined && patch.priority !== c.priority) {
-    data.priority = patch.priority;
-    set("priority", c.priority, patch.priority);
-  }
-  if (patch.severity !== undefined && patch.severity !== c.severity) {
-    data.severity = patch.severity;
-    set("severity", c.severity, patch.severity);
-  }
-  if (patch.type !== undefined && patch.type !== c.type) {
-    data.type = patch.type;
-    set("type", c.type, patch.type);
-  }
-  if (patch.internal !== undefined && patch.internal !== c.internal) {
-    data.internal = patch.internal;
-    set("internal", c.internal, patch.internal);
-  }
-  if (patch.reason !== undefined && patch.reason !== c.reason) {
-    data.reason = patch.reason;
-    set("reason", c.reason, patch.reason);
+  // Fields stored as given, one audit event each.
+  for (const field of ["priority", "severity", "type", "internal", "reason"] as const) {
+    const to = patch[field];
+    if (to === undefined || to === c[field]) continue;
+    Object.assign(data, { [field]: to });
+    changed.push({ field, from: c[field], to });
   }
   if (patch.ownerId !== undefined && patch.ownerId !== c.ownerId) {
     data.owner = { connect: { id: patch.ownerId } };
-    set("ownerId", c.ownerId, patch.ownerId);
+    changed.push({ field: "ownerId", from: c.ownerId, to: patch.ownerId });
     // Assigning a new case moves it on (unless the same change sets a status explicitly).
     if (c.status === "NEW" && patch.status === undefined) {
       data.status = "ASSIGNED";
@@ -86,9 +68,9 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
   if (changed.length === 0) return { ok: true, changed: [] };
 
   await tx.case.update({ where: { id: caseId }, data });
-  for (const ch of changed) {
-    await tx.caseEvent.create({ data: { caseId, type: "case.changed", data: { field: ch.field, from: toJson(ch.from), to: toJson(ch.to), by: ctx.by } } });
-  }
+  await tx.caseEvent.createMany({
+    data: changed.map((ch) => ({ caseId, type: "case.changed", data: { field: ch.field, from: toJson(ch.from), to: toJson(ch.to), by: ctx.by } })),
+  });
 
   // The SLA clock stands still in the configured statuses (waiting on the customer by default).
   const newStatus = (data.status as CaseStatus | undefined) ?? c.status;

@@ -20,7 +20,6 @@ import { enqueueNotify, type NotifyPayload } from "../queues/notify.queue.ts";
 import { enqueueSend } from "../queues/send.queue.ts";
 import { composeHeaders } from "../outbound/compose.ts";
 import { routeCase, type GroupCandidate } from "../routing/route-case.ts";
-import { computeSlaDue } from "../sla/sla-due.ts";
 import { describeCommands, parseAgentCommands, type AgentRef } from "../stream/agent-commands.ts";
 import { changeCase, type CasePatch } from "../case/case-change.ts";
 import { onAgentPublicReply, onCustomerReply, type ClosedReplyPolicy } from "../case/status.ts";
@@ -592,8 +591,6 @@ async function customerMessage(
       if (pick.agentId !== null) routing.ownerId = pick.agentId;
       routing.explain.push(`owner: ${pick.explain}`);
     }
-    const targets = routing.slaContractId ? await tx.slaTarget.findMany({ where: { contractId: routing.slaContractId } }) : [];
-    const due = computeSlaDue(targets, routing.priority, now);
     const subject = (stripReplyPrefixes(msg.subject) || "(no subject)").trim();
     const body = msg.text.trim();
     const overflow = subject.length > SUBJECT_MAX ? `${subject}\n\n` : "";
@@ -612,15 +609,13 @@ async function customerMessage(
         ownerId: routing.ownerId,
         teamId: routing.teamId,
         slaContractId: routing.slaContractId,
-        firstResponseDueAt: due?.firstResponseDueAt ?? null,
-        resolutionDueAt: due?.resolutionDueAt ?? null,
-        routing: { explain: routing.explain, slaTarget: due?.targetPriority ?? null, threading: decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note },
+        routing: { explain: routing.explain, threading: decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note },
         parentCaseId: linkTo,
         createdAt: now,
       },
     });
-    // Business hours, holidays and severity targets: the SLA service decides the stored due times.
-    await recomputeSlaDue(tx, created.id, now, null);
+    // Business hours, holidays and severity targets: the SLA service decides the stored due times (once).
+    const due = await recomputeSlaDue(tx, created.id, now, null);
     if (linkTo !== null) {
       await tx.caseEvent.create({ data: { caseId: linkTo, type: "case.linked", data: { caseId: created.id, number: created.number, reason: "customer replied to the closed case" } } });
     }
@@ -671,7 +666,7 @@ async function customerMessage(
       data: {
         caseId: created.id,
         type: "case.created",
-        data: { inboundId, forwardedBy, routing: routing.explain, sla: due ? { firstResponseDueAt: due.firstResponseDueAt.toISOString(), resolutionDueAt: due.resolutionDueAt.toISOString() } : null, threading: decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note },
+        data: { inboundId, forwardedBy, routing: routing.explain, sla: due ? { firstResponseDueAt: due.firstResponseDueAt?.toISOString() ?? null, resolutionDueAt: due.resolutionDueAt?.toISOString() ?? null } : null, threading: decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note },
       },
     });
     await markProcessed(deps, tx, inboundId, created.id, "case");

@@ -9,9 +9,11 @@
  * Returns null when neither is found: the caller explains that to the agent instead of guessing.
  */
 import type { Address, ParsedMessage } from "./parsed-message.ts";
+import { FORWARD, ORIGINAL_MESSAGE } from "./trim-reply.ts";
 
-const SEPARATOR =
-  /^[ \t>]*-{2,}[ \t]*(?:forwarded message|original message|weitergeleitete nachricht|ursprüngliche nachricht|přeposlaná zpráva|původní zpráva|wiadomość przekazana dalej|oryginalna wiadomość|message transféré|message d'origine|mensaje reenviado|转发的邮件|原始邮件|轉寄的郵件)[ \t]*-{2,}[ \t]*$/iu;
+/** The client's separator above a forwarded mail: the same markers reply trimming keeps or cuts at. */
+const isSeparator = (line: string): boolean => FORWARD.test(line) || ORIGINAL_MESSAGE.test(line);
+
 const HEADER = /^[ \t>]*(from|von|od|de|发件人|寄件者|date|sent|datum|odesláno|wysłano|data|envoyé|日期|发送时间|subject|betreff|předmět|temat|objet|asunto|主题|主旨|to|an|komu|do|à|para|收件人|cc|kopie|dw)[ \t]*[:：][ \t]*(.*)$/iu;
 
 const FIELD: Record<string, "from" | "date" | "subject" | "to" | "cc"> = {
@@ -34,7 +36,7 @@ export function parseQuotedAddress(value: string): Address | null {
 /** The inline forward in `text`, as fields and body; null when there is no forwarded header block. Pure. */
 export function parseInlineForward(text: string): { from: Address; subject: string; date: string | null; to: Address[]; body: string } | null {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
-  let i = lines.findIndex((l) => SEPARATOR.test(l));
+  let i = lines.findIndex(isSeparator);
   // Outlook has no separator line: the block starts with its "From:" line.
   i = i >= 0 ? i + 1 : lines.findIndex((l) => HEADER.exec(l)?.[1] !== undefined && FIELD[HEADER.exec(l)![1]!.toLowerCase()] === "from");
   if (i < 0) return null;

@@ -69,12 +69,12 @@ const FROM_HEADER = /^[ \t*]*(?:from|von|de|da|van|från|fra|od|lähettäjä|о�
 /** Outlook's single-line variant: "From: X Sent: … To: … Subject: …". */
 const ONE_LINE_HEADER = /^[ \t*]*from:.{1,200}\bsent:.{1,80}\bto:/i;
 
-/** "-----Original Message-----" and its translations: history follows. */
-const ORIGINAL_MESSAGE =
-  /^[ \t>*]*-{2,}[ \t]*(?:original message|reply message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|ursprungligt meddelande|opprinnelig melding|oprindelig meddelelse|alkuperäinen viesti|původní zpráva|wiadomość oryginalna|исходное сообщение|原始邮件|原始郵件)[ \t]*-*[ \t*]*$/iu;
-/** Forward markers: the forwarded mail is content, kept as is. */
-const FORWARD =
-  /^[ \t*]*(?:-{2,}[ \t]*(?:forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|mensagem encaminhada|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding|přeposlaná zpráva|wiadomość przekazana|пересылаемое сообщение|转发的邮件|轉寄郵件)[ \t]*-*|begin forwarded message:|début du message transféré\s*:|anfang der weitergeleiteten nachricht:)/iu;
+/** "-----Original Message-----" and its translations: history follows (forwarded.ts reads them too). */
+export const ORIGINAL_MESSAGE =
+  /^[ \t>*]*-{2,}[ \t]*(?:original message|reply message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|ursprungligt meddelande|opprinnelig melding|oprindelig meddelelse|alkuperäinen viesti|původní zpráva|wiadomość oryginalna|oryginalna wiadomość|исходное сообщение|原始邮件|原始郵件)[ \t]*-*[ \t*]*$/iu;
+/** Forward markers: the forwarded mail is content, kept as is (forwarded.ts finds the forwarded mail by them). */
+export const FORWARD =
+  /^[ \t*]*(?:-{2,}[ \t]*(?:forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|mensagem encaminhada|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding|přeposlaná zpráva|wiadomość przekazana|пересылаемое сообщение|转发的邮件|轉寄郵件|轉寄的郵件)[ \t]*-*|begin forwarded message:|début du message transféré\s*:|anfang der weitergeleiteten nachricht:)/iu;
 
 /** RFC 3676 signature separator ("-- "); Gmail and others drop the trailing space. */
 const SIG_DASH = /^--[ \t]?$/;

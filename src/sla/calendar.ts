@@ -205,14 +205,7 @@ function compile(cal: BusinessCalendar): Compiled {
       }
       return [start * MINUTE, end * MINUTE];
     });
-    spans.sort((a, b) => a[0] - b[0]);
-    const merged: [number, number][] = [];
-    for (const s of spans) {
-      const last = merged[merged.length - 1];
-      if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
-      else merged.push([s[0], s[1]]);
-    }
-    return merged;
+    return mergeSpans(spans);
   });
   // Shape only: the full date check costs ~0.1 ms a date and belongs to config validation; an impossible
   // date such as 2025-02-30 can never equal a real local date, so it is harmless here.
@@ -311,13 +304,7 @@ function normalizePauses(pauses: readonly Interval[] | undefined): NormalizedPau
     if (e < s) throw new RangeError(`pauses[${i}] ends (${new Date(e).toISOString()}) before it starts (${new Date(s).toISOString()})`);
     if (e > s) spans.push([s, e]);
   }
-  spans.sort((a, b) => a[0] - b[0]);
-  const merged: [number, number][] = [];
-  for (const s of spans) {
-    const last = merged[merged.length - 1];
-    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
-    else merged.push([s[0], s[1]]);
-  }
+  const merged = mergeSpans(spans);
   const tail = merged[merged.length - 1];
   if (tail && tail[1] === Number.POSITIVE_INFINITY) {
     merged.pop();
@@ -408,4 +395,15 @@ export function isBusinessTime(at: Date, cal: BusinessCalendar): boolean {
   // Spans are clipped to [t, t + 1), so any span at all means t itself is open.
   for (const _ of calendarSpans(c, t, t + 1, false)) return true;
   return false;
+}
+
+/** Sorted, overlapping or touching [start, end) spans merged into disjoint ones, so nothing counts twice. */
+function mergeSpans(spans: [number, number][]): [number, number][] {
+  const merged: [number, number][] = [];
+  for (const s of [...spans].sort((a, b) => a[0] - b[0])) {
+    const last = merged[merged.length - 1];
+    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+    else merged.push([s[0], s[1]]);
+  }
+  return merged;
 }

@@ -27,6 +27,13 @@ function mac(secret: string, body: string): string {
   return createHmac("sha256", secret).update(`mailcase-reply:${body}`).digest("hex").slice(0, 16);
 }
 
+/** Constant-time check of a token's signature. */
+function macMatches(secret: string, body: string, given: string): boolean {
+  const expected = Buffer.from(mac(secret, body));
+  const got = Buffer.from(given);
+  return expected.length === got.length && timingSafeEqual(expected, got);
+}
+
 export function signReplyToken(secret: string, token: ReplyToken): string {
   const body = `c${token.caseId}a${token.agentId}v${token.visibility === "internal" ? "i" : "p"}`;
   return `${body}-${mac(secret, body)}`;
@@ -47,17 +54,13 @@ export type TokenCheck =
 export function verifyReplyToken(secret: string, raw: string): TokenCheck {
   const f = FORWARD_RE.exec(raw.toLowerCase());
   if (f?.[1] && f[2]) {
-    const expected = Buffer.from(mac(secret, `f${f[1]}`));
-    const given = Buffer.from(f[2]);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { kind: "forged", raw };
+    if (!macMatches(secret, `f${f[1]}`, f[2])) return { kind: "forged", raw };
     return { kind: "forward", agentId: Number(f[1]) };
   }
   const m = TOKEN_RE.exec(raw.toLowerCase());
   if (!m || !m[1] || !m[2] || !m[3] || !m[4]) return { kind: "absent" };
   const body = `c${m[1]}a${m[2]}v${m[3]}`;
-  const expected = Buffer.from(mac(secret, body));
-  const given = Buffer.from(m[4]);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { kind: "forged", raw };
+  if (!macMatches(secret, body, m[4])) return { kind: "forged", raw };
   return {
     kind: "valid",
     token: { caseId: Number(m[1]), agentId: Number(m[2]), visibility: m[3] === "i" ? "internal" : "public" },

@@ -44,11 +44,36 @@ describe("IMAP under stress", () => {
     const a = await message(`a-${id}@customer.test`, "First message", `a-${id}@customer.test`);
     await imap((c) => c.append(folder, a));
     await waitFor(async () => (await db.case.count()) === 1, "first case");
+    // The poller's last step is marking the message \Seen; until then it may hold the folder's lock, and
+    // Dovecot refuses to delete a locked folder ("Command failed"), which is not what this test is about.
+    await waitFor(
+      () =>
+        imap(async (c) => {
+          const lock = await c.getMailboxLock(folder);
+          try {
+            const seen = await c.search({ seen: true }, { uid: true });
+            return Array.isArray(seen) && seen.length === 1;
+          } finally {
+            lock.release();
+          }
+        }),
+      "first message marked seen by the poller",
+    );
     const before = await db.mailboxCursor.findFirstOrThrow();
 
     // Another client deletes and recreates the folder: every UID is new, and message A is back.
     await imap(async (c) => {
-      await c.mailboxDelete(folder);
+      // Dovecot refuses DELETE while another session holds the folder's index lock (the poller may be in the
+      // middle of a poll): try again briefly, as any mail client would.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await c.mailboxDelete(folder);
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw new Error(`DELETE ${folder}: ${(err as { responseText?: string }).responseText ?? (err as Error).message}`);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      }
       await c.mailboxCreate(folder);
       await c.append(folder, a);
       await c.append(folder, await message(`b-${id}@customer.test`, "Second message", `b-${id}@customer.test`));

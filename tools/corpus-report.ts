@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { classifyMessage, type AutomaticKind, type Classification } from "../src/parsing/classify-automatic.ts";
+import { classifyMessage, type AutomaticKind, type Classification } from "../src/parsing/automatic/classify.ts";
 import { parseMessage } from "../src/parsing/parse-message.ts";
 import { trimReply } from "../src/parsing/trim-reply.ts";
 

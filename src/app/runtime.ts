@@ -8,23 +8,15 @@ import { loadEnv, type Env } from "../config/env.ts";
 import { resolvePassword } from "../config/apply-config.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
-import { CLAIM_LEASE_MS } from "../outbound/send.service.ts";
-import { createTransport } from "../outbound/transport.ts";
-import { MailboxPoller } from "../poller/imap-poller.ts";
-import { auditMailbox } from "../poller/gap-audit.ts";
-import { ingestProcessor } from "../processors/ingest.processor.ts";
-import { notifyProcessor } from "../processors/notify.processor.ts";
-import { sendProcessor } from "../processors/send.processor.ts";
-import { slaProcessor } from "../processors/sla.processor.ts";
-import { createRedis } from "../queues/common.ts";
-import { createIngestQueue, enqueueIngest, INGEST_QUEUE } from "../queues/ingest.queue.ts";
-import { createNotifyQueue, enqueueNotify, NOTIFY_QUEUE } from "../queues/notify.queue.ts";
-import { createSendQueue, enqueueSend, SEND_QUEUE } from "../queues/send.queue.ts";
-import { createSlaQueue, SLA_QUEUE } from "../queues/sla.queue.ts";
-import { rescheduleOpenSla } from "../sla/sla-watch.service.ts";
+import { createTransport } from "../pipeline/send/transport.ts";
+import { MailboxPoller } from "../pipeline/poll/imap-poller.ts";
+import { auditMailbox } from "../pipeline/poll/gap-audit.ts";
+import { createRedis } from "../db/redis.ts";
+import { createQueues, STAGES } from "../pipeline/stages.ts";
+import { sweep } from "../pipeline/sweeper.ts";
 import { TemplateRenderer } from "../render/templates.ts";
 import { startWebServer } from "../web/server.ts";
-import { systemClock, type Clock, type Deps } from "./deps.ts";
+import { systemClock, type Clock, type Deps } from "../kernel/deps.ts";
 
 export interface Runtime {
   env: Env;
@@ -42,12 +34,7 @@ export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; 
   const db = overrides.db ?? createDb(env.DATABASE_URL);
   const redis = createRedis(env.REDIS_URL);
   const prefix = env.MAILCASE_REDIS_PREFIX;
-  const queues = {
-    ingest: createIngestQueue(redis, prefix),
-    notify: createNotifyQueue(redis, prefix),
-    send: createSendQueue(redis, prefix),
-    sla: createSlaQueue(redis, prefix),
-  };
+  const queues = createQueues(redis, prefix);
   // Without a listener BullMQ prints every connection error raw to stderr (e.g. while Redis restarts);
   // ioredis reconnects on its own, so a warning in the log is what an operator needs.
   for (const q of Object.values(queues)) q.on("error", (err: Error) => log.warn({ queue: q.name, err: err.message }, "queue connection error"));
@@ -96,7 +83,7 @@ export async function startPollers(rt: Runtime): Promise<Handle> {
     for (const m of mailboxes)
       void auditMailbox(rt.deps, m, resolvePassword(m.imapPassword)).then(
         (r) => (r.gaps.length ? rt.deps.log.error({ mailbox: m.key, gaps: r.gaps }, "gap audit: messages on the server were never stored") : undefined),
-        (err: Error) => rt.deps.log.warn({ mailbox: m.key, err: err.message }, "gap audit failed"),
+        (err: Error) => rt.deps.log.error({ mailbox: m.key, err }, "gap audit failed"),
       );
   }, 10 * 60_000);
   audit.unref();
@@ -117,24 +104,20 @@ export function startWorkers(rt: Runtime): Handle {
   // A killed worker's jobs are picked up again once their lock lapses and a stalled check runs: keep both
   // short so a crash costs seconds, not a minute. Locks are renewed while the process lives.
   const common = { connection, prefix, concurrency: env.WORKER_CONCURRENCY, lockDuration: 15_000, stalledInterval: 10_000 };
-  const workers = [
-    new Worker(INGEST_QUEUE, ingestProcessor(deps), common),
-    new Worker(NOTIFY_QUEUE, notifyProcessor(deps), common),
-    // Lock must outlast the SMTP socket timeout, or a slow send is taken as stalled and sent twice.
-    new Worker(SEND_QUEUE, sendProcessor(deps, transport), {
-      ...common,
-      lockDuration: 60_000,
-      // Relays throttle or block senders that burst; the limit holds across all worker processes (Redis).
-      limiter: { max: env.MAILCASE_SEND_RATE_PER_SECOND, duration: 1_000 },
-    }),
-    new Worker(SLA_QUEUE, slaProcessor(deps), common),
-  ];
+  const ctx = { deps, env, transport };
+  const workers = STAGES.map((stage) => new Worker(stage.queue, stage.processor(ctx), { ...common, ...stage.workerOptions?.(env) }));
   for (const w of workers) {
-    w.on("failed", (job, err) => deps.log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
-    w.on("error", (err) => deps.log.error({ queue: w.name, err: err.message }, "worker error"));
+    w.on("failed", (job, err) => {
+      // A retry is routine (warn, the message only); a job that will not run again needs an operator (error,
+      // with the stack and cause through pino's err serializer).
+      const final = !job || err.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (final) deps.log.error({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err }, "job failed permanently");
+      else deps.log.warn({ queue: w.name, jobId: job.id, attempts: job.attemptsMade, err: err.message }, "job failed, will retry");
+    });
+    w.on("error", (err) => deps.log.error({ queue: w.name, err }, "worker error"));
   }
   const sweeper = setInterval(
-    () => void sweep(deps, env.SWEEP_GRACE_MS).catch((err: Error) => deps.log.warn({ err: err.message }, "sweep failed")),
+    () => void sweep(deps, env.SWEEP_GRACE_MS).catch((err: Error) => deps.log.error({ err }, "sweep failed")),
     env.SWEEP_INTERVAL_MS,
   );
   sweeper.unref();
@@ -146,37 +129,6 @@ export function startWorkers(rt: Runtime): Handle {
       transport.close();
     },
   };
-}
-
-/** Where the sweeper's SLA pass goes on: it re-schedules the open cases one bounded slice per sweep. */
-const slaSweepCursor = { afterId: 0 };
-
-/**
- * Heals the gaps a crash can leave between a commit and the enqueue that follows it: rows still waiting
- * after a grace period are enqueued again. Job ids are deterministic, so this never duplicates work. It also
- * re-schedules the SLA jobs of the next slice of open cases, so delayed jobs lost with Redis come back.
- */
-export async function sweep(deps: Deps, graceMs = 30_000, slaCursor = slaSweepCursor): Promise<{ ingest: number; notify: number; send: number; sla: number }> {
-  const before = new Date(deps.clock.now().getTime() - graceMs);
-  const [inbound, posts, outbound] = await Promise.all([
-    deps.db.inboundMessage.findMany({ where: { status: "PENDING", fetchedAt: { lt: before } }, select: { id: true }, take: 1000 }),
-    deps.db.post.findMany({ where: { notifiedAt: null, createdAt: { lt: before } }, select: { id: true, threadRule: true }, take: 1000 }),
-    deps.db.outboundMail.findMany({
-      // SENDING with a lapsed claim: its sender died between claim and outcome.
-      where: { OR: [{ status: "PENDING", createdAt: { lt: before } }, { status: "SENDING", claimedAt: { lt: new Date(deps.clock.now().getTime() - CLAIM_LEASE_MS) } }] },
-      select: { id: true },
-      take: 1000,
-    }),
-  ]);
-  await enqueueIngest(deps.queues.ingest, inbound.map((r) => r.id));
-  await enqueueNotify(
-    deps.queues.notify,
-    posts.map((p) => ({ v: 1, postId: p.id, event: p.threadRule === "new-case" ? "case-opened" : "post-added" })),
-  );
-  await enqueueSend(deps.queues.send, outbound.map((r) => r.id));
-  const sla = await rescheduleOpenSla(deps, slaCursor.afterId);
-  slaCursor.afterId = sla.nextAfterId;
-  return { ingest: inbound.length, notify: posts.length, send: outbound.length, sla: sla.cases };
 }
 
 export async function startWeb(rt: Runtime): Promise<Handle> {

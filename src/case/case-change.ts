@@ -6,11 +6,11 @@
  * Every path that changes a case (agent commands by email, customer replies reopening it, the CLI) goes
  * through here, so the audit trail and the SLA pauses cannot be forgotten by one of them.
  */
-import type { CasePriority } from "../domain/types.ts";
+import { type CasePriority, type CaseTypeChoice, type Severity } from "../kernel/domain-types.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { recomputeSlaDue } from "../sla/sla.service.ts";
-import type { CaseTypeChoice, Severity } from "../stream/agent-commands.ts";
-import { transition, type CaseStatus } from "./status.ts";
+import { transition } from "./status.ts";
+import type { CaseStatus } from "../kernel/domain-types.ts";
 
 type Tx = Prisma.TransactionClient;
 

@@ -27,11 +27,8 @@
  * - Staying in the same status is not a transition (`canTransition(s, s)` is false) so that a command
  *   that changes nothing is reported rather than silently recorded as a change.
  */
+import { type CaseStatus } from "../kernel/domain-types.ts";
 
-/** Mirrored from `enum CaseStatus` in prisma/schema.prisma (pure modules do not import the client). */
-export type CaseStatus = "NEW" | "ASSIGNED" | "IN_PROGRESS" | "WAITING_ON_CUSTOMER" | "RESOLVED" | "CLOSED";
-
-export const CASE_STATUSES: readonly CaseStatus[] = ["NEW", "ASSIGNED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"];
 
 /** Statuses that record that the work is done; entering them requires a solution. */
 export type DoneStatus = "RESOLVED" | "CLOSED";

@@ -5,7 +5,7 @@
  */
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import { agentDirectoryIds, canSeeCase, canSeeCaseContact, caseAccessOf, mayAccessDirectory, postView, type AgentViewer } from "../stream/visibility.ts";
+import { agentDirectoryIds, canSeeCase, canSeeCaseContact, caseAccessOf, mayAccessDirectory, postView, type AgentViewer } from "../case/access.ts";
 
 /** The viewer for `--as <agentKey>`; null when no agent has that key. */
 export async function agentViewerByKey(db: Db, key: string): Promise<AgentViewer | null> {

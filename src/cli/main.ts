@@ -7,14 +7,14 @@ import { loadEnv } from "../config/env.ts";
 import { loadHelpdeskConfig } from "../config/helpdesk-config.ts";
 import { createRuntime, startPollers, startWeb, startWorkers, type Handle, type Runtime } from "../app/runtime.ts";
 import { agentViewerByKey, listCases, showCase } from "./case-view.ts";
-import type { AgentViewer } from "../stream/visibility.ts";
+import type { AgentViewer } from "../case/access.ts";
 import { collectMessageFiles } from "./message-files.ts";
 import { formatReport, replayMessage } from "../replay/replay.service.ts";
-import { discardQuarantined, listQuarantine, retryQuarantined, showQuarantined } from "../ingest/quarantine.service.ts";
+import { discardQuarantined, listQuarantine, retryQuarantined, showQuarantined } from "../pipeline/ingest/quarantine.service.ts";
 import { readFile } from "node:fs/promises";
-import { auditMailbox } from "../poller/gap-audit.ts";
+import { auditMailbox } from "../pipeline/poll/gap-audit.ts";
 import { resolvePassword } from "../config/apply-config.ts";
-import { formatMinutes, slaReport } from "../sla/sla-report.ts";
+import { formatMinutes, slaReport } from "./sla-report.ts";
 
 const program = new Command("mailcase").description("Email-driven helpdesk worker").showHelpAfterError();
 

@@ -6,7 +6,7 @@
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { BusinessCalendar } from "../sla/calendar.ts";
-import { preferencesFromConfig } from "../notify/preferences.ts";
+import { preferencesFromConfig } from "./agent-preferences.ts";
 import type { HelpdeskConfig } from "./helpdesk-config.ts";
 import { PRIORITIES, SEVERITIES } from "./helpdesk-config.ts";
 

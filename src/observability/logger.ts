@@ -8,6 +8,8 @@ export function createLogger(level: string, name = "mailcase"): Logger {
   return pino({
     name,
     level,
+    // Errors are logged as objects under `err`: type, message, stack and the chain of causes.
+    serializers: { err: pino.stdSerializers.errWithCause },
     redact: {
       paths: ["password", "*.password", "auth.pass", "*.auth.pass", "raw", "*.raw", "body", "*.body", "text", "*.text", "html", "*.html"],
       censor: "[redacted]",

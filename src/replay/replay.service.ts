@@ -5,18 +5,18 @@
  * quietly).
  */
 import { createHash } from "node:crypto";
-import type { Deps } from "../app/deps.ts";
+import type { Deps } from "../kernel/deps.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import { ingestMessage, txIo, type IngestOutcome } from "../ingest/ingest.service.ts";
-import { planAndWrite } from "../notify/notify.service.ts";
-import { classifyMessage } from "../parsing/classify-automatic.ts";
+import { ingestMessage, txIo, type IngestOutcome } from "../pipeline/ingest/ingest.service.ts";
+import { planAndWrite } from "../pipeline/notify/notify.service.ts";
+import { classifyMessage } from "../parsing/automatic/classify.ts";
 import { parseMessage } from "../parsing/parse-message.ts";
-import type { NotifyPayload } from "../queues/notify.queue.ts";
-import { enqueueSend } from "../queues/send.queue.ts";
-import { storeRaw } from "../poller/store-raw.ts";
+import type { NotifyPayload } from "../pipeline/notify/notify.job.ts";
+import { enqueueSend } from "../pipeline/send/send.job.ts";
+import { storeRaw } from "../pipeline/poll/store-raw.ts";
 import { ALWAYS_OPEN } from "../sla/calendar.ts";
 import { calendarOf, slaTargetsFor } from "../sla/sla.service.ts";
-import { agentDirectoryIds, caseAccessOf, explainCaseAccess } from "../stream/visibility.ts";
+import { agentDirectoryIds, caseAccessOf, explainCaseAccess } from "../case/access.ts";
 
 export interface ReplayReport {
   source: string;

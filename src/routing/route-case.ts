@@ -2,7 +2,7 @@
  * Routing of a new case: the customer's group says who is responsible for the process area; where the
  * group names nobody, the area's own responsible agent/team (the module settings) applies. Pure.
  */
-import type { CasePriority } from "../domain/types.ts";
+import type { CasePriority } from "../kernel/domain-types.ts";
 
 export interface GroupCandidate {
   id: number;

@@ -3,7 +3,7 @@
  * SLA-contract work); the contract's target for the case priority applies, falling back to the nearest
  * stricter-or-looser target that exists so a contract that lists only some priorities still applies.
  */
-import type { CasePriority } from "../domain/types.ts";
+import type { CasePriority } from "../kernel/domain-types.ts";
 
 export interface SlaTargetInfo {
   priority: CasePriority;

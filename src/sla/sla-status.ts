@@ -4,14 +4,10 @@
  * case, asks here, and writes the answer; `mailcase sla` classifies with the same rule, so the CLI and the
  * escalation mails can never disagree about what "at risk" or "breached" means.
  */
-import type { CaseStatus } from "../case/status.ts";
 import { ClockStoppedError, type BusinessCalendar, type Interval } from "./calendar.ts";
 import { warningAt } from "./sla-clock.ts";
+import { type CaseStatus, SLA_METRICS, type SlaEventKind, type SlaMetric } from "../kernel/domain-types.ts";
 
-/** Mirrored from `enum SlaMetric` / `enum SlaEventKind` in prisma/schema.prisma (pure modules do not import the client). */
-export type SlaMetric = "FIRST_RESPONSE" | "NEXT_RESPONSE" | "RESOLUTION";
-export type SlaEventKind = "WARNING" | "BREACH";
-export const SLA_METRICS: readonly SlaMetric[] = ["FIRST_RESPONSE", "NEXT_RESPONSE", "RESOLUTION"];
 
 /** What the rules need to know about a case, as stored. */
 export interface SlaCaseState {

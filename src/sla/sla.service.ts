@@ -4,7 +4,7 @@
  * them, inside the caller's transaction. Used when a case opens and whenever priority, severity, status or
  * the contract changes; elapsed and paused time are kept, never restarted.
  */
-import type { CasePriority } from "../domain/types.ts";
+import type { CasePriority } from "../kernel/domain-types.ts";
 import type { DbOrTx } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { ALWAYS_OPEN, BusinessCalendarSchema, type BusinessCalendar, type Interval } from "./calendar.ts";

@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Redis } from "ioredis";
 import { Gauge, Registry } from "prom-client";
-import type { Deps } from "../app/deps.ts";
+import type { Deps } from "../kernel/deps.ts";
 
 export async function startWebServer(deps: Deps, redis: Redis, port: number): Promise<{ close(): Promise<void>; port: number }> {
   const registry = new Registry();

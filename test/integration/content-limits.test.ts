@@ -39,7 +39,7 @@ describe("content limits and attachments", () => {
 
     // Retrying the quarantined message (the operator's path) must not tell the sender again.
     await db.inboundMessage.update({ where: { id: row.id }, data: { status: "PENDING" } });
-    const { ingestMessage } = await import("../../src/ingest/ingest.service.ts");
+    const { ingestMessage } = await import("../../src/pipeline/ingest/ingest.service.ts");
     await ingestMessage(app.rt.deps, row.id);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await inbox(sender)).filter((m) => m.subject?.includes("too large"))).toHaveLength(1);

@@ -5,8 +5,8 @@
 import { ImapFlow } from "imapflow";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditMailbox, compareUids } from "../../src/poller/gap-audit.ts";
-import { storeRaw } from "../../src/poller/store-raw.ts";
+import { auditMailbox, compareUids } from "../../src/pipeline/poll/gap-audit.ts";
+import { storeRaw } from "../../src/pipeline/poll/store-raw.ts";
 import { LAB_PASSWORD, labConfig, rand, startApp, type App } from "../support/harness.ts";
 
 describe("gap audit", () => {

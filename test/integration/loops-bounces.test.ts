@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUTO_MAIL_CAP } from "../../src/notify/notification-plan.ts";
+import { AUTO_MAIL_CAP } from "../../src/pipeline/notify/notification-plan.ts";
 import { inbox, labConfig, rand, sendMail, startApp, waitFor, type App } from "../support/harness.ts";
 
 describe("bounces and mail loops", () => {

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { MailboxLease } from "../../src/poller/mailbox-lock.ts";
+import { MailboxLease } from "../../src/pipeline/poll/mailbox-lease.ts";
 
 // Uses the local Redis (a real one: a lease is only as good as its Lua scripts).
 describe("MailboxLease", () => {

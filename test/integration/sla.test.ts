@@ -8,13 +8,13 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweep } from "../../src/app/runtime.ts";
+import { sweep } from "../../src/pipeline/sweeper.ts";
 import { applyConfig } from "../../src/config/apply-config.ts";
 import { changeCase } from "../../src/case/case-change.ts";
-import { slaJobId, type SlaPayload } from "../../src/queues/sla.queue.ts";
-import { slaReport } from "../../src/sla/sla-report.ts";
+import { slaJobId, type SlaPayload } from "../../src/pipeline/sla/sla.job.ts";
+import { slaReport } from "../../src/cli/sla-report.ts";
 import { changeSlaLevel, recomputeSlaDue } from "../../src/sla/sla.service.ts";
-import { processSlaCheck, scheduleSla } from "../../src/sla/sla-watch.service.ts";
+import { processSlaCheck, scheduleSla } from "../../src/pipeline/sla/sla-watch.service.ts";
 import { TEST_DATABASE_URL } from "../support/global-setup.ts";
 import { inbox, labConfig, rand, startApp, testEnv, waitFor, waitForMail, type App } from "../support/harness.ts";
 

@@ -23,7 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { notifyPost } from "../../src/notify/notify.service.ts";
+import { notifyPost } from "../../src/pipeline/notify/notify.service.ts";
 import { inbox, labConfig, rand, startApp, testEnv, waitFor, type App } from "../support/harness.ts";
 
 const NUM_RUNS = Number(process.env.VIS_PROPERTY_RUNS ?? 20);

@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { classifyMessage } from "../../src/parsing/classify-automatic.ts";
+import { classifyMessage } from "../../src/parsing/automatic/classify.ts";
 import { parseMessage } from "../../src/parsing/parse-message.ts";
 import { CORPUS_DIR, corpusMessages } from "./corpus.ts";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { describeCommands, parseAgentCommands, type AgentCommand } from "../../src/stream/agent-commands.ts";
+import { describeCommands, parseAgentCommands, type AgentCommand } from "../../src/pipeline/ingest/agent-commands/parse.ts";
 import { parseAgentReply } from "../../src/stream/agent-reply.ts";
 
 const parse = (text: string, def: "PUBLIC" | "INTERNAL" = "PUBLIC") => parseAgentCommands(text, def);
@@ -466,7 +466,7 @@ describe("parseAgentCommands: properties", () => {
 
 describe("#sla and #reason", () => {
   it("reads an SLA level and a reason (the rest of its line), and reports them missing", async () => {
-    const { parseAgentCommands } = await import("../../src/stream/agent-commands.ts");
+    const { parseAgentCommands } = await import("../../src/pipeline/ingest/agent-commands/parse.ts");
     const r = parseAgentCommands("#sla Gold #reason printer hardware, floor 3\nThanks.", "PUBLIC");
     expect(r.errors).toEqual([]);
     expect(r.commands).toEqual([
@@ -482,7 +482,7 @@ describe("#sla and #reason", () => {
 
 describe("#portal", () => {
   it("hides or shows the case on the portal, and needs on or off", async () => {
-    const { parseAgentCommands } = await import("../../src/stream/agent-commands.ts");
+    const { parseAgentCommands } = await import("../../src/pipeline/ingest/agent-commands/parse.ts");
     expect(parseAgentCommands("#portal off", "PUBLIC").commands).toEqual([{ kind: "portal", visible: false }]);
     expect(parseAgentCommands("#portal on\nVisible again.", "PUBLIC")).toMatchObject({ commands: [{ kind: "portal", visible: true }], body: "Visible again." });
     expect(parseAgentCommands("#portal maybe", "PUBLIC").errors).toEqual(['#portal needs on or off (got "maybe")']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyMessage } from "../../src/parsing/classify-automatic.ts";
+import { classifyMessage } from "../../src/parsing/automatic/classify.ts";
 import { parseMessage } from "../../src/parsing/parse-message.ts";
 
 const mail = (headers: string, body = "Hello,\r\nplease help.\r\n") => parseMessage(Buffer.from(`${headers}\r\n\r\n${body}`));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { HelpdeskConfigError, parseHelpdeskConfig } from "../../src/config/helpdesk-config.ts";
-import { composeHeaders, isOwnMessageId } from "../../src/outbound/compose.ts";
-import { isPermanentDeliveryError } from "../../src/outbound/delivery-error.ts";
-import { messageIdOf } from "../../src/poller/raw-headers.ts";
+import { composeHeaders, isOwnMessageId } from "../../src/case/compose.ts";
+import { isPermanentDeliveryError } from "../../src/pipeline/send/delivery-error.ts";
+import { messageIdOf } from "../../src/pipeline/poll/raw-headers.ts";
 
 const minimal = () => ({
   settings: { defaultArea: "helpdesk" },

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { HelpdeskConfigError, parseHelpdeskConfig } from "../../src/config/helpdesk-config.ts";
-import { initialFollowers, planNotifications, type PlanAgent, type PlanInput } from "../../src/notify/notification-plan.ts";
+import { initialFollowers, planNotifications, type PlanAgent, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
 import {
   agentDirectoryIds,
   canSeeCase,
@@ -14,7 +14,7 @@ import {
   type AgentViewer,
   type CaseAccess,
   type DirectoryGrant,
-} from "../../src/stream/visibility.ts";
+} from "../../src/case/access.ts";
 
 // Directory 7 ("board") is open to agent 2 directly and to team 200; agent 3 is in team 200; agent 4 has nothing.
 // Team 100 is the case's team (the team routing gave it by the customer's group).

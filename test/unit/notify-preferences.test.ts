@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { HelpdeskConfigError, parseHelpdeskConfig } from "../../src/config/helpdesk-config.ts";
-import { planNotifications, portalCaseUrl, type PlanAgent, type PlanInput } from "../../src/notify/notification-plan.ts";
-import { NOTIFY_EVENTS, parsePreferences, preferencesFromConfig, wantsEmail, type NotifyEvent } from "../../src/notify/preferences.ts";
+import { planNotifications, portalCaseUrl, type PlanAgent, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
+import { NOTIFY_EVENTS, parsePreferences, preferencesFromConfig, wantsEmail, type NotifyEvent } from "../../src/config/agent-preferences.ts";
 
 describe("wantsEmail", () => {
   it("wants every email when nothing is stored", () => {

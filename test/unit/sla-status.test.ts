@@ -1,19 +1,9 @@
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
-import { slaJobId } from "../../src/queues/sla.queue.ts";
+import { slaJobId } from "../../src/pipeline/sla/sla.job.ts";
 import { ALWAYS_OPEN, type BusinessCalendar, type BusinessWindow } from "../../src/sla/calendar.ts";
-import {
-  classifySla,
-  decideSlaJob,
-  escalationRecipients,
-  planSlaJobs,
-  slaEventKey,
-  warningInstant,
-  type EscalationAgent,
-  type SlaCaseState,
-  type SlaWatchContext,
-} from "../../src/sla/sla-status.ts";
+import { classifySla, decideSlaJob, escalationRecipients, planSlaJobs, slaEventKey, warningInstant, type EscalationAgent, type SlaCaseState, type SlaWatchContext } from "../../src/sla/sla-status.ts";
 
 const MIN = 60_000;
 const T = new Date("2025-03-03T09:00:00Z");

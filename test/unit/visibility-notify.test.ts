@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { initialFollowers, planNotifications, type PlanInput } from "../../src/notify/notification-plan.ts";
+import { initialFollowers, planNotifications, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
 import { parseAgentReply } from "../../src/stream/agent-reply.ts";
-import { canSeeCase, postView } from "../../src/stream/visibility.ts";
+import { canSeeCase, postView } from "../../src/case/access.ts";
 
 const caseAccess = { ownerId: 1, teamId: 100, contactIds: [50, 51] };
 const agent = (id: number, teamIds: number[] = []) => ({ kind: "agent" as const, agentId: id, teamIds, directoryIds: [] });

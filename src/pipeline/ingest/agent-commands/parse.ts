@@ -1,0 +1,594 @@
+/**
+ * Commands an agent writes at the top of a reply by email (`#internal`, `#status waiting`, `#close …`).
+ * Pure.
+ *
+ * Agents answer from phone mail clients, so the syntax is forgiving where forgiving is unambiguous: any
+ * case, extra spaces, several commands on one line or on consecutive leading lines, a trailing `:` or `,`
+ * after a command. It never guesses: a `#word` it does not know, a missing or unknown value, or two commands
+ * that contradict each other become an entry in `errors` (a sentence meant to be mailed back to the agent),
+ * and nothing is applied for them. Callers should bounce a reply with errors back to the agent instead of
+ * applying half of it; `visibility` is nevertheless settled on the safe side in case a caller posts anyway.
+ *
+ * Where commands may appear: only in the block of consecutive lines starting at the first non-empty line,
+ * each of which must begin with `#` and a letter. The block ends at the first other line (prose, a blank
+ * line, a quoted `> …` line) or at prose after commands on the same line ("#internal checked the logs").
+ * A `#` anywhere later ("see issue #42", a quoted "> #public") is text.
+ */
+import { type CasePriority, type CaseStatus, type CaseTypeChoice, type Severity } from "../../../kernel/domain-types.ts";
+import { statusLabel, type DoneStatus } from "../../../case/status.ts";
+
+
+/** An agent named in a command: `@key`, `@email`, a bare email address, or `me` (the replying agent). */
+export type AgentAddress = { kind: "key"; key: string } | { kind: "email"; email: string };
+export type AgentRef = { kind: "self" } | AgentAddress;
+
+/** Statuses `#status` sets without a solution; RESOLVED and CLOSED go through the `close` command. */
+export type OpenStatus = Exclude<CaseStatus, DoneStatus>;
+
+export type AgentCommand =
+  | { kind: "visibility"; visibility: "PUBLIC" | "INTERNAL" }
+  /** A private post to one other agent. */
+  | { kind: "private"; to: AgentAddress }
+  | { kind: "status"; status: OpenStatus }
+  /** `#close …`, `#resolve …`, `#status resolved …`, `#status closed …`: always carries the solution. */
+  | { kind: "close"; status: DoneStatus; solution: string }
+  | { kind: "priority"; priority: CasePriority }
+  | { kind: "severity"; severity: Severity }
+  | { kind: "type"; caseType: CaseTypeChoice }
+  | { kind: "assign"; to: AgentRef }
+  | { kind: "follow" }
+  | { kind: "unfollow" }
+  /** The reply forwards a customer's mail; the caller files the embedded message as the customer's. */
+  | { kind: "forward" }
+  /** `#sla gold`: change the case's SLA level (contract key); due times are recomputed keeping elapsed time. */
+  | { kind: "level"; contract: string }
+  /** `#reason …`: why the customer wrote (the rest of the line). */
+  | { kind: "reason"; reason: string }
+  /** `#portal off` hides the whole case from the portal (an internal case); `#portal on` shows it again. */
+  | { kind: "portal"; visible: boolean };
+
+export interface AgentCommands {
+  /** Applicable commands in the order written; duplicates collapsed, contradicting ones dropped. */
+  commands: AgentCommand[];
+  /** Sentences for the agent, e.g. `unknown command "#stauts" (did you mean #status?)`. */
+  errors: string[];
+  visibility: "PUBLIC" | "INTERNAL" | "PRIVATE";
+  /** The addressee as written (agent key without `@`, or lower-cased email) when visibility is PRIVATE. */
+  privateTo: string | null;
+  /** The reply without command lines and without the solution text, trimmed. */
+  body: string;
+}
+
+type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason" | "portal";
+
+const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason", "portal"];
+
+const STATUS_VALUES: ReadonlyMap<string, CaseStatus> = new Map([
+  ["new", "NEW"],
+  ["assigned", "ASSIGNED"],
+  ["in-progress", "IN_PROGRESS"],
+  ["waiting", "WAITING_ON_CUSTOMER"],
+  ["waiting-on-customer", "WAITING_ON_CUSTOMER"],
+  ["resolved", "RESOLVED"],
+  ["closed", "CLOSED"],
+]);
+const PRIORITY_VALUES: ReadonlyMap<string, CasePriority> = new Map([
+  ["low", "LOW"],
+  ["normal", "NORMAL"],
+  ["high", "HIGH"],
+  ["urgent", "URGENT"],
+]);
+const SEVERITY_VALUES: ReadonlyMap<string, Severity> = new Map([
+  ["minor", "MINOR"],
+  ["major", "MAJOR"],
+  ["critical", "CRITICAL"],
+  ["blocker", "BLOCKER"],
+]);
+const TYPE_VALUES: ReadonlyMap<string, CaseTypeChoice> = new Map([
+  ["question", "QUESTION"],
+  ["incident", "INCIDENT"],
+  ["problem", "PROBLEM"],
+  ["feature", "FEATURE_REQUEST"],
+  ["feature-request", "FEATURE_REQUEST"],
+]);
+
+/** What the agent is told the valid values are (short forms only; the long forms are accepted too). */
+const VALUE_HINTS = {
+  status: "new, assigned, in progress, waiting, resolved, closed",
+  priority: "low, normal, high, urgent",
+  severity: "minor, major, critical, blocker",
+  type: "question, incident, problem, feature",
+} as const;
+
+/** `#` followed by a letter: a token in command position that must be a known command. */
+const COMMAND_WORD = /^#[a-z]/i;
+/** Punctuation phone keyboards and habits add after a word ("#internal:", "@jane,"). */
+const TRAILING_PUNCT = /[:,;.!?]+$/;
+const KEY_RE = /^[a-z0-9][a-z0-9._-]*$/i;
+const EMAIL_RE = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>".]+$/;
+
+interface Token {
+  text: string;
+  start: number;
+}
+
+/** A closing command waiting for its solution (on its own line, or in the following paragraph). */
+interface ClosingDraft {
+  kind: "closing";
+  status: DoneStatus;
+  /** As written, for the error message ("#close", "#status resolved"). */
+  written: string;
+  solution: string | null;
+}
+
+type Item = AgentCommand | ClosingDraft | { kind: "private-failed" };
+
+function tokenize(line: string): Token[] {
+  return [...line.matchAll(/\S+/g)].map((m) => ({ text: m[0], start: m.index }));
+}
+
+function isCommandWord(tok: Token | undefined): boolean {
+  return tok !== undefined && COMMAND_WORD.test(tok.text);
+}
+
+function knownName(word: string): Name | null {
+  const w = word.replace(TRAILING_PUNCT, "").toLowerCase();
+  return (NAMES as readonly string[]).includes(w) ? (w as Name) : null;
+}
+
+/** Optimal string alignment distance: edits, with a swap of neighbours ("stauts") counting as one. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number): number => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i++) {
+    const row = d[i];
+    if (!row) continue;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, at(i - 2, j - 2) + 1);
+      row[j] = v;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** The closest candidate within a small distance, for "did you mean"; a suggestion only, never applied. */
+function suggest(word: string, candidates: readonly string[]): string | null {
+  const w = word.toLowerCase();
+  let best: string | null = null;
+  let bestDistance = Math.min(2, Math.max(1, Math.floor(w.length / 3)));
+  for (const c of candidates) {
+    const dist = editDistance(w, c);
+    if (dist <= bestDistance && (best === null || dist < bestDistance)) {
+      best = c;
+      bestDistance = dist;
+    }
+  }
+  return best;
+}
+
+function normalizeValue(words: readonly string[]): string {
+  return words
+    .map((w) => w.replace(TRAILING_PUNCT, ""))
+    .join("-")
+    .toLowerCase()
+    .replace(/_/g, "-");
+}
+
+/** Arguments are the plain (non-command) tokens right after the command. */
+function plainTokensFrom(toks: readonly Token[], i: number, max: number): string[] {
+  const out: string[] = [];
+  for (let k = i; k < toks.length && out.length < max; k++) {
+    const t = toks[k];
+    if (!t || isCommandWord(t)) break;
+    out.push(t.text);
+  }
+  return out;
+}
+
+/**
+ * Reads an enumerated value of one to three words ("in progress", "waiting on customer"), longest match
+ * first. An unrecognised word right after the command is taken as its (bad) value so it does not leak into
+ * the body; a missing value is an error.
+ */
+function readValue<T>(
+  name: keyof typeof VALUE_HINTS,
+  values: ReadonlyMap<string, T>,
+  toks: readonly Token[],
+  i: number,
+  errors: string[],
+): { value: T | null; used: number } {
+  const plain = plainTokensFrom(toks, i, 3);
+  for (let n = plain.length; n >= 1; n--) {
+    const v = values.get(normalizeValue(plain.slice(0, n)));
+    if (v !== undefined) return { value: v, used: n };
+  }
+  const hint = `#${name} needs one of ${VALUE_HINTS[name]}`;
+  const got = plain[0];
+  if (got === undefined) {
+    errors.push(hint);
+    return { value: null, used: 0 };
+  }
+  const guess = suggest(normalizeValue([got]), [...values.keys()]);
+  errors.push(`${hint} (got "${got}"${guess ? `; did you mean ${guess.replace(/-/g, " ")}?` : ""})`);
+  return { value: null, used: 1 };
+}
+
+function parseAgentRef(raw: string): AgentRef | null {
+  let s = raw.replace(TRAILING_PUNCT, "").replace(/^<(.*)>$/, "$1");
+  const hadAt = s.startsWith("@");
+  if (hadAt) s = s.slice(1);
+  // "@me" as well: nobody types their own key on a phone, and a key "me" would be perverse.
+  if (s.toLowerCase() === "me") return { kind: "self" };
+  if (EMAIL_RE.test(s)) return { kind: "email", email: s.toLowerCase() };
+  if (hadAt && KEY_RE.test(s)) return { kind: "key", key: s };
+  return null;
+}
+
+function readAgent(
+  name: "assign" | "private",
+  toks: readonly Token[],
+  i: number,
+  errors: string[],
+): { ref: AgentRef | null; used: number } {
+  const hint = name === "assign" ? `#assign needs @agent, an agent's email address or "me"` : `#private needs the agent it is for, e.g. #private @jane`;
+  const got = plainTokensFrom(toks, i, 1)[0];
+  if (got === undefined) {
+    errors.push(hint);
+    return { ref: null, used: 0 };
+  }
+  const ref = parseAgentRef(got);
+  if (!ref) {
+    errors.push(`${hint} (got "${got}")`);
+    return { ref: null, used: 1 };
+  }
+  if (ref.kind === "self" && name === "private") {
+    errors.push(`#private needs another agent (got "${got}")`);
+    return { ref: null, used: 1 };
+  }
+  return { ref, used: 1 };
+}
+
+/** A line that meant a command but has a space after `#` ("# internal", autocorrect likes doing this). */
+function checkDetachedHash(text: string, errors: string[]): void {
+  const m = /^#\s+(\S+)/.exec(text);
+  const name = m?.[1] ? knownName(m[1]) : null;
+  if (name) errors.push(`"# ${m?.[1] ?? name}" has a space after "#"; write #${name} (it was left as text)`);
+}
+
+/**
+ * Parses one command line: commands with their values, then optional prose (verbatim rest of the line).
+ */
+function parseLine(line: string, errors: string[]): { items: Item[]; prose: string | null } {
+  const toks = tokenize(line);
+  const items: Item[] = [];
+  let i = 0;
+  while (i < toks.length) {
+    const tok = toks[i];
+    if (!tok || !isCommandWord(tok)) break;
+    i++;
+    const name = knownName(tok.text.slice(1));
+    switch (name) {
+      case null: {
+        const word = tok.text.replace(TRAILING_PUNCT, "");
+        const guess = suggest(word.slice(1), NAMES);
+        errors.push(`unknown command "${word}"${guess ? ` (did you mean #${guess}?)` : ""}`);
+        break;
+      }
+      case "internal":
+        items.push({ kind: "visibility", visibility: "INTERNAL" });
+        break;
+      case "public":
+        items.push({ kind: "visibility", visibility: "PUBLIC" });
+        break;
+      case "follow":
+      case "unfollow":
+      case "forward":
+        items.push({ kind: name });
+        break;
+      case "close":
+        items.push({ kind: "closing", status: "CLOSED", written: "#close", solution: null });
+        break;
+      case "resolve":
+        items.push({ kind: "closing", status: "RESOLVED", written: "#resolve", solution: null });
+        break;
+      case "private": {
+        const r = readAgent("private", toks, i, errors);
+        i += r.used;
+        if (r.ref && r.ref.kind !== "self") items.push({ kind: "private", to: r.ref });
+        else items.push({ kind: "private-failed" });
+        break;
+      }
+      case "assign": {
+        const r = readAgent("assign", toks, i, errors);
+        i += r.used;
+        if (r.ref) items.push({ kind: "assign", to: r.ref });
+        break;
+      }
+      case "status": {
+        const r = readValue("status", STATUS_VALUES, toks, i, errors);
+        i += r.used;
+        if (r.value === "RESOLVED" || r.value === "CLOSED") {
+          items.push({ kind: "closing", status: r.value, written: `#status ${statusLabel(r.value)}`, solution: null });
+        } else if (r.value !== null) {
+          items.push({ kind: "status", status: r.value });
+        }
+        break;
+      }
+      case "priority": {
+        const r = readValue("priority", PRIORITY_VALUES, toks, i, errors);
+        i += r.used;
+        if (r.value !== null) items.push({ kind: "priority", priority: r.value });
+        break;
+      }
+      case "severity": {
+        const r = readValue("severity", SEVERITY_VALUES, toks, i, errors);
+        i += r.used;
+        if (r.value !== null) items.push({ kind: "severity", severity: r.value });
+        break;
+      }
+      case "type": {
+        const r = readValue("type", TYPE_VALUES, toks, i, errors);
+        i += r.used;
+        if (r.value !== null) items.push({ kind: "type", caseType: r.value });
+        break;
+      }
+      case "sla": {
+        const got = plainTokensFrom(toks, i, 1)[0];
+        if (got === undefined || !KEY_RE.test(got)) {
+          errors.push(`#sla needs the key of an SLA contract, e.g. #sla gold${got === undefined ? "" : ` (got "${got}")`}`);
+        } else items.push({ kind: "level", contract: got.toLowerCase() });
+        if (got !== undefined) i++;
+        break;
+      }
+      case "portal": {
+        const got = plainTokensFrom(toks, i, 1)[0]?.toLowerCase();
+        if (got === "on" || got === "off") {
+          items.push({ kind: "portal", visible: got === "on" });
+          i++;
+        } else errors.push(`#portal needs on or off${got === undefined ? "" : ` (got "${got}")`}`);
+        break;
+      }
+      case "reason": {
+        // The reason is the rest of the line: it is free text, so nothing after it can be a command.
+        const rest = toks[i];
+        const reason = rest ? line.slice(rest.start).trim() : "";
+        if (reason === "") errors.push("#reason needs the reason on the same line, e.g. #reason billing question");
+        else items.push({ kind: "reason", reason: reason.slice(0, 500) });
+        i = toks.length;
+        break;
+      }
+    }
+  }
+  const rest = toks[i];
+  if (!rest) return { items, prose: null };
+  const prose = line.slice(rest.start).trim();
+  checkDetachedHash(prose, errors);
+  return { items, prose };
+}
+
+type Slot = "visibility" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "forward" | "level" | "reason" | "portal";
+
+function slotOf(c: AgentCommand): Slot {
+  switch (c.kind) {
+    case "visibility":
+    case "private":
+      return "visibility";
+    case "status":
+    case "close":
+      return "status";
+    case "follow":
+    case "unfollow":
+      return "follow";
+    default:
+      return c.kind;
+  }
+}
+
+/** The command as the agent would write it, for conflict messages. */
+function asWritten(c: AgentCommand): string {
+  switch (c.kind) {
+    case "visibility":
+      return c.visibility === "INTERNAL" ? "#internal" : "#public";
+    case "private":
+      return `#private ${refText(c.to)}`;
+    case "status":
+      return `#status ${statusLabel(c.status)}`;
+    case "close":
+      return c.status === "CLOSED" ? "#close" : "#resolve";
+    case "priority":
+      return `#priority ${c.priority.toLowerCase()}`;
+    case "severity":
+      return `#severity ${c.severity.toLowerCase()}`;
+    case "type":
+      return `#type ${typeLabel(c.caseType)}`;
+    case "assign":
+      return `#assign ${refText(c.to)}`;
+    case "follow":
+    case "unfollow":
+    case "forward":
+      return `#${c.kind}`;
+    case "level":
+      return `#sla ${c.contract}`;
+    case "reason":
+      return `#reason ${c.reason}`;
+    case "portal":
+      return `#portal ${c.visible ? "on" : "off"}`;
+  }
+}
+
+function refText(r: AgentRef): string {
+  switch (r.kind) {
+    case "self":
+      return "me";
+    case "key":
+      return `@${r.key}`;
+    case "email":
+      return r.email;
+  }
+}
+
+function typeLabel(t: CaseTypeChoice): string {
+  return t.toLowerCase().replace(/_/g, " ");
+}
+
+/** Restrictiveness: who can read the post. A conflict resolves to the one fewer people can read. */
+function restrictiveness(c: AgentCommand): number {
+  if (c.kind === "private") return 2;
+  return c.kind === "visibility" && c.visibility === "INTERNAL" ? 1 : 0;
+}
+
+/**
+ * Collapses repeats and resolves contradictions per setting. Visibility falls to the most restrictive of
+ * the contradicting commands (unless two different private addressees: then INTERNAL, since picking one
+ * would be a guess); any other contradiction drops all its commands, because there is no safe side to
+ * "#priority low #priority urgent".
+ */
+function settle(all: readonly AgentCommand[], errors: string[]): AgentCommand[] {
+  const bySlot = new Map<Slot, AgentCommand[]>();
+  for (const c of all) {
+    const slot = slotOf(c);
+    const list = bySlot.get(slot) ?? [];
+    if (!list.some((o) => JSON.stringify(o) === JSON.stringify(c))) list.push(c);
+    bySlot.set(slot, list);
+  }
+  const keep = new Set<AgentCommand>();
+  for (const [slot, list] of bySlot) {
+    const first = list[0];
+    if (!first) continue;
+    if (list.length === 1) {
+      keep.add(first);
+      continue;
+    }
+    const names = list.map(asWritten).join(" and ");
+    if (slot !== "visibility") {
+      errors.push(`${names} contradict each other; none of them was applied`);
+      continue;
+    }
+    const privates = list.filter((c) => c.kind === "private");
+    if (privates.length > 1) {
+      errors.push(`${names} contradict each other (a private post goes to one agent); the post was made internal`);
+      continue;
+    }
+    const winner = list.reduce((a, b) => (restrictiveness(b) > restrictiveness(a) ? b : a));
+    errors.push(`${names} contradict each other; the safer ${asWritten(winner)} applies`);
+    keep.add(winner);
+  }
+  return all.filter((c) => keep.has(c));
+}
+
+/**
+ * Parses the commands at the top of an agent's reply (already trimmed of quoted history).
+ *
+ * `#close`/`#resolve` (and `#status closed|resolved`) take the rest of their line as the solution, or, when
+ * that is empty, the text after the command block up to the first blank line; without one they are an
+ * error ("a solution is required to close"). Without any visibility command `defaultVisibility` applies,
+ * as in `parseAgentReply` (agent-reply.ts), so answering an internal notification can never leak it.
+ */
+export function parseAgentCommands(text: string, defaultVisibility: "PUBLIC" | "INTERNAL"): AgentCommands {
+  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  const errors: string[] = [];
+  const items: Item[] = [];
+  const pending: ClosingDraft[] = [];
+  let i = lines.findIndex((l) => l.trim() !== "");
+  if (i < 0) return { commands: [], errors, visibility: defaultVisibility, privateTo: null, body: "" };
+
+  let bodyHead: string | null = null;
+  for (; i < lines.length; i++) {
+    const line = (lines[i] ?? "").trim();
+    if (!COMMAND_WORD.test(line)) {
+      checkDetachedHash(line, errors);
+      break;
+    }
+    const parsed = parseLine(line, errors);
+    items.push(...parsed.items);
+    const closings = parsed.items.filter((c): c is ClosingDraft => c.kind === "closing");
+    pending.push(...closings);
+    if (parsed.prose === null) continue;
+    if (closings.length > 0) {
+      // The prose of a closing line is its solution; the next line may still carry commands.
+      for (const c of pending) c.solution = parsed.prose;
+      pending.length = 0;
+      continue;
+    }
+    bodyHead = parsed.prose;
+    i++;
+    break;
+  }
+
+  let after = bodyHead === null ? lines.slice(i) : [bodyHead, ...lines.slice(i)];
+  if (pending.length > 0) {
+    const end = after.findIndex((l) => l.trim() === "");
+    const paragraph = end < 0 ? after : after.slice(0, end);
+    const solution = paragraph.join("\n").trim();
+    for (const c of pending) c.solution = solution;
+    after = end < 0 ? [] : after.slice(end);
+  }
+
+  const applicable: AgentCommand[] = [];
+  let privateFailed = false;
+  for (const item of items) {
+    if (item.kind === "private-failed") {
+      privateFailed = true;
+    } else if (item.kind === "closing") {
+      if (item.solution) applicable.push({ kind: "close", status: item.status, solution: item.solution });
+      else errors.push(`a solution is required to ${item.status === "CLOSED" ? "close" : "resolve"}: write it after ${item.written} on the same line`);
+    } else {
+      applicable.push(item);
+    }
+  }
+
+  const commands = settle(applicable, errors);
+  let visibility: AgentCommands["visibility"] = defaultVisibility;
+  let privateTo: string | null = null;
+  const vis = commands.find((c) => c.kind === "visibility" || c.kind === "private");
+  if (vis?.kind === "private") {
+    visibility = "PRIVATE";
+    privateTo = vis.to.kind === "key" ? vis.to.key : vis.to.email;
+  } else if (vis?.kind === "visibility") {
+    visibility = vis.visibility;
+  } else if (applicable.some((c) => c.kind === "private")) {
+    visibility = "INTERNAL"; // two private addressees: settle() dropped both
+  }
+  // A failed #private still says "not for the customer".
+  if (privateFailed && visibility === "PUBLIC") visibility = "INTERNAL";
+
+  return { commands, errors, visibility, privateTo, body: after.join("\n").trim() };
+}
+
+/** One line per command, past tense, for the case's audit log and the confirmation mailed to the agent. */
+export function describeCommands(commands: readonly AgentCommand[]): string[] {
+  return commands.map((c) => {
+    switch (c.kind) {
+      case "visibility":
+        return c.visibility === "INTERNAL" ? "posted as an internal note" : "posted publicly";
+      case "private":
+        return `posted privately to ${refText(c.to)}`;
+      case "status":
+        return `set the status to ${statusLabel(c.status)}`;
+      case "close":
+        return `${c.status === "CLOSED" ? "closed" : "resolved"} the case with the solution: ${c.solution.replace(/\s+/g, " ")}`;
+      case "priority":
+        return `set the priority to ${c.priority.toLowerCase()}`;
+      case "severity":
+        return `set the severity to ${c.severity.toLowerCase()}`;
+      case "type":
+        return `set the type to ${typeLabel(c.caseType)}`;
+      case "assign":
+        return c.to.kind === "self" ? "assigned the case to the sender" : `assigned the case to ${refText(c.to)}`;
+      case "follow":
+        return "followed the case";
+      case "unfollow":
+        return "stopped following the case";
+      case "forward":
+        return "filed the forwarded message as the customer's";
+      case "level":
+        return `changed the SLA level to ${c.contract}`;
+      case "reason":
+        return `set the reason to: ${c.reason}`;
+      case "portal":
+        return c.visible ? "showed the case on the portal" : "hid the case from the portal (internal case)";
+    }
+  });
+}

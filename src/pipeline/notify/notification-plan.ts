@@ -1,0 +1,161 @@
+/**
+ * Who gets an email about a case event, and what each may see. Pure; the notify service loads the
+ * inputs, calls this, renders and writes one outbox row per recipient.
+ *
+ * Rules:
+ * - Nobody is notified of their own post.
+ * - Agents: followers (owner, auto-follow agents, explicit) and, for a new case, the members of its team —
+ *   each only if they may see the case; what they get follows `postView` (private → arrival only). That
+ *   includes the directory rule: an agent who may not see the requester's directory gets nothing about the
+ *   case (unless they own it), and nobody but the owner is mailed a post written by a contact whose directory
+ *   they may not see. Being a follower or a team member never widens this.
+ * - A team with `followsCases` off gets no new-case notice: its cases reach the owner and followers only.
+ * - Agents' email preferences (notify/preferences.ts) decide last, by why the agent would be mailed: the
+ *   owner's new-case notice is "assigned-to-me" (switched off: the owner hears nothing of the new case),
+ *   a team member's is "new-case-in-team", anything a follower gets is "followed-case-post". One recipient has
+ *   one reason, owner first, then team member, then follower, so an agent who follows every case but turned
+ *   off new cases of the team gets no new-case notice of their team's cases (and still gets their posts).
+ * - Customers: only contacts with a portal account follow cases, and they only ever get PUBLIC content.
+ *   Agents' preferences never filter them.
+ *   A contact without a portal account gets no stream notifications: agents reach them by reply email.
+ * - An agent's public reply by email is mailed as a REPLY to every contact of the case (portal or not);
+ *   those contacts get no second, "update" copy of the same post.
+ * - The requester of a new case gets one acknowledgement, never in answer to automatic mail.
+ * - Addresses known to bounce are skipped.
+ */
+import type { OutboundKind, PostSource } from "../../kernel/domain-types.ts";
+import { wantsEmail, type NotifyEvent } from "../../config/agent-preferences.ts";
+import { canSeeCase, postView, type AgentViewer, type CaseAccess, type PostAccess, type PostView } from "../../case/access.ts";
+
+export interface PlanAgent {
+  id: number;
+  teamIds: readonly number[];
+  active: boolean;
+  /** Directories the agent may see (`agentDirectoryIds`); missing: the open directory only. */
+  directoryIds?: readonly number[];
+  /** Agent.preferences as stored (parsed by `wantsEmail`); missing: every email on. */
+  preferences?: unknown;
+}
+
+/** The visibility viewer of a planned agent; an agent whose grants were not loaded sees the open directory only. */
+function agentViewer(agent: PlanAgent): AgentViewer {
+  return { kind: "agent", agentId: agent.id, teamIds: agent.teamIds, directoryIds: agent.directoryIds ?? [] };
+}
+
+export interface PlanContact {
+  id: number;
+  portalUser: boolean;
+  bouncing: boolean;
+}
+
+export interface PlanInput {
+  event: "case-opened" | "post-added";
+  caseAccess: CaseAccess;
+  post: PostAccess & { source: PostSource; authorAgentId: number | null; authorContactId: number | null };
+  /** Agent followers of the case. */
+  followerAgentIds: readonly number[];
+  /** Contact followers of the case. */
+  followerContactIds: readonly number[];
+  /** Members of the case's team (new-case notice). */
+  teamMemberIds: readonly number[];
+  /** Team.followsCases of the case's team: whether its members get the new-case notice. Missing: true (the default). */
+  teamFollowsCases?: boolean;
+  agents: ReadonlyMap<number, PlanAgent>;
+  /** Every contact of the case. */
+  contacts: ReadonlyMap<number, PlanContact>;
+  /** The inbound message was automatic (auto-reply, bounce, list mail): no acknowledgement. */
+  automatic: boolean;
+  /** An internal case is hidden from the portal: portal followers get no updates of it. */
+  caseInternal?: boolean;
+}
+
+export type PlannedRecipient =
+  | { to: "agent"; agentId: number; kind: OutboundKind; view: Exclude<PostView, "none">; reason: string }
+  | { to: "contact"; contactId: number; kind: OutboundKind; view: "full"; reason: string };
+
+/** Why an agent is mailed about a post: the owner of a new case, a member of its team, or a follower. */
+type AgentReason = "owner" | "team" | "follower";
+const PREFERENCE: Record<AgentReason, NotifyEvent> = { owner: "assigned-to-me", team: "new-case-in-team", follower: "followed-case-post" };
+
+export function planNotifications(input: PlanInput): PlannedRecipient[] {
+  const out: PlannedRecipient[] = [];
+  const { post, caseAccess } = input;
+
+  // Agents, each with the one reason that decides which preference applies (see the module comment).
+  const opened = input.event === "case-opened";
+  const teamNotice = opened && input.teamFollowsCases !== false;
+  const agentReasons = new Map<number, AgentReason>();
+  for (const id of input.followerAgentIds) agentReasons.set(id, "follower");
+  if (teamNotice) for (const id of input.teamMemberIds) agentReasons.set(id, "team");
+  // The owner is normally a follower too; on a new case the owner's reason is ownership, not following.
+  if (opened && caseAccess.ownerId !== null && agentReasons.has(caseAccess.ownerId)) agentReasons.set(caseAccess.ownerId, "owner");
+  for (const [agentId, reason] of agentReasons) {
+    const agent = input.agents.get(agentId);
+    if (!agent || !agent.active || agentId === post.authorAgentId) continue;
+    const view = postView(agentViewer(agent), caseAccess, post);
+    if (view === "none") continue;
+    if (!wantsEmail(agent.preferences, PREFERENCE[reason])) continue;
+    out.push({ to: "agent", agentId, kind: opened ? "NEW_CASE" : "UPDATE", view, reason });
+  }
+
+  // Customers.
+  const replied = new Set<number>();
+  if (input.event === "post-added" && post.source === "AGENT_EMAIL" && post.visibility === "PUBLIC") {
+    for (const contact of input.contacts.values()) {
+      if (contact.bouncing || !canSeeCase({ kind: "contact", contactId: contact.id }, caseAccess)) continue;
+      replied.add(contact.id);
+      out.push({ to: "contact", contactId: contact.id, kind: "REPLY", view: "full", reason: "case contact" });
+    }
+  }
+  if (input.event === "case-opened") {
+    const requester = post.authorContactId === null ? undefined : input.contacts.get(post.authorContactId);
+    if (requester && !input.automatic && !requester.bouncing)
+      out.push({ to: "contact", contactId: requester.id, kind: "ACK", view: "full", reason: "requester" });
+    return out;
+  }
+  // Portal users follow only cases the portal shows; agents' answers by email (REPLY, above) still go out.
+  const portalFollowers = input.caseInternal ? [] : input.followerContactIds;
+  for (const contactId of portalFollowers) {
+    const contact = input.contacts.get(contactId);
+    if (!contact || !contact.portalUser || contact.bouncing) continue;
+    if (contactId === post.authorContactId || replied.has(contactId)) continue;
+    if (postView({ kind: "contact", contactId }, caseAccess, post) !== "full") continue;
+    out.push({ to: "contact", contactId, kind: "UPDATE", view: "full", reason: "portal follower" });
+  }
+  return out;
+}
+
+/**
+ * Followers of a new case: the owner, auto-follow agents who may see it (team and directory rule), and the
+ * requester when they have a portal account (portal users auto-follow the cases they open).
+ */
+export function initialFollowers(input: {
+  caseAccess: CaseAccess;
+  autoFollowAgents: readonly PlanAgent[];
+  requester: PlanContact | null;
+}): { agentIds: { id: number; reason: string }[]; contactIds: { id: number; reason: string }[] } {
+  const agentIds: { id: number; reason: string }[] = [];
+  if (input.caseAccess.ownerId !== null) agentIds.push({ id: input.caseAccess.ownerId, reason: "owner" });
+  for (const a of input.autoFollowAgents) {
+    if (!a.active || agentIds.some((x) => x.id === a.id)) continue;
+    if (canSeeCase(agentViewer(a), input.caseAccess)) agentIds.push({ id: a.id, reason: "auto-follow" });
+  }
+  const contactIds = input.requester?.portalUser ? [{ id: input.requester.id, reason: "portal requester" }] : [];
+  return { agentIds, contactIds };
+}
+
+/**
+ * Loop defence for automatic mail to customers (acknowledgements and stream updates): at most `cap` such
+ * mails per address within the window, whatever the other side does. A person never needs more; a
+ * misbehaving auto-responder that slips past classification runs into this wall.
+ */
+export const AUTO_MAIL_CAP = { ACK: { perHour: 3 }, UPDATE: { perHourPerCase: 10 } } as const;
+
+export function withinAutoMailCap(kind: "ACK" | "UPDATE", sentInLastHour: number): boolean {
+  return sentInLastHour < (kind === "ACK" ? AUTO_MAIL_CAP.ACK.perHour : AUTO_MAIL_CAP.UPDATE.perHourPerCase);
+}
+
+/** The case's page in the customer portal (MAILCASE_PORTAL_URL), the link portal followers' updates carry. */
+export function portalCaseUrl(portalUrl: string, caseNumber: number): string {
+  return `${portalUrl.replace(/\/+$/, "")}/cases/${caseNumber}`;
+}

@@ -1,0 +1,244 @@
+/**
+ * Watches one mailbox folder: IDLE for prompt delivery, a periodic poll as the safety net (and the only
+ * mechanism on servers without IDLE). For every message above the cursor:
+ *   store raw bytes (PostgreSQL) → enqueue ingest job (deterministic id) → advance cursor → mark \Seen / move.
+ * A crash between any two steps loses nothing (the cursor has not moved, so the message is fetched again)
+ * and duplicates nothing (the unique keys in store-raw and the job id absorb the repeat).
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { ImapFlow } from "imapflow";
+import type { Redis } from "ioredis";
+import type { Deps } from "../../kernel/deps.ts";
+import type { Mailbox } from "../../generated/prisma/client.ts";
+import { enqueueIngest } from "../ingest/ingest.job.ts";
+import { MailboxLease } from "./mailbox-lease.ts";
+import { storeRaw } from "./store-raw.ts";
+
+export interface PollerOptions {
+  pollIntervalMs: number;
+  redis: Redis;
+  redisPrefix: string;
+  /** Resolves a mailbox's configured password (env var name or literal). */
+  password: (mailbox: Mailbox) => string;
+  batchSize?: number;
+}
+
+/** The watched folder is gone: a configuration or mailbox problem, not a network one. */
+export class FolderMissingError extends Error {
+  override name = "FolderMissingError";
+}
+
+export interface SyncResult {
+  fetched: number;
+  stored: number;
+  duplicates: number;
+  uidValidityChanged: boolean;
+}
+
+export class MailboxPoller {
+  private client: ImapFlow | null = null;
+  private stopped = false;
+  private syncing: Promise<SyncResult> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly lease: MailboxLease;
+  private readonly log;
+  private done: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly mailbox: Mailbox,
+    private readonly opts: PollerOptions,
+  ) {
+    this.lease = new MailboxLease(opts.redis, `${opts.redisPrefix}:poller-lease:${mailbox.key}`);
+    this.log = deps.log.child({ mailbox: mailbox.key });
+  }
+
+  start(): void {
+    this.done ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.client?.logout().catch(() => undefined);
+    await this.done;
+    await this.lease.release().catch(() => undefined);
+  }
+
+  /** Outer loop: hold the lease, keep a connection, reconnect with backoff. */
+  private async loop(): Promise<void> {
+    let backoff = 1_000;
+    while (!this.stopped) {
+      if (!(await this.lease.acquire().catch(() => false))) {
+        // Another poller holds this mailbox; stand by and take over if its lease expires.
+        await sleep(5_000);
+        continue;
+      }
+      try {
+        await this.session();
+        backoff = 1_000;
+      } catch (err) {
+        if (err instanceof FolderMissingError) {
+          // Renamed or deleted by someone: say so loudly, and look again every poll interval (not with a
+          // growing backoff), so mail is picked up as soon as the folder is back or the config is fixed.
+          this.log.error({ folder: this.mailbox.folder }, err.message);
+          if (this.stopped) break;
+          await sleep(this.opts.pollIntervalMs);
+          continue;
+        }
+        this.log.warn({ err: (err as Error).message }, "imap session ended");
+      }
+      if (this.stopped) break;
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, 60_000);
+    }
+  }
+
+  /** One IMAP connection, alive until it closes, the lease is lost, or stop() is called. */
+  private async session(): Promise<void> {
+    const m = this.mailbox;
+    const client = new ImapFlow({
+      host: m.imapHost,
+      port: m.imapPort,
+      secure: m.imapSecure,
+      auth: { user: m.imapUser, pass: this.opts.password(m) },
+      logger: false,
+      // IDLE is restarted periodically; a dead TCP connection surfaces as 'close' within this bound.
+      maxIdleTime: 5 * 60_000,
+    });
+    this.client = client;
+    const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+    client.on("error", (err: Error) => this.log.warn({ err: err.message }, "imap error"));
+    client.on("exists", () => this.requestSync());
+    await client.connect();
+    try {
+      await client.mailboxOpen(m.folder);
+    } catch (err) {
+      await client.logout().catch(() => undefined);
+      const code = (err as { serverResponseCode?: string }).serverResponseCode;
+      if (code === "NONEXISTENT" || /doesn't exist|not exist|unknown mailbox/i.test((err as { responseText?: string }).responseText ?? "")) {
+        throw new FolderMissingError(`folder "${m.folder}" does not exist on the server (renamed or deleted?); nothing is fetched until it is back`);
+      }
+      throw err;
+    }
+    this.log.info({ folder: m.folder }, "watching mailbox");
+    const renew = setInterval(() => {
+      void this.lease.extend().then(
+        (ok) => {
+          if (ok) return;
+          this.log.warn("mailbox lease lost; disconnecting");
+          void client.logout().catch(() => client.close());
+        },
+        () => undefined,
+      );
+    }, 10_000);
+    this.timer = setInterval(() => this.requestSync(), this.opts.pollIntervalMs);
+    this.requestSync();
+    await closed;
+    clearInterval(renew);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.client = null;
+  }
+
+  /** Coalesces sync requests: at most one running, at most one queued behind it. */
+  requestSync(): void {
+    if (this.syncing) {
+      this.again = true;
+      return;
+    }
+    this.syncing = this.syncOnce()
+      .catch((err: Error) => {
+        this.log.warn({ err: err.message }, "sync failed");
+        return { fetched: 0, stored: 0, duplicates: 0, uidValidityChanged: false };
+      })
+      .finally(() => {
+        this.syncing = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.requestSync();
+        }
+      });
+  }
+
+  private async syncOnce(): Promise<SyncResult> {
+    const client = this.client;
+    const result: SyncResult = { fetched: 0, stored: 0, duplicates: 0, uidValidityChanged: false };
+    if (!client?.usable) return result;
+    const m = this.mailbox;
+    const lock = await client.getMailboxLock(m.folder);
+    try {
+      const box = client.mailbox;
+      if (!box) return result;
+      const uidValidity = BigInt(box.uidValidity);
+      const cursor = await this.deps.db.mailboxCursor.findUnique({ where: { mailboxId_folder: { mailboxId: m.id, folder: m.folder } } });
+      let lastUid = 0n;
+      if (cursor && cursor.uidValidity === uidValidity) lastUid = cursor.lastUid;
+      else if (cursor) {
+        // UIDVALIDITY changed: every UID is new. Rescan from the start; store-raw dedupes by Message-ID.
+        result.uidValidityChanged = true;
+        this.log.warn({ old: String(cursor.uidValidity), new: String(uidValidity) }, "UIDVALIDITY changed; full rescan");
+      }
+      const found = await client.search({ uid: `${lastUid + 1n}:*` }, { uid: true });
+      // "n:*" always matches the highest UID even when it is below n: filter.
+      const uids = (Array.isArray(found) ? found : []).filter((u) => BigInt(u) > lastUid).sort((a, b) => a - b);
+      const batchSize = this.opts.batchSize ?? 50;
+      for (let i = 0; i < uids.length && !this.stopped; i += batchSize) {
+        const batch = uids.slice(i, i + batchSize);
+        const toIngest: number[] = [];
+        // Sizes first: a message over the cap is never downloaded whole, only its header is kept (ingest then
+        // quarantines it and tells the sender), so one 2 GB attachment cannot exhaust memory or the database.
+        const oversize = new Map<number, number>();
+        for await (const msg of client.fetch(batch.join(","), { uid: true, size: true }, { uid: true })) {
+          if (msg.size !== undefined && msg.size > this.deps.limits.maxMessageBytes) oversize.set(msg.uid, msg.size);
+        }
+        const normal = batch.filter((u) => !oversize.has(u));
+        // Each message is stored as it streams in, so memory holds one message at a time.
+        const store = async (uid: number, source: Buffer, oversizeBytes: number | null): Promise<void> => {
+          result.fetched++;
+          const stored = await storeRaw(this.deps.db, { mailboxId: m.id, folder: m.folder, uidValidity, uid: BigInt(uid) }, source, oversizeBytes);
+          if (stored.kind === "stored") {
+            result.stored++;
+            toIngest.push(stored.inboundId);
+          } else {
+            result.duplicates++;
+            if (stored.status === "PENDING") toIngest.push(stored.inboundId);
+          }
+        };
+        if (oversize.size) {
+          for await (const msg of client.fetch([...oversize.keys()].join(","), { uid: true, headers: true }, { uid: true })) {
+            if (msg.headers) await store(msg.uid, msg.headers, oversize.get(msg.uid) ?? null);
+          }
+        }
+        // A UID missing from the answer was expunged by another client meanwhile: there is nothing left to keep.
+        if (normal.length) {
+          for await (const msg of client.fetch(normal.join(","), { uid: true, source: true }, { uid: true })) {
+            if (msg.source) await store(msg.uid, msg.source, null);
+          }
+        }
+        await enqueueIngest(this.deps.queues.ingest, toIngest);
+        const maxUid = BigInt(batch[batch.length - 1]!);
+        await this.deps.db.mailboxCursor.upsert({
+          where: { mailboxId_folder: { mailboxId: m.id, folder: m.folder } },
+          create: { mailboxId: m.id, folder: m.folder, uidValidity, lastUid: maxUid },
+          update: { uidValidity, lastUid: maxUid },
+        });
+        // Marking comes last: it is a courtesy to humans reading the mailbox, not our source of truth.
+        if (m.afterFetch === "move" && m.moveTo) await client.messageMove(batch.join(","), m.moveTo, { uid: true });
+        else await client.messageFlagsAdd(batch.join(","), ["\\Seen"], { uid: true });
+      }
+      if (!cursor) {
+        await this.deps.db.mailboxCursor.upsert({
+          where: { mailboxId_folder: { mailboxId: m.id, folder: m.folder } },
+          create: { mailboxId: m.id, folder: m.folder, uidValidity, lastUid: 0n },
+          update: {},
+        });
+      }
+      if (result.fetched) this.log.info(result, "fetched");
+      return result;
+    } finally {
+      lock.release();
+    }
+  }
+}

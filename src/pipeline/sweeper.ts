@@ -1,0 +1,37 @@
+/**
+ * Heals the gaps a crash can leave between a commit and the enqueue that follows it: rows still waiting
+ * after a grace period are enqueued again. Job ids are deterministic, so this never duplicates work. It also
+ * re-schedules the SLA jobs of the next slice of open cases, so delayed jobs lost with Redis come back.
+ */
+import type { Deps } from "../kernel/deps.ts";
+import { enqueueIngest } from "./ingest/ingest.job.ts";
+import { enqueueNotify } from "./notify/notify.job.ts";
+import { enqueueSend } from "./send/send.job.ts";
+import { CLAIM_LEASE_MS } from "./send/send.service.ts";
+import { rescheduleOpenSla } from "./sla/sla-watch.service.ts";
+
+/** Where the sweeper's SLA pass goes on: it re-schedules the open cases one bounded slice per sweep. */
+const slaSweepCursor = { afterId: 0 };
+
+export async function sweep(deps: Deps, graceMs = 30_000, slaCursor = slaSweepCursor): Promise<{ ingest: number; notify: number; send: number; sla: number }> {
+  const before = new Date(deps.clock.now().getTime() - graceMs);
+  const [inbound, posts, outbound] = await Promise.all([
+    deps.db.inboundMessage.findMany({ where: { status: "PENDING", fetchedAt: { lt: before } }, select: { id: true }, take: 1000 }),
+    deps.db.post.findMany({ where: { notifiedAt: null, createdAt: { lt: before } }, select: { id: true, threadRule: true }, take: 1000 }),
+    deps.db.outboundMail.findMany({
+      // SENDING with a lapsed claim: its sender died between claim and outcome.
+      where: { OR: [{ status: "PENDING", createdAt: { lt: before } }, { status: "SENDING", claimedAt: { lt: new Date(deps.clock.now().getTime() - CLAIM_LEASE_MS) } }] },
+      select: { id: true },
+      take: 1000,
+    }),
+  ]);
+  await enqueueIngest(deps.queues.ingest, inbound.map((r) => r.id));
+  await enqueueNotify(
+    deps.queues.notify,
+    posts.map((p) => ({ v: 1, postId: p.id, event: p.threadRule === "new-case" ? "case-opened" : "post-added" })),
+  );
+  await enqueueSend(deps.queues.send, outbound.map((r) => r.id));
+  const sla = await rescheduleOpenSla(deps, slaCursor.afterId);
+  slaCursor.afterId = sla.nextAfterId;
+  return { ingest: inbound.length, notify: posts.length, send: outbound.length, sla: sla.cases };
+}

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { BusinessCalendarSchema } from "../sla/calendar.ts";
+import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,

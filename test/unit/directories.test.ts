@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { HelpdeskConfigError, parseHelpdeskConfig } from "../../src/config/helpdesk-config.ts";
-import { initialFollowers, planNotifications, type PlanAgent, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
+import { planNotifications, type PlanAgent, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
+import { initialFollowers } from "../../src/case/followers.ts";
 import {
   agentDirectoryIds,
   canSeeCase,

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
+import { BusinessCalendarSchema } from "../../src/sla/calendar-schema.ts";
 import {
   ALWAYS_OPEN,
   addBusinessMinutes,
-  BusinessCalendarSchema,
   businessMinutesBetween,
   ClockStoppedError,
   isBusinessTime,

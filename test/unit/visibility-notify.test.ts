@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { initialFollowers, planNotifications, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
+import { planNotifications, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
+import { initialFollowers } from "../../src/case/followers.ts";
 import { parseAgentReply } from "../../src/stream/agent-reply.ts";
 import { canSeeCase, postView } from "../../src/case/access.ts";
 

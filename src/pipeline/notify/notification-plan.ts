@@ -25,28 +25,13 @@
  */
 import type { OutboundKind, PostSource } from "../../kernel/domain-types.ts";
 import { wantsEmail, type NotifyEvent } from "../../config/agent-preferences.ts";
-import { canSeeCase, postView, type AgentViewer, type CaseAccess, type PostAccess, type PostView } from "../../case/access.ts";
+import { canSeeCase, postView, type CaseAccess, type PostAccess, type PostView } from "../../case/access.ts";
+import { agentViewer, type PlanAgent, type PlanContact } from "../../case/followers.ts";
 
-export interface PlanAgent {
-  id: number;
-  teamIds: readonly number[];
-  active: boolean;
-  /** Directories the agent may see (`agentDirectoryIds`); missing: the open directory only. */
-  directoryIds?: readonly number[];
-  /** Agent.preferences as stored (parsed by `wantsEmail`); missing: every email on. */
-  preferences?: unknown;
-}
+export type { PlanAgent, PlanContact };
 
-/** The visibility viewer of a planned agent; an agent whose grants were not loaded sees the open directory only. */
-function agentViewer(agent: PlanAgent): AgentViewer {
-  return { kind: "agent", agentId: agent.id, teamIds: agent.teamIds, directoryIds: agent.directoryIds ?? [] };
-}
 
-export interface PlanContact {
-  id: number;
-  portalUser: boolean;
-  bouncing: boolean;
-}
+
 
 export interface PlanInput {
   event: "case-opened" | "post-added";
@@ -125,24 +110,6 @@ export function planNotifications(input: PlanInput): PlannedRecipient[] {
   return out;
 }
 
-/**
- * Followers of a new case: the owner, auto-follow agents who may see it (team and directory rule), and the
- * requester when they have a portal account (portal users auto-follow the cases they open).
- */
-export function initialFollowers(input: {
-  caseAccess: CaseAccess;
-  autoFollowAgents: readonly PlanAgent[];
-  requester: PlanContact | null;
-}): { agentIds: { id: number; reason: string }[]; contactIds: { id: number; reason: string }[] } {
-  const agentIds: { id: number; reason: string }[] = [];
-  if (input.caseAccess.ownerId !== null) agentIds.push({ id: input.caseAccess.ownerId, reason: "owner" });
-  for (const a of input.autoFollowAgents) {
-    if (!a.active || agentIds.some((x) => x.id === a.id)) continue;
-    if (canSeeCase(agentViewer(a), input.caseAccess)) agentIds.push({ id: a.id, reason: "auto-follow" });
-  }
-  const contactIds = input.requester?.portalUser ? [{ id: input.requester.id, reason: "portal requester" }] : [];
-  return { agentIds, contactIds };
-}
 
 /**
  * Loop defence for automatic mail to customers (acknowledgements and stream updates): at most `cap` such

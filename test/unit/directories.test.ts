@@ -1,5 +1,5 @@
 /**
- * Directories (address books) and agent access: every rule of stream/visibility.ts that involves them, what the
+ * Directories (address books) and agent access: every rule of case/access.ts that involves them, what the
  * notification plan makes of them, and the configuration that declares them.
  */
 import { describe, expect, it } from "vitest";

@@ -1,19 +1,11 @@
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
-import { ALWAYS_OPEN, addBusinessMinutes, WEEKDAYS, type BusinessCalendar, type BusinessWindow, type Interval, type Weekday } from "../../src/sla/calendar.ts";
+import { ALWAYS_OPEN, addBusinessMinutes, WEEKDAYS, type BusinessWindow, type Interval, type Weekday } from "../../src/sla/calendar.ts";
 import { recomputeAfterChange, warningAt } from "../../src/sla/sla-clock.ts";
+import { DAY, local, MIN, prague } from "../support/calendars.ts";
 import { computeDueTimes } from "../oracles/sla-clock.ts";
 
-const MIN = 60_000;
-const DAY = 86_400_000;
-const nineToFive: BusinessWindow[] = [{ start: "09:00", end: "17:00" }];
-const prague: BusinessCalendar = {
-  timeZone: "Europe/Prague",
-  week: { mon: nineToFive, tue: nineToFive, wed: nineToFive, thu: nineToFive, fri: nineToFive },
-  holidays: [],
-};
-const local = (iso: string) => DateTime.fromISO(iso, { zone: "Europe/Prague" }).toJSDate();
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const friday16 = local("2025-01-10T16:00");
 

@@ -122,7 +122,7 @@ const ConfigSchema = z
             aliases: z.array(Email).default([]),
             locale: Locale.default("en"),
             autoFollowAll: z.boolean().default(false),
-            /** Which emails the agent wants (src/notify/preferences.ts); every one is on unless switched off. */
+            /** Which emails the agent wants (src/config/agent-preferences.ts); every one is on unless switched off. */
             notify: z
               .object({
                 newCaseInTeam: z.boolean().default(true),

@@ -10,7 +10,7 @@
  *   case (unless they own it), and nobody but the owner is mailed a post written by a contact whose directory
  *   they may not see. Being a follower or a team member never widens this.
  * - A team with `followsCases` off gets no new-case notice: its cases reach the owner and followers only.
- * - Agents' email preferences (notify/preferences.ts) decide last, by why the agent would be mailed: the
+ * - Agents' email preferences (config/agent-preferences.ts) decide last, by why the agent would be mailed: the
  *   owner's new-case notice is "assigned-to-me" (switched off: the owner hears nothing of the new case),
  *   a team member's is "new-case-in-team", anything a follower gets is "followed-case-post". One recipient has
  *   one reason, owner first, then team member, then follower, so an agent who follows every case but turned

@@ -68,7 +68,7 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
   const mailbox = c.mailbox ?? (await tx.mailbox.findFirstOrThrow({ orderBy: { id: "asc" } }));
   const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
   const agentRows = await tx.agent.findMany({ include: { teams: true } });
-  // Directory grants decide, with the team, which agents may see the case and which posts (stream/visibility.ts).
+  // Directory grants decide, with the team, which agents may see the case and which posts (case/access.ts).
   const grants = await tx.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } });
   const agents = new Map<number, PlanAgent & { name: string; email: string; locale: string }>(
     agentRows.map((a) => {

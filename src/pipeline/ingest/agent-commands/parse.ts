@@ -275,7 +275,7 @@ function parseLine(line: string, errors: string[]): { items: Item[]; prose: stri
  * `#close`/`#resolve` (and `#status closed|resolved`) take the rest of their line as the solution, or, when
  * that is empty, the text after the command block up to the first blank line; without one they are an
  * error ("a solution is required to close"). Without any visibility command `defaultVisibility` applies,
- * as in `parseAgentReply` (agent-reply.ts), so answering an internal notification can never leak it.
+ * (the test oracle `test/oracles/agent-reply.ts` states the same rule), so answering an internal notification can never leak it.
  */
 export function parseAgentCommands(text: string, defaultVisibility: "PUBLIC" | "INTERNAL"): AgentCommands {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");

@@ -1,0 +1,34 @@
+/** What the automatic-mail classifier answers (shared by classify.ts, bounce-recipients.ts and ses.ts). */
+
+export type AutomaticKind = "human" | "auto-reply" | "bounce" | "feedback-report" | "bulk";
+
+export interface BounceRecipient {
+  /** Lower-cased failed recipient address. */
+  address: string;
+  /** RFC 3463 enhanced status code ("5.1.1") when the bounce states one. */
+  status: string | null;
+  /** DSN action ("failed", "delayed", "delivered", …), lower-cased; "failed" for text bounces. */
+  action: string | null;
+  /** Remote server's explanation, single line, when the bounce carries one. */
+  diagnostic: string | null;
+}
+
+export interface Classification {
+  kind: AutomaticKind;
+  /** Short machine reason, e.g. "auto-submitted:auto-replied", "dsn:multipart/report". */
+  reason: string;
+  /**
+   * Only for kind "bounce". A successful-delivery or delay DSN is also a "bounce" (it is a delivery report
+   * a person did not write); look at `action` before marking a contact undeliverable.
+   */
+  bounce?: {
+    recipients: BounceRecipient[];
+    /** Message-ID of the original message when the DSN carries it (message/rfc822 or text/rfc822-headers part). */
+    originalMessageId: string | null;
+  };
+}
+
+export interface ClassifyOptions {
+  /** Our own mailbox addresses (lower-case). Mail *from* one of them is a loop, never a customer. */
+  ownAddresses?: readonly string[];
+}

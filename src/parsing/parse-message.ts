@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import libmime from "libmime";
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail, type SimpleParserOptions } from "mailparser";
 import { headerBlockWithSupersetLabels, SupersetDecodeStream } from "./charset.ts";
+import { stripHtmlQuotes } from "./html-quotes.ts";
 import { htmlToTextFallback } from "./html-text.ts";
 import type { Address, ParsedAttachment, ParsedMessage } from "./parsed-message.ts";
 import { findUuencodedFiles, withoutBlocks, type UuencodedFile } from "./uuencode.ts";
@@ -93,11 +94,28 @@ async function bodyText(parsed: ParsedMail, contentType: string): Promise<string
   if (text.trim() !== "" || typeof html !== "string" || html.trim() === "") return text;
   if (parsed.textConversionError || html.length > MAX_HTML_TO_TEXT_CHARS) return htmlToTextFallback(html);
   if (contentType === "text/html") return text; // mailparser converted it already: the HTML has no text
+  return htmlAsText(html);
+}
+
+/** HTML converted by mailparser's own html-to-text settings (re-parsed as a single-part message). */
+async function htmlAsText(html: string): Promise<string> {
   const single = await simpleParser(Buffer.from(`Content-Type: text/html; charset=utf-8\r\n\r\n${html}`, "utf8"), PARSER_OPTIONS);
   if (single.textConversionError) return htmlToTextFallback(html);
   // html-to-text writes an image without alt text as "[src]": for the embedded images of such mail that is a
   // "[cid:…]" reference that means nothing to a reader of the text.
   return (single.text ?? "").replace(/\r\n/g, "\n").replace(/[ \t]*\[cid:[^\]\s]*\]/g, "").trim();
+}
+
+/** The reply's text with client-marked quotes removed in the HTML (see ParsedMessage.replyText), or undefined. */
+async function replyTextOf(html: string | null): Promise<string | undefined> {
+  if (html === null || html.length > MAX_HTML_TO_TEXT_CHARS) return undefined;
+  let stripped: string | null;
+  try {
+    stripped = stripHtmlQuotes(html);
+  } catch {
+    return undefined; // a structure the HTML parser cannot serialise: the text trimmer still runs on `text`
+  }
+  return stripped === null ? undefined : htmlAsText(stripped);
 }
 
 const UUENCODE_TRANSFER_ENCODINGS = new Set(["x-uuencode", "uuencode", "x-uue", "x-uu"]);
@@ -172,6 +190,7 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   const text = await bodyText(parsed, contentType);
   const uuencoded = findUuencodedFiles(text);
   const cids = cidReferences(html);
+  const replyText = await replyTextOf(html);
   return {
     messageId: parsed.messageId ? normalizeMessageId(parsed.messageId) : null,
     inReplyTo: splitMessageIds(parsed.inReplyTo),
@@ -187,6 +206,7 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     contentType,
     text: uuencoded.length > 0 ? withoutBlocks(text, uuencoded) : text,
     html,
+    ...(replyText === undefined ? {} : { replyText }),
     rawText: raw.subarray(0, 512 * 1024).toString("latin1"),
     attachments: [...parsed.attachments.map((a) => toAttachment(a, cids)), ...uuencoded.map(uuencodedAttachment)],
   };

@@ -40,6 +40,11 @@ export interface ParsedMessage {
   /** Plain-text body; derived from HTML when the message has no text part. */
   text: string;
   html: string | null;
+  /**
+   * The text of the HTML body after the quotes, history and signatures its mail client marked were removed
+   * (html-quotes.ts); absent when the HTML has no such marks. trimMessage() prefers it to `text`.
+   */
+  replyText?: string;
   attachments: ParsedAttachment[];
   /**
    * The raw message as latin1 text (first 512 KiB): a last resort for classifiers when MIME parsing could

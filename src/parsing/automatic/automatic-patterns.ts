@@ -68,9 +68,38 @@ export const OOO_PREFIXES = [
   "automaattinen vastaus", "poissa toimistolta", "sjálfvirkt svar",
   // Spanish, Italian, Portuguese, Russian
   "respuesta automática", "fuera de la oficina", "risposta automatica", "resposta automática", "автоматический ответ",
+  // More European wordings seen on Outlook, Exchange and webmail
+  "fuori (?:sede|ufficio)", "fora do escritório", "afwezigheidsbericht", "frånvaromeddelande", "fraværsbesked", "poissaoloviesti",
+  "autoodpowied[zź]", "нет на месте", "ответ автоматический",
   // Chinese (simplified, traditional), Japanese, Korean
-  "自动回复", "自動回覆", "自動回复", "自動応答", "自動返信", "자동 회신",
+  "自动回复", "自動回覆", "自動回复", "自動応答", "自動返信", "자동 회신", "不在通知", "不在のお知らせ", "不在办公室",
+  // Hebrew and Arabic (right to left: the prefix still comes first in the subject's logical order)
+  "מענה אוטומטי", "תשובה אוטומטית", "מחוץ למשרד", "رد تلقائي", "الرد التلقائي", "خارج المكتب",
 ];
 export const OOO_SUBJECT = new RegExp(`^(?:\\[[^\\]]*\\]\\s*)?(?:${OOO_PREFIXES.join("|")})\\s*[:：]`, "iu");
 /** The whole subject is the marker (some Exchange and Notes versions drop the original subject). */
-export const OOO_SUBJECT_ALONE = /^(?:out of (?:the )?office|automatic reply|auto[- ]?reply|abwesenheitsnotiz|automatická odpověď|automatyczna odpowiedź|自动回复)\s*$/iu;
+export const OOO_SUBJECT_ALONE = new RegExp(`^(?:\\[[^\\]]*\\]\\s*)?(?:${OOO_PREFIXES.join("|")})\\s*$`, "iu");
+
+/**
+ * Opening sentences of out-of-office bodies. A person may write the same words ("I am out of the office until
+ * Monday, can you call Eva?"), so a body match counts only with a machine trait (see classify.ts).
+ */
+export const OOO_BODY = new RegExp(
+  [
+    "i (?:am|'m|will be) (?:currently )?(?:out of (?:the )?office|away from (?:the )?office|on (?:annual )?leave|on vacation|on holiday)",
+    "ich bin (?:bis|vom|ab) .{1,40} (?:nicht im büro|abwesend|im urlaub)", "ich bin (?:derzeit|zurzeit) (?:nicht im büro|abwesend|im urlaub)",
+    "je suis (?:actuellement )?absente? (?:du bureau )?jusqu", "estoy fuera de la oficina", "sono (?:attualmente )?fuori (?:sede|ufficio)",
+    "ik ben (?:tot|van) .{1,40} afwezig", "ik ben (?:momenteel )?afwezig", "estou (?:fora do escritório|ausente)", "jag är (?:ledig|borta|på semester)",
+    "jeg er (?:på ferie|ikke på kontoret)", "olen (?:lomalla|poissa toimistolta)", "я (?:в отпуске|нахожусь вне офиса)",
+    "jsem (?:mimo kancelář|na dovolené)", "jestem (?:poza biurem|na urlopie)", "我(?:目前)?不在办公室", "不在にしております",
+    "אני (?:מחוץ למשרד|בחופשה)", "أنا (?:خارج المكتب|في إجازة)",
+  ].join("|"),
+  "iu",
+);
+
+/**
+ * Local parts of senders no person answers from: no-reply addresses and the notification and receipt senders
+ * of payment and SaaS systems. Acknowledging them answers a machine (at best into the void, at worst into a
+ * loop with the system's own auto-reply).
+ */
+export const NOTIFICATION_LOCAL = /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply[-_.+].*|no-reply[-_.+].*|notifications?|notify|alerts?|automailer|receipts?|invoice\+statements)$/i;

@@ -4,7 +4,7 @@
  * Exchange, …), and as a last resort the returned message's To.
  */
 import type { ParsedMessage } from "../parsed-message.ts";
-import type { BounceRecipient, Classification } from "./classification.ts";
+import type { BounceRecipient, BounceReferences, Classification } from "./classification.ts";
 import { header } from "./message-headers.ts";
 
 /**
@@ -42,7 +42,7 @@ export function bounce(msg: ParsedMessage, reason: string): Classification {
   // One failed recipient: a status anywhere in the notice is about it (Gmail states it paragraphs later).
   const only = recipients.length === 1 ? recipients[0] : undefined;
   if (only && only.status === null) only.status = bestStatus(notice.replace(/#(?=[245]\.)/g, " "));
-  return { kind: "bounce", reason, bounce: { recipients, originalMessageId: originalMessageId(msg, text) } };
+  return { kind: "bounce", reason, bounce: { recipients, originalMessageId: originalMessageId(msg, text), references: bounceReferences(msg, text) } };
 }
 
 /**
@@ -69,7 +69,11 @@ function cleanAddress(raw: string): string | null {
  * ("550 5.7.1 Relaying denied") names the cause; keep the stated code when it is already specific.
  */
 export function bestStatus(...sources: Array<string | null | undefined>): string | null {
-  const codes = sources.flatMap((s) => [...(s ?? "").matchAll(STATUS_G)].map((m) => `${m[1]}.${m[2]}.${m[3]}`));
+  const all = sources.flatMap((s) => [...(s ?? "").matchAll(STATUS_G)].map((m) => `${m[1]}.${m[2]}.${m[3]}`));
+  // A transcript states every stage ("250 2.1.5 Ok" for RCPT, then "451 4.3.0" at DATA): the status is the
+  // stage that failed, so success codes count only when nothing failed.
+  const failed = all.filter((c) => c[0] !== "2");
+  const codes = failed.length > 0 ? failed : all;
   const stated = codes[0] ?? null;
   if (stated === null || !/\.0\.0$/.test(stated)) return stated;
   return codes.find((c) => c[0] === stated[0] && !/\.0\.0$/.test(c)) ?? stated;
@@ -282,4 +286,32 @@ function originalMessageId(msg: ParsedMessage, text: string): string | null {
     if (id) return id;
   }
   return null;
+}
+
+const ids = (value: string | undefined): string[] => [...(value ?? "").matchAll(/<([^<>\s]+@[^<>\s]+)>/g)].map((m) => m[1]!);
+
+/** See BounceReferences. Pure; an empty list where the bounce carries nothing of the kind. */
+export function bounceReferences(msg: ParsedMessage, text = bounceText(msg)): BounceReferences {
+  const messageIds: string[] = [];
+  const tokenAddresses: string[] = [];
+  const addIds = (list: string[]): void => {
+    for (const id of list) if (!messageIds.includes(id)) messageIds.push(id);
+  };
+  const addAddresses = (value: string | undefined): void => {
+    for (const m of (value ?? "").matchAll(ADDRESS_G)) {
+      const a = m[0].toLowerCase();
+      if (!tokenAddresses.includes(a)) tokenAddresses.push(a);
+    }
+  };
+  for (const a of [...msg.to, ...msg.cc]) addAddresses(a.address);
+  for (const a of msg.deliveredTo) addAddresses(a);
+  const first = originalMessageId(msg, text);
+  if (first) addIds([first]);
+  for (const h of returnedHeaders(msg, text)) {
+    addIds(ids(h["message-id"]));
+    addIds(ids(h["in-reply-to"]));
+    addIds(ids(h["references"]).reverse());
+    for (const name of ["reply-to", "from", "sender", "return-path"]) addAddresses(h[name]);
+  }
+  return { messageIds, tokenAddresses };
 }

@@ -25,10 +25,27 @@ export interface Classification {
     recipients: BounceRecipient[];
     /** Message-ID of the original message when the DSN carries it (message/rfc822 or text/rfc822-headers part). */
     originalMessageId: string | null;
+    /** Everything in the bounce that can tie it to one of our messages (see BounceReferences). */
+    references: BounceReferences;
   };
 }
 
 export interface ClassifyOptions {
   /** Our own mailbox addresses (lower-case). Mail *from* one of them is a loop, never a customer. */
   ownAddresses?: readonly string[];
+}
+
+/**
+ * What ties a bounce to the message it returns, for ingest to find our case: by Message-ID (our outbound
+ * MessageRef), or by a reply token / VERP tag in an address.
+ */
+export interface BounceReferences {
+  /** The returned message's Message-ID, then its In-Reply-To and References (newest first), without brackets. */
+  messageIds: string[];
+  /**
+   * Addresses that can carry our reply token or a VERP tag, lower-cased: the bounce's own To, Delivered-To and
+   * X-Original-To (a VERP return path comes back there), then the returned message's Reply-To, From, Sender
+   * and Return-Path.
+   */
+  tokenAddresses: string[];
 }

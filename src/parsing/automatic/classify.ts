@@ -14,15 +14,16 @@
  */
 import type { ParsedMessage } from "../parsed-message.ts";
 import {
-  BOUNCE_BODY, BOUNCE_SUBJECT, DAEMON_DISPLAY, DAEMON_LOCAL, NO_REPLY_LOCAL, OOO_SUBJECT, OOO_SUBJECT_ALONE, POSTMASTER_LOCAL,
+  BOUNCE_BODY, BOUNCE_SUBJECT, DAEMON_DISPLAY, DAEMON_LOCAL, NO_REPLY_LOCAL, NOTIFICATION_LOCAL, OOO_BODY, OOO_SUBJECT, OOO_SUBJECT_ALONE,
+  POSTMASTER_LOCAL,
 } from "./automatic-patterns.ts";
 import { bounce, bounceText } from "./bounce-recipients.ts";
 import type { Classification, ClassifyOptions } from "./classification.ts";
 import { contentTypeParam, first, flagHeader, header } from "./message-headers.ts";
 import { amazonSesNotification } from "./ses.ts";
 
-export type { AutomaticKind, BounceRecipient, Classification, ClassifyOptions } from "./classification.ts";
-export { parseDsnFields } from "./bounce-recipients.ts";
+export type { AutomaticKind, BounceRecipient, BounceReferences, Classification, ClassifyOptions } from "./classification.ts";
+export { bounceReferences, parseDsnFields } from "./bounce-recipients.ts";
 
 export function classifyMessage(msg: ParsedMessage, opts: ClassifyOptions = {}): Classification {
   const subject = msg.subject.trim();
@@ -51,10 +52,15 @@ export function classifyMessage(msg: ParsedMessage, opts: ClassifyOptions = {}):
   const fromHeader = first(msg, "from") ?? "";
   const fromLocal = (msg.from?.address ?? "").split("@")[0] ?? "";
   const fromDaemon = DAEMON_LOCAL.test(fromLocal) || DAEMON_DISPLAY.test(fromHeader) || (msg.from === null && /mailer-daemon/i.test(fromHeader));
+  // No usable From at all: "From: <>" (the null reverse-path copied into From), a bare "MAILER-DAEMON" or
+  // "postmaster" without a domain, or no From header. With a delivery report's traits that is a bounce:
+  // filing it as "a message without a sender" would lose the bounce of our own mail.
+  const nullSender = msg.from === null && (/^\s*(?:<\s*>)?\s*$/.test(fromHeader) || /^\W*(?:mailer[-_.]?daemon|post[-_]?master)\b/i.test(fromHeader));
   const bounceSubject = BOUNCE_SUBJECT.test(subject) && !/^(re|fwd?|aw|wg|tr|sv|vs|rv|odp|přeposl)\s*[:：]/i.test(subject);
   const bounceBody = BOUNCE_BODY.test(bounceText(msg).slice(0, 4000));
   const hasDsnFields = /^\s*final-recipient\s*:/im.test(msg.text) && /^\s*status\s*:\s*[245]\.\d/im.test(msg.text);
   if (fromDaemon) return bounce(msg, "from:mailer-daemon");
+  if (nullSender && (bounceSubject || bounceBody || hasDsnFields || returnPathEmpty || isAutoSubmitted)) return bounce(msg, "from:null-sender");
   if (POSTMASTER_LOCAL.test(fromLocal) && (bounceSubject || bounceBody || hasDsnFields || isAutoSubmitted || returnPathEmpty))
     return bounce(msg, "from:postmaster");
   // Carriers send NDRs from no-reply addresses (KDDI "Could not be delivered to: <…>"); no person writes from no-reply.
@@ -88,6 +94,8 @@ export function classifyMessage(msg: ParsedMessage, opts: ClassifyOptions = {}):
   // Apple iCloud vacation responder marks its replies with X-Apple-Action/X-Apple-Criteria.
   if (header(msg, "x-apple-action").some((v) => /vacation|auto/i.test(v))) return { kind: "auto-reply", reason: "header:x-apple-action" };
   if (oooSubject) return { kind: "auto-reply", reason: "subject:out-of-office" };
+  // An out-of-office body counts with a machine trait only: a person may write the same sentence.
+  if ((suppress !== "" || returnPathEmpty || exchangeRuleLoop) && OOO_BODY.test(msg.text.slice(0, 1500))) return { kind: "auto-reply", reason: "body:out-of-office" };
 
   // 4. Lists and bulk senders.
   const bulkPrecedence = precedences.find((p) => p === "bulk" || p === "junk" || p === "list");
@@ -98,6 +106,9 @@ export function classifyMessage(msg: ParsedMessage, opts: ClassifyOptions = {}):
   for (const name of ["list-post", "list-subscribe", "list-help", "mailing-list", "x-mlserver", "x-mailman-version"]) {
     if (header(msg, name).length > 0) return { kind: "bulk", reason: `header:${name}` };
   }
+
+  // No person answers from a no-reply or notification address: never acknowledged, never a new case.
+  if (NOTIFICATION_LOCAL.test(fromLocal)) return { kind: "bulk", reason: "from:no-reply" };
 
   if (opts.ownAddresses?.some((a) => a.toLowerCase() === msg.from?.address)) return { kind: "auto-reply", reason: "from:own-address" };
   return { kind: "human", reason: autoSubmitted !== null ? "auto-submitted:no" : "no automatic markers" };

@@ -40,7 +40,7 @@ export function amazonSesNotification(msg: ParsedMessage): Classification | null
     if (n.notificationType === "Delivery") {
       const status = bestStatus(n.delivery?.smtpResponse);
       const recipients = (n.delivery?.recipients ?? []).map((a) => ({ address: a.toLowerCase(), status, action: "delivered", diagnostic: n.delivery?.smtpResponse ?? null }));
-      return { kind: "bounce", reason: "ses:delivery", bounce: { recipients, originalMessageId } };
+      return { kind: "bounce", reason: "ses:delivery", bounce: { recipients, originalMessageId, references: { messageIds: originalMessageId ? [originalMessageId] : [], tokenAddresses: [] } } };
     }
     const recipients = (n.bounce?.bouncedRecipients ?? []).map((r) => ({
       address: r.emailAddress.toLowerCase(),
@@ -48,7 +48,7 @@ export function amazonSesNotification(msg: ParsedMessage): Classification | null
       action: r.action?.toLowerCase() ?? "failed",
       diagnostic: r.diagnosticCode ?? null,
     }));
-    return { kind: "bounce", reason: "ses:bounce", bounce: { recipients, originalMessageId } };
+    return { kind: "bounce", reason: "ses:bounce", bounce: { recipients, originalMessageId, references: { messageIds: originalMessageId ? [originalMessageId] : [], tokenAddresses: [] } } };
   }
   const unescaped = body.replace(/\\"/g, '"');
   const type = /"notificationType"\s*:\s*"(Bounce|Complaint|Delivery)"/.exec(unescaped)?.[1];
@@ -58,5 +58,5 @@ export function amazonSesNotification(msg: ParsedMessage): Classification | null
   const status = bestStatus(/"status"\s*:\s*"([^"]+)"/.exec(unescaped)?.[1], /"(?:diagnosticCode|smtpResponse)"\s*:\s*"([^"]+)"/.exec(unescaped)?.[1]);
   const recipients = dedupe([...list.matchAll(ADDRESS_G)].map((m) => ({ address: m[0].toLowerCase(), status, action: type === "Bounce" ? "failed" : "delivered", diagnostic: null })));
   const originalMessageId = /"mail"\s*:\s*\{[^}]*?"messageId"\s*:\s*"([^"]+)"/.exec(unescaped)?.[1] ?? null;
-  return { kind: "bounce", reason: type === "Bounce" ? "ses:bounce" : "ses:delivery", bounce: { recipients, originalMessageId } };
+  return { kind: "bounce", reason: type === "Bounce" ? "ses:bounce" : "ses:delivery", bounce: { recipients, originalMessageId, references: { messageIds: originalMessageId ? [originalMessageId] : [], tokenAddresses: [] } } };
 }

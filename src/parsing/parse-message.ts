@@ -3,14 +3,17 @@ import libmime from "libmime";
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail, type SimpleParserOptions } from "mailparser";
 import { headerBlockWithSupersetLabels, SupersetDecodeStream } from "./charset.ts";
 import { stripHtmlQuotes } from "./html-quotes.ts";
+import { namedInlineTextAsAttachment } from "./inline-text-files.ts";
 import { htmlToTextFallback } from "./html-text.ts";
 import type { Address, ParsedAttachment, ParsedMessage } from "./parsed-message.ts";
+import { safeFilename } from "./safe-filename.ts";
 import { findUuencodedFiles, withoutBlocks, type UuencodedFile } from "./uuencode.ts";
 
 // Re-exported: tests and other folders import them from here.
 export { supersetCharset } from "./charset.ts";
 export { htmlToTextFallback } from "./html-text.ts";
 export { findUuencodedFiles } from "./uuencode.ts";
+export { safeFilename } from "./safe-filename.ts";
 
 /** Strips angle brackets and whitespace from a message id. */
 export function normalizeMessageId(raw: string): string {
@@ -138,7 +141,8 @@ function toAttachment(a: Attachment, cidsInHtml: ReadonlySet<string>): ParsedAtt
   // clients send images in multipart/mixed) is an embedded image when it is one or the HTML points at it.
   const embedded = contentId !== null && !a.headers.has("content-disposition") && (contentType.startsWith("image/") || cidsInHtml.has(contentId));
   return {
-    filename,
+    filename: filename === null ? null : safeFilename(filename),
+    originalFilename: filename,
     contentType,
     size: content === a.content ? a.size : content.length,
     contentId,
@@ -150,7 +154,8 @@ function toAttachment(a: Attachment, cidsInHtml: ReadonlySet<string>): ParsedAtt
 
 function uuencodedAttachment(file: UuencodedFile): ParsedAttachment {
   return {
-    filename: file.filename,
+    filename: safeFilename(file.filename),
+    originalFilename: file.filename,
     contentType: libmime.detectMimeType(file.filename) || "application/octet-stream",
     size: file.content.length,
     contentId: null,
@@ -173,7 +178,14 @@ function cidReferences(html: string | null): Set<string> {
  * can still walk; callers treat a thrown error as "quarantine with reason".
  */
 export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
-  const parsed = await simpleParser(raw, PARSER_OPTIONS);
+  const original = await simpleParser(raw, PARSER_OPTIONS);
+  // Named inline text parts are files (inline-text-files.ts): parsed again with them as attachments. When that
+  // leaves no text at all, the file was the only text and stays the body too (from the first parse).
+  const withFiles = namedInlineTextAsAttachment(raw);
+  const filesParsed = withFiles ? await simpleParser(withFiles, PARSER_OPTIONS) : null;
+  const hasBody = (p: ParsedMail): boolean => (p.text ?? "").trim() !== "" || (typeof p.html === "string" && p.html.trim() !== "");
+  const parsed = filesParsed && hasBody(filesParsed) ? filesParsed : original;
+  const files = filesParsed ?? original;
   const relabelled = headerBlockWithSupersetLabels(raw);
   // Decoded by mailparser's own header code, only with superset labels, so names and subjects stay consistent.
   const top = relabelled ? await simpleParser(Buffer.concat([relabelled, Buffer.from("\r\n")]), PARSER_OPTIONS) : parsed;
@@ -208,6 +220,6 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     html,
     ...(replyText === undefined ? {} : { replyText }),
     rawText: raw.subarray(0, 512 * 1024).toString("latin1"),
-    attachments: [...parsed.attachments.map((a) => toAttachment(a, cids)), ...uuencoded.map(uuencodedAttachment)],
+    attachments: [...files.attachments.map((a) => toAttachment(a, cids)), ...uuencoded.map(uuencodedAttachment)],
   };
 }

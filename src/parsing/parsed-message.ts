@@ -9,7 +9,13 @@ export interface Address {
 }
 
 export interface ParsedAttachment {
+  /**
+   * The sender's file name made safe (safeFilename: no path, no control characters, length-limited): use it to
+   * store, mail and serve the file. Null when the part has no name.
+   */
   filename: string | null;
+  /** The name exactly as the sender gave it, for display only (escape it); null when the part has no name. */
+  originalFilename: string | null;
   contentType: string;
   size: number;
   /** Content-ID without angle brackets, for inline images. */

@@ -15,7 +15,7 @@ import { render } from "dom-serializer";
 import { isTag, isText, type AnyNode, type Element } from "domhandler";
 import { parseDocument } from "htmlparser2";
 import { textContent } from "domutils";
-import { FORWARD } from "./trim-reply.ts";
+import { FORWARD } from "./reply-lines.ts";
 
 type Mark = "quote" | "container" | "signature" | "history";
 

@@ -33,3 +33,15 @@ describe("reply trimming on our own multilingual replies", () => {
     expect(trimMessage(msg)).toEqual(trimReply(msg.text));
   });
 });
+
+describe("inline forwards read with the same language table", () => {
+  it.each([
+    ["fr", "-------- Message transféré --------\nDe : Jeanne Roux <jeanne@exemple.test>\nEnvoyé le : lundi 3 novembre 2026 10:00\nÀ : ventes@exemple.test\nObjet : Panne de l'imprimante\n\nL'imprimante ne démarre plus."],
+    ["da", "-------- Videresendt besked --------\nFra: Jeanne Roux <jeanne@exemple.test>\nDato: 3. nov. 2026 10:00\nTil: salg@exemple.test\nEmne: Panne de l'imprimante\n\nL'imprimante ne démarre plus."],
+    ["fi", "Lähettäjä: Jeanne Roux <jeanne@exemple.test>\nLähetetty: maanantai 3. marraskuuta 2026 10.00\nVastaanottaja: myynti@exemple.test\nAihe: Panne de l'imprimante\n\nL'imprimante ne démarre plus."],
+  ])("finds sender, subject and body of a %s forward", async (_, text) => {
+    const { parseInlineForward } = await import("../../src/parsing/forwarded.ts");
+    const f = parseInlineForward(`Voir ci-dessous.\n\n${text}`);
+    expect({ from: f?.from.address, subject: f?.subject, body: f?.body }).toEqual({ from: "jeanne@exemple.test", subject: "Panne de l'imprimante", body: "L'imprimante ne démarre plus." });
+  });
+});

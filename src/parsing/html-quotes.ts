@@ -19,6 +19,9 @@ import { FORWARD } from "./reply-lines.ts";
 
 type Mark = "quote" | "container" | "signature" | "history";
 
+/** More client marks than any real reply carries (a long Gmail thread nests a few dozen). */
+const MAX_MARKS = 200;
+
 /** Cheap test before parsing: HTML without any client mark is left to the text trimmer. */
 const ANY_MARK = /gmail_quote|gmail_signature|gmail_attr|divRplyFwdMsg|type=["']?cite|yahoo_quoted|moz-cite-prefix|moz-signature|OLK_SRC_BODY_SECTION|border-top:\s*solid\s+#(?:e1e1e1|b5c4df)/i;
 
@@ -58,6 +61,29 @@ function following(node: AnyNode): AnyNode[] {
 }
 
 const visible = (nodes: AnyNode[]): string => nodes.map((n) => textContent(n)).join("").replace(/[\s\u00a0\u200b]+/g, "");
+const INVISIBLE = /^[\s\u00a0\u200b]*$/;
+
+/** Nodes in document order (iterative), so "is there text after this mark" is an index comparison. */
+function inOrder(roots: AnyNode[]): AnyNode[] {
+  const out: AnyNode[] = [];
+  const stack = [...roots].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    out.push(node);
+    if (isTag(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  return out;
+}
+
+/** The first `max` characters of an element's text, without building the whole text of a big subtree. */
+function leadingText(el: Element, max: number): string {
+  let out = "";
+  for (const n of inOrder([el])) {
+    if (isText(n)) out += n.data;
+    if (out.length >= max) break;
+  }
+  return out.slice(0, max);
+}
 
 /** Text directly in a quote container that is not inside a quote of its own: answers written between quotes. */
 function ownTextInside(container: Element): boolean {
@@ -93,8 +119,11 @@ export function stripHtmlQuotes(html: string): string | null {
   const marked = elements(doc.children)
     .map((el) => ({ el, mark: markOf(el) }))
     .filter((m): m is { el: Element; mark: Mark } => m.mark !== null);
+  // Each mark looks at the text after it: linear per mark, so a pathological thread with thousands of quotes
+  // is left to the (linear) text trimmer rather than made quadratic here.
+  if (marked.length > MAX_MARKS) return null;
   // A forwarded mail inside a quote container is content: nothing from there on is cut.
-  const forwardAt = marked.findIndex((m) => (m.mark === "container" || m.mark === "quote") && FORWARD.test(textContent(m.el).trim().split("\n")[0] ?? ""));
+  const forwardAt = marked.findIndex((m) => (m.mark === "container" || m.mark === "quote") && FORWARD.test(leadingText(m.el, 300).trim().split("\n")[0] ?? ""));
   const cuttable = forwardAt >= 0 ? marked.slice(0, forwardAt) : marked;
   for (const { el, mark } of cuttable) {
     if (mark === "signature" && el.parent) {
@@ -111,11 +140,38 @@ export function stripHtmlQuotes(html: string): string | null {
     if (prev && isTag(prev) && prev.name === "hr") detach(prev);
     removed = true;
   }
-  // Quotes from the last one back: each goes when no text of the sender follows it.
+  // Quotes from the last one back: each goes when no text of the sender follows it. Positions are taken once
+  // (document order); removed quotes are skipped as ranges, so this stays linear in the size of the HTML.
+  const order = inOrder(doc.children);
+  const position = new Map<AnyNode, number>(order.map((n, i) => [n, i]));
+  const textAt = order.flatMap((n, i) => (isText(n) && n.parent !== null && !INVISIBLE.test(n.data) ? [i] : []));
+  const removedRanges: Array<[number, number]> = [];
+  const subtreeEnd = (el: Element): number => {
+    let last: AnyNode = el;
+    while (isTag(last) && last.children.length > 0) last = last.children[last.children.length - 1]!;
+    return position.get(last) ?? position.get(el)!;
+  };
+  const textAfter = (end: number): boolean => {
+    let lo = 0;
+    let hi = textAt.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (textAt[mid]! > end) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let k = lo; k < textAt.length; k++) {
+      const range = removedRanges.find(([a, b]) => textAt[k]! >= a && textAt[k]! <= b);
+      if (!range) return true;
+      while (k + 1 < textAt.length && textAt[k + 1]! <= range[1]) k++;
+    }
+    return false;
+  };
   for (const { el, mark } of [...cuttable].reverse()) {
-    if (!el.parent || (mark !== "quote" && mark !== "container")) continue;
+    if (!el.parent || !position.has(el) || (mark !== "quote" && mark !== "container")) continue;
     if (mark === "container" && ownTextInside(el)) continue;
-    if (visible(following(el)) !== "") continue;
+    const end = subtreeEnd(el);
+    if (textAfter(end)) continue;
+    removedRanges.push([position.get(el)!, end]);
     detach(el);
     removed = true;
   }

@@ -45,3 +45,16 @@ describe("inline forwards read with the same language table", () => {
     expect({ from: f?.from.address, subject: f?.subject, body: f?.body }).toEqual({ from: "jeanne@exemple.test", subject: "Panne de l'imprimante", body: "L'imprimante ne démarre plus." });
   });
 });
+
+describe("stripHtmlQuotes on large mail", () => {
+  it("trims 150 inline answers plus a trailing quote in one pass, and leaves pathological nesting to the text trimmer", async () => {
+    const { stripHtmlQuotes } = await import("../../src/parsing/html-quotes.ts");
+    const many = `<div>Answers below.</div>${'<blockquote type="cite">question</blockquote><div>answer</div>'.repeat(150)}<blockquote type="cite">old history</blockquote>`;
+    const out = stripHtmlQuotes(many);
+    expect(out).not.toBeNull();
+    expect(out).not.toContain("old history");
+    expect(out!.match(/answer</g)?.length).toBe(150);
+    const nested = `<div>Reply</div>${'<div class="gmail_quote"><blockquote class="gmail_quote">x '.repeat(150)}${"</blockquote></div>".repeat(150)}`;
+    expect(stripHtmlQuotes(nested)).toBeNull();
+  });
+});

@@ -215,6 +215,18 @@ quarantine
   });
 
 program
+  .command("contact")
+  .description("customer contacts")
+  .command("clear-bounce")
+  .argument("<address>", "the contact's address")
+  .description("mail the address again after it was marked as bouncing (a hard bounce of our mail marks it)")
+  .action(async (address: string) => {
+    const n = await withRuntime(async (rt) => (await rt.deps.db.contact.updateMany({ where: { email: address.trim().toLowerCase(), bouncing: true }, data: { bouncing: false } })).count);
+    console.log(n ? `${address}: cleared; it is mailed again` : `${address}: no bouncing contact with that address`);
+    if (!n) process.exitCode = 1;
+  });
+
+program
   .command("audit")
   .description("gap audit: messages on the IMAP server that Mailcase never stored (exit 1 when there are any)")
   .option("--json")

@@ -9,7 +9,7 @@ import { addMessageRef, writePost } from "../../case/posts.ts";
 import { onAgentPublicReply } from "../../case/status.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import type { ParsedMessage } from "../../parsing/parsed-message.ts";
-import { trimReply } from "../../parsing/trim-reply.ts";
+import { trimMessage } from "../../parsing/trim-message.ts";
 import { recomputeSlaDue } from "../../sla/sla.service.ts";
 import { replyAddress, signForwardToken, type TokenVisibility } from "../../threading/reply-token.ts";
 import { describeCommands, parseAgentCommands } from "./agent-commands/parse.ts";
@@ -31,7 +31,7 @@ export async function agentReply(
   tokenVisibility: TokenVisibility,
   mailboxAddress: string,
 ): Promise<IngestOutcome> {
-  const parsed = parseAgentCommands(trimReply(msg.text).body, tokenVisibility === "internal" ? "INTERNAL" : "PUBLIC");
+  const parsed = parseAgentCommands(trimMessage(msg).body, tokenVisibility === "internal" ? "INTERNAL" : "PUBLIC");
   const messageId = msg.messageId ?? `inbound-${inboundId}@mailcase.invalid`;
   const now = deps.clock.now();
   const by = `agent:${agent.id}`;

@@ -10,11 +10,12 @@ import { onCustomerReply, type ClosedReplyPolicy } from "../../case/status.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import type { Classification } from "../../parsing/automatic/classify.ts";
 import type { ParsedMessage } from "../../parsing/parsed-message.ts";
-import { trimReply } from "../../parsing/trim-reply.ts";
+import { trimMessage } from "../../parsing/trim-message.ts";
 import { resolveThread, type ThreadDecision } from "../../threading/resolve-thread.ts";
 import { findCaseTag } from "../../threading/subject.ts";
 import { alreadyDone, inGuardedTx, markProcessed } from "./inbound-status.ts";
 import type { IngestIo, IngestOutcome, Tx } from "./ingest-io.ts";
+import { bouncedCase, hardFailedRecipients } from "./bounce.service.ts";
 import { openMailCase } from "./open-case.service.ts";
 
 export interface CustomerMessage {
@@ -27,6 +28,9 @@ export interface CustomerMessage {
   agentAddresses: string[];
   /** The agent who forwarded the customer's mail to their forwarding address, if that is how it came. */
   forwardedBy: number | null;
+  /** The receiving mailbox and the token secret, to tie a bounce to our mail by its reply token. */
+  mailboxAddress: string;
+  secret: string;
 }
 
 export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessage): Promise<IngestOutcome> {
@@ -69,7 +73,7 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
           source: "CUSTOMER_EMAIL",
           author: { contactId: contact.id },
           subject: msg.subject,
-          body: automatic ? msg.text : trimReply(msg.text).body,
+          body: automatic ? msg.text : trimMessage(msg).body,
           inboundId,
           threadRule: decision.rule,
           attachments: msg.attachments,
@@ -123,23 +127,19 @@ async function threadOf(tx: Tx, m: CustomerMessage, tagPrefix: string, contact: 
     }
   }
   // A bounce of our own mail names the returned message: file it on that case, never on a new one.
-  const bouncedOriginal = classification.bounce?.originalMessageId ?? null;
-  const bouncedRef = bouncedOriginal ? await tx.messageRef.findUnique({ where: { messageId: bouncedOriginal } }) : null;
+  const bouncedOriginalCaseId = classification.kind === "bounce" ? await bouncedCase(tx, m.secret, m.mailboxAddress, classification) : null;
   return resolveThread({
     tokenCaseId: null,
-    bouncedOriginalCaseId: bouncedRef?.direction === "out" ? bouncedRef.caseId : null,
+    bouncedOriginalCaseId,
     inReplyToCases: msg.inReplyTo.map(caseOf),
     referenceCases: msg.references.map(caseOf),
     subjectTag,
   });
 }
 
-/**
- * Only bounces of our own mail mark addresses: a forged DSN cannot silence an arbitrary contact.
- * "Action: failed" is final even with a 4.x status (Postfix reports expired mail as 4.4.x).
- */
+/** Only bounces of our own mail mark addresses: a forged DSN cannot silence an arbitrary contact. */
 async function markBouncing(tx: Tx, caseId: number, classification: Classification, inboundId: number): Promise<void> {
-  const failed = (classification.bounce?.recipients ?? []).filter((r) => r.action === "failed" || r.status === null || r.status.startsWith("5")).map((r) => r.address);
+  const failed = hardFailedRecipients(classification);
   if (failed.length === 0) return;
   await tx.contact.updateMany({ where: { email: { in: failed } }, data: { bouncing: true } });
   await recordEvents(tx, caseId, [{ type: "contact.bouncing", data: { addresses: failed, inboundId } }]);

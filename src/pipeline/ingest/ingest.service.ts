@@ -16,6 +16,7 @@ import { parseMessage } from "../../parsing/parse-message.ts";
 import type { ParsedMessage } from "../../parsing/parsed-message.ts";
 import { findReplyToken, replyAddress, signForwardToken } from "../../threading/reply-token.ts";
 import { agentReply } from "./agent-reply.service.ts";
+import { isSenderless, senderlessBounce } from "./bounce.service.ts";
 import { customerMessage } from "./customer-post.service.ts";
 import { quarantine } from "./inbound-status.ts";
 import { liveIo, notifyFor, type IngestIo, type IngestOutcome } from "./ingest-io.ts";
@@ -47,6 +48,8 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
 
   const classification = classifyMessage(msg, { ownAddresses });
   const sender = msg.from?.address ?? null;
+  // A delivery report without a sender (null envelope, bare MAILER-DAEMON) is a bounce, not a nameless mail.
+  if (classification.kind === "bounce" && isSenderless(sender)) return senderlessBounce(deps, io, inboundId, msg, classification, inbound.mailbox.address);
   const recipients = [...msg.to, ...msg.cc].map((a) => a.address).concat(msg.deliveredTo);
   const agents = await io.db.agent.findMany({ select: { id: true, email: true, aliases: true, active: true, name: true, locale: true } });
   const route = routeSender({
@@ -82,9 +85,9 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
       }
       // Filed as the customer's own message (threaded by its own headers or tag); the agent is on record.
       const cls = classifyMessage(original, { ownAddresses });
-      return customerMessage(deps, io, { inboundId, mailboxId: inbound.mailboxId, msg: original, sender: from, classification: cls, ownAddresses, agentAddresses, forwardedBy: route.agent.id });
+      return customerMessage(deps, io, { inboundId, mailboxId: inbound.mailboxId, msg: original, sender: from, classification: cls, ownAddresses, agentAddresses, forwardedBy: route.agent.id, mailboxAddress: inbound.mailbox.address, secret: deps.secret });
     }
     case "customer":
-      return customerMessage(deps, io, { inboundId, mailboxId: inbound.mailboxId, msg, sender: route.sender, classification, ownAddresses, agentAddresses, forwardedBy: null });
+      return customerMessage(deps, io, { inboundId, mailboxId: inbound.mailboxId, msg, sender: route.sender, classification, ownAddresses, agentAddresses, forwardedBy: null, mailboxAddress: inbound.mailbox.address, secret: deps.secret });
   }
 }

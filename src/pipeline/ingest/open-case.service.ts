@@ -3,7 +3,7 @@
  * and the case itself through the case write model (`case/open-case.ts`), routed like every new case.
  */
 import { openCase, type OpenedCase } from "../../case/open-case.ts";
-import { trimReply } from "../../parsing/trim-reply.ts";
+import { trimMessage } from "../../parsing/trim-message.ts";
 import { stripReplyPrefixes } from "../../threading/subject.ts";
 import type { CustomerMessage } from "./customer-post.service.ts";
 import type { Tx } from "./ingest-io.ts";
@@ -38,7 +38,7 @@ export async function openMailCase(
     origin: "EMAIL",
     subject: stripReplyPrefixes(msg.subject),
     description: msg.text,
-    post: { source: "CUSTOMER_EMAIL", subject: msg.subject, body: trimReply(msg.text).body, inboundId: m.inboundId, attachments: msg.attachments, messageId: ctx.messageId },
+    post: { source: "CUSTOMER_EMAIL", subject: msg.subject, body: trimMessage(msg).body, inboundId: m.inboundId, attachments: msg.attachments, messageId: ctx.messageId },
     linkTo: ctx.linkTo === null ? null : { caseId: ctx.linkTo, reason: "customer replied to the closed case" },
     threading: ctx.threading,
     inboundId: m.inboundId,

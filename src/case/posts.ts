@@ -69,7 +69,7 @@ export async function saveAttachments(tx: Tx, postId: number, attachments: reado
   const unique = new Map(attachments.map((a) => [a.sha256, a]));
   await tx.blob.createMany({ data: [...unique.values()].map((a) => ({ sha256: a.sha256, size: a.size, data: new Uint8Array(a.content) })), skipDuplicates: true });
   await tx.postAttachment.createMany({
-    data: attachments.map((a) => ({ postId, sha256: a.sha256, filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, size: a.size })),
+    data: attachments.map((a) => ({ postId, sha256: a.sha256, filename: a.filename, originalFilename: a.originalFilename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, size: a.size })),
   });
 }
 

@@ -4,7 +4,8 @@
  */
 import { Worker, type ConnectionOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { loadEnv, type Env } from "../config/env.ts";
+import { assertProductionSecret, loadEnv, type Env } from "../config/env.ts";
+import { secretRing } from "../config/secrets.ts";
 import { resolvePassword } from "../config/apply-config.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
@@ -30,6 +31,7 @@ export interface Handle {
 }
 
 export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; db?: Db; log?: Logger } = {}): Runtime {
+  assertProductionSecret(env);
   const log = overrides.log ?? createLogger(env.LOG_LEVEL);
   const db = overrides.db ?? createDb(env.DATABASE_URL);
   const redis = createRedis(env.REDIS_URL);
@@ -43,7 +45,7 @@ export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; 
     db,
     log,
     clock: overrides.clock ?? systemClock,
-    secret: env.MAILCASE_SECRET,
+    secret: secretRing(env.MAILCASE_SECRET, env.MAILCASE_SECRET_PREVIOUS, env.MAILCASE_LEGACY_REPLY_TOKENS),
     templates: new TemplateRenderer(),
     queues,
     coalesceMs: env.MAILCASE_COALESCE_MS,

@@ -51,6 +51,10 @@ export function composeHeaders(input: ComposeInput): ComposedHeaders {
   if (input.kind === "ACK" || input.kind === "NOTICE") {
     headers["Auto-Submitted"] = "auto-replied";
     headers["X-Auto-Response-Suppress"] = "All";
+  } else if (input.kind === "SIGN_IN") {
+    // Portal sign-in mail: automatic, so auto-responders stay quiet, and not part of any case thread.
+    headers["Auto-Submitted"] = "auto-generated";
+    headers["X-Auto-Response-Suppress"] = "All";
   } else if (input.kind === "NEW_CASE" || input.kind === "UPDATE") {
     headers["Auto-Submitted"] = "auto-generated";
     headers["X-Auto-Response-Suppress"] = "All";

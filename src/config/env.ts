@@ -89,6 +89,12 @@ const EnvSchema = z.object({
       .transform((u) => u.replace(/\/+$/, ""))
       .optional(),
   ),
+  /** Portal sessions end after this much inactivity… */
+  PORTAL_SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).default(120),
+  /** …and after this many days whatever the activity. */
+  PORTAL_SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Sign-in requests per client IP and hour (per address: 3 in 15 minutes, 10 a day, fixed). */
+  PORTAL_SIGN_IN_PER_IP_HOUR: z.coerce.number().int().min(1).default(20),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /**
    * Fault injection for the crash tests only: milliseconds to stall inside the ingest transaction,

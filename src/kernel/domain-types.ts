@@ -5,7 +5,7 @@
 export type CasePriority = "LOW" | "NORMAL" | "HIGH" | "URGENT";
 export type Visibility = "PUBLIC" | "INTERNAL" | "PRIVATE";
 export type PostSource = "CUSTOMER_EMAIL" | "AGENT_EMAIL" | "SYSTEM";
-export type OutboundKind = "NOTICE" | "ACK" | "NEW_CASE" | "UPDATE" | "REPLY";
+export type OutboundKind = "NOTICE" | "ACK" | "NEW_CASE" | "UPDATE" | "REPLY" | "SIGN_IN";
 
 /** Mirrored from `enum CaseStatus` in prisma/schema.prisma (pure modules do not import the client). */
 export type CaseStatus = "NEW" | "ASSIGNED" | "IN_PROGRESS" | "WAITING_ON_CUSTOMER" | "RESOLVED" | "CLOSED";

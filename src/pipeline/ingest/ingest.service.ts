@@ -19,6 +19,7 @@ import { trimReply } from "../../parsing/trim-reply.ts";
 import { enqueueNotify, type NotifyPayload } from "../notify/notify.job.ts";
 import { enqueueSend } from "../send/send.job.ts";
 import { composeHeaders } from "../../case/compose.ts";
+import { answersSignInMail } from "../../portal/sign-in-mail.ts";
 import { routeCase, type GroupCandidate } from "../../routing/route-case.ts";
 import { describeCommands, parseAgentCommands, type AgentRef } from "./agent-commands/parse.ts";
 import { changeCase, type CasePatch } from "../../case/case-change.ts";
@@ -107,6 +108,7 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
   const sender = msg.from?.address ?? null;
   if (!sender) return quarantine(deps, io, inboundId, "no sender address (From) to file the message under");
   if (ownAddresses.includes(sender)) return quarantine(deps, io, inboundId, `sent from our own address ${sender}: mail loop refused`);
+  if (answersSignInMail([...msg.inReplyTo, ...msg.references])) return quarantine(deps, io, inboundId, "answer to a portal sign-in mail: never a case");
 
   const recipients = [...msg.to, ...msg.cc].map((a) => a.address).concat(msg.deliveredTo);
   const token = findReplyToken(deps.secret, inbound.mailbox.address, recipients);

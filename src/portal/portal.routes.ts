@@ -37,6 +37,7 @@ export interface PortalRouteOptions {
   secureCookies: boolean;
   session: SessionPolicy;
   limits: SignInLimits;
+  pageRatePerMinute: number;
 }
 
 export interface SignInLimits {
@@ -89,7 +90,7 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
   const cookieBase = { path: "/", httpOnly: true, sameSite: "lax" as const, secure: opts.secureCookies };
 
   // Requests per client IP on every portal page (Redis, so the limit holds across web processes).
-  await app.register(rateLimit, { global: true, max: 300, timeWindow: "1 minute", redis: opts.redis, nameSpace: `${opts.redisPrefix}:portal-rl:` });
+  await app.register(rateLimit, { global: true, max: opts.pageRatePerMinute, timeWindow: "1 minute", redis: opts.redis, nameSpace: `${opts.redisPrefix}:portal-rl:` });
   // CSRF: the secret lives in a signed, HttpOnly cookie; the token is a hidden form field. Registered as a
   // preHandler per route (below): onRequest would run before the form body is parsed (portal.md §3.3).
   await app.register(csrfProtection, {

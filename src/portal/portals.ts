@@ -33,7 +33,7 @@ export class PortalDirectory {
   /** The portal's current definition, or null once it is no longer configured. */
   async get(key: string): Promise<PortalDef | null> {
     const now = Date.now();
-    if (!this.cache || now - this.cache.at > this.ttlMs) {
+    if (!this.cache || now - this.cache.at >= this.ttlMs) {
       const defs = await loadPortalDefs(this.db);
       this.cache = { at: now, defs: new Map(defs.map((d) => [d.key, d])) };
     }

@@ -32,6 +32,10 @@ export interface WebOptions {
   redisPrefix: string;
   session: SessionPolicy;
   signInLimits: SignInLimits;
+  /** Portal page requests per client IP and minute (all pages; sign-in has its own limits). */
+  pageRatePerMinute?: number;
+  /** How long a portal's definition is cached between requests (tests: 0, rules change between runs). */
+  portalCacheMs?: number;
 }
 
 export const DEFAULT_SESSION: SessionPolicy = { idleMs: 2 * 3600_000, absoluteMs: 30 * 86_400_000 };
@@ -93,7 +97,7 @@ export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): P
     options: { partials: { notice: "partials/notice.hbs", "code-form": "partials/code-form.hbs" } },
   });
 
-  const directory = new PortalDirectory(deps.db);
+  const directory = new PortalDirectory(deps.db, opts.portalCacheMs);
   for (const p of portals) {
     await app.register(portalRoutes, {
       prefix: p.path,
@@ -106,6 +110,7 @@ export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): P
       secureCookies: tls,
       session: opts.session,
       limits: opts.signInLimits,
+      pageRatePerMinute: opts.pageRatePerMinute ?? 300,
     });
   }
   return app;

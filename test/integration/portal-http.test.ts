@@ -39,7 +39,7 @@ beforeAll(async () => {
   app = await startApp(cfg, { env: testEnv(), roles: ["worker", "poller"] });
   // Every request here comes from one IP and signs the same people in many times: lift the limits for this
   // app; the limits themselves are tested on an app of their own below.
-  web = await buildWebApp(app.rt.deps, app.rt.redis, webOptions(app.rt.env, { publicUrl: "http://127.0.0.1:8080", signInLimits: { perIpPerHour: 10_000, globalPerHour: 10_000, perAddress15Min: 1000, perAddressDay: 1000 } }));
+  web = await buildWebApp(app.rt.deps, app.rt.redis, webOptions(app.rt.env, { publicUrl: "http://127.0.0.1:8080", signInLimits: { perIpPerHour: 10_000, globalPerHour: 10_000, perAddress15Min: 1000, perAddressDay: 1000 }, pageRatePerMinute: 1_000_000 }));
   const db = app.rt.deps.db;
   for (const c of await db.contact.findMany()) ids[c.email] = c.id;
   const acme = (await db.account.findUniqueOrThrow({ where: { key: "acme" } })).id;

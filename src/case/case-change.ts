@@ -3,13 +3,16 @@
  * (src/case/status.ts), written together with one audit event per changed field, and with the SLA
  * clock's pauses opened or closed as the status enters or leaves a paused status.
  *
- * Every path that changes a case (agent commands by email, customer replies reopening it, the CLI) goes
- * through here, so the audit trail and the SLA pauses cannot be forgotten by one of them.
+ * Every path that changes a case's fields (agent commands by email, customer replies reopening it, the
+ * portal, the API, the CLI, SLA level changes, the first response) goes through here, so the audit trail and
+ * the SLA pauses cannot be forgotten by one of them. Creating a case is `open-case.ts`; posts are `posts.ts`.
  */
 import { type CasePriority, type CaseTypeChoice, type Severity } from "../kernel/domain-types.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import { recomputeSlaDue } from "../sla/sla.service.ts";
-import { transition } from "./status.ts";
+import { calendarOf, recomputeSlaDue } from "../sla/sla.service.ts";
+import type { BusinessCalendar } from "../sla/calendar.ts";
+import { auditValue, recordEvents, type Actor } from "./case-events.ts";
+import { onAssign, transition } from "./status.ts";
 import type { CaseStatus } from "../kernel/domain-types.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -24,13 +27,20 @@ export interface CasePatch {
   reason?: string;
   /** An internal case is hidden from the portal. */
   internal?: boolean;
+  /**
+   * Move to another SLA level (contract key): the time already spent counts against the new level's targets
+   * (measured on the old level's calendar up to now). An unknown key refuses the whole change.
+   */
+  slaContract?: string;
+  /** When the first response (the first public agent post) was given; set once, never moved. */
+  firstRespondedAt?: Date;
 }
 
 export type ChangeResult = { ok: true; changed: string[] } | { ok: false; reason: string };
 
 /** Applies `patch` to case `caseId` as `by` ("agent:3", "contact:7", "system"). Nothing is written when it is refused. */
-export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: { by: string; now: Date; policyReopen?: boolean }): Promise<ChangeResult> {
-  const c = await tx.case.findUniqueOrThrow({ where: { id: caseId } });
+export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: { by: Actor; now: Date; policyReopen?: boolean }): Promise<ChangeResult> {
+  const c = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { slaContract: true } });
   const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
   const data: Prisma.CaseUpdateInput = {};
   const changed: Array<{ field: string; from: unknown; to: unknown }> = [];
@@ -60,17 +70,37 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
     data.owner = { connect: { id: patch.ownerId } };
     changed.push({ field: "ownerId", from: c.ownerId, to: patch.ownerId });
     // Assigning a new case moves it on (unless the same change sets a status explicitly).
-    if (c.status === "NEW" && patch.status === undefined) {
-      data.status = "ASSIGNED";
-      changed.push({ field: "status", from: c.status, to: "ASSIGNED" });
+    const effect = onAssign(c.status);
+    if (effect.action === "set" && patch.status === undefined) {
+      data.status = effect.to;
+      changed.push({ field: "status", from: c.status, to: effect.to });
     }
   }
-  if (changed.length === 0) return { ok: true, changed: [] };
+  // A new SLA level: the calendar the elapsed time ran on until now is the old level's.
+  let previousCalendar: BusinessCalendar | undefined;
+  if (patch.slaContract !== undefined && patch.slaContract !== c.slaContract?.key) {
+    const contract = await tx.slaContract.findUnique({ where: { key: patch.slaContract } });
+    if (!contract) return { ok: false, reason: `unknown SLA level "${patch.slaContract}"` };
+    if (c.status === "CLOSED") return { ok: false, reason: "the case is closed, which is final" };
+    // A case without a level so far had no clock running: its time is measured on the new level's calendar.
+    previousCalendar = c.slaContract ? calendarOf(c.slaContract.calendar) : undefined;
+    data.slaContract = { connect: { id: contract.id } };
+    changed.push({ field: "slaContract", from: c.slaContract?.key ?? null, to: contract.key });
+  }
+  // Not an audited field: the first public answer is itself in the stream.
+  const firstResponse = patch.firstRespondedAt !== undefined && c.firstRespondedAt === null;
+  if (firstResponse) data.firstRespondedAt = patch.firstRespondedAt;
+  if (changed.length === 0) {
+    if (firstResponse) await tx.case.update({ where: { id: caseId }, data });
+    return { ok: true, changed: [] };
+  }
 
   await tx.case.update({ where: { id: caseId }, data });
-  await tx.caseEvent.createMany({
-    data: changed.map((ch) => ({ caseId, type: "case.changed", data: { field: ch.field, from: toJson(ch.from), to: toJson(ch.to), by: ctx.by } })),
-  });
+  await recordEvents(
+    tx,
+    caseId,
+    changed.map((ch) => ({ type: "case.changed", data: { field: ch.field, from: auditValue(ch.from), to: auditValue(ch.to), by: ctx.by } })),
+  );
 
   // The SLA clock stands still in the configured statuses (waiting on the customer by default).
   const newStatus = (data.status as CaseStatus | undefined) ?? c.status;
@@ -80,11 +110,7 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
   } else if (paused(c.status) && !paused(newStatus)) {
     await tx.slaPause.updateMany({ where: { caseId, endedAt: null }, data: { endedAt: ctx.now } });
   }
-  const slaInputsChanged = changed.some((ch) => ch.field === "priority" || ch.field === "severity" || ch.field === "status");
-  if (slaInputsChanged) await recomputeSlaDue(tx, caseId, ctx.now, ctx.by);
-  return { ok: true, changed: changed.map((ch) => ch.field) };
-}
-
-function toJson(v: unknown): string | number | boolean | null {
-  return v === undefined || v === null ? null : typeof v === "number" || typeof v === "boolean" ? v : String(v);
+  const slaInputsChanged = changed.some((ch) => ch.field === "priority" || ch.field === "severity" || ch.field === "status" || ch.field === "slaContract");
+  if (slaInputsChanged) await recomputeSlaDue(tx, caseId, ctx.now, ctx.by, previousCalendar ? { previousCalendar } : {});
+  return { ok: true, changed: changed.map((ch) => (ch.field === "slaContract" ? "sla" : ch.field)) };
 }

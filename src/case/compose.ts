@@ -5,6 +5,9 @@
  *   the same id, so duplicates are recognisable by anyone, and replies to it thread back to the case.
  * - Automatic mail (acknowledgements, notifications) says so (RFC 3834 Auto-Submitted, plus the Microsoft
  *   X-Auto-Response-Suppress) so well-behaved auto-responders do not answer it: the first loop defence.
+ *   RFC 3834's two values by what caused the mail: `auto-replied` answers a message (acknowledgement, a
+ *   notice about the mail it answers), `auto-generated` comes from an event (notifications, a notice with no
+ *   message it answers, such as an SLA escalation or a sign-in link).
  * - An agent's reply to a customer is human mail and carries no Auto-Submitted.
  */
 import type { OutboundKind } from "../kernel/domain-types.ts";
@@ -48,11 +51,11 @@ export function composeHeaders(input: ComposeInput): ComposedHeaders {
   if (input.parentId && !chain.includes(input.parentId)) chain.push(input.parentId);
   const references = chain.length > MAX_REFERENCES ? [chain[0]!, ...chain.slice(-(MAX_REFERENCES - 1))] : chain;
   const headers: Record<string, string> = {};
-  if (input.kind === "ACK" || input.kind === "NOTICE") {
+  if (input.kind === "ACK" || (input.kind === "NOTICE" && input.parentId !== null)) {
     headers["Auto-Submitted"] = "auto-replied";
     headers["X-Auto-Response-Suppress"] = "All";
-  } else if (input.kind === "SIGN_IN") {
-    // Portal sign-in mail: automatic, so auto-responders stay quiet, and not part of any case thread.
+  } else if (input.kind === "NOTICE" || input.kind === "SIGN_IN") {
+    // Portal sign-in mail (SIGN_IN): automatic, so auto-responders stay quiet, and not part of any case thread.
     headers["Auto-Submitted"] = "auto-generated";
     headers["X-Auto-Response-Suppress"] = "All";
   } else if (input.kind === "NEW_CASE" || input.kind === "UPDATE") {

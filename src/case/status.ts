@@ -104,7 +104,7 @@ export const DEFAULT_CUSTOMER_REPLY_POLICY: CustomerReplyPolicy = { closedReply:
 
 /**
  * A customer's reply to a case. `automatic` (auto-replies, bounces, vacation notices: see
- * parsing/classify-automatic.ts) always yields `none`: an out-of-office answer is not an answer, and letting
+ * parsing/automatic/classify.ts) always yields `none`: an out-of-office answer is not an answer, and letting
  * machines reopen or spawn cases is how mail loops start. It is a required input so no caller can forget it.
  */
 export function onCustomerReply(status: CaseStatus, policy: CustomerReplyPolicy, message: { automatic: boolean }): CustomerReplyAction {

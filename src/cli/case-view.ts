@@ -1,6 +1,6 @@
 /**
  * Read models for the CLI: a case with routing, SLA, followers and stream. Queries only; what an agent
- * may see is decided by stream/visibility.ts when a viewer is given (`--as`). Without one the view is the
+ * may see is decided by case/access.ts when a viewer is given (`--as`). Without one the view is the
  * operator's: everything.
  */
 import type { Db } from "../db/client.ts";

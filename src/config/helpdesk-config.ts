@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { BusinessCalendarSchema } from "../sla/calendar.ts";
+import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 import { PortalConfigSchema } from "../portal/portal-config.ts";
 
 /**
@@ -123,7 +123,7 @@ const ConfigSchema = z
             aliases: z.array(Email).default([]),
             locale: Locale.default("en"),
             autoFollowAll: z.boolean().default(false),
-            /** Which emails the agent wants (src/notify/preferences.ts); every one is on unless switched off. */
+            /** Which emails the agent wants (src/config/agent-preferences.ts); every one is on unless switched off. */
             notify: z
               .object({
                 newCaseInTeam: z.boolean().default(true),

@@ -24,8 +24,8 @@ export const CASE_STATUSES: readonly CaseStatus[] = ["NEW", "ASSIGNED", "IN_PROG
 export type Severity = "MINOR" | "MAJOR" | "CRITICAL" | "BLOCKER";
 
 /**
- * The case types an agent can set. QUESTION, INCIDENT and PROBLEM mirror `enum CaseType` in the schema;
- * FEATURE_REQUEST is not in the schema yet, so a caller must check it can store it before applying.
+ * The case types an agent can set: all of `enum CaseType` in the schema (FEATURE_REQUEST included, so
+ * every choice can be stored as it is).
  */
 export type CaseTypeChoice = "QUESTION" | "INCIDENT" | "PROBLEM" | "FEATURE_REQUEST";
 
@@ -33,3 +33,32 @@ export type CaseTypeChoice = "QUESTION" | "INCIDENT" | "PROBLEM" | "FEATURE_REQU
 export type SlaMetric = "FIRST_RESPONSE" | "NEXT_RESPONSE" | "RESOLUTION";
 export type SlaEventKind = "WARNING" | "BREACH";
 export const SLA_METRICS: readonly SlaMetric[] = ["FIRST_RESPONSE", "NEXT_RESPONSE", "RESOLUTION"];
+
+/*
+ * Runtime lists of the unions above, in the schema's order, for code that needs the values (validation,
+ * help texts) and for test/unit/domain-types.test.ts, which compares each with its `enum` in
+ * prisma/schema.prisma. `satisfies` keeps every entry inside its union; `Covers` below fails to compile
+ * when a union member is missing from its list, so a list and its union cannot drift apart.
+ */
+export const CASE_PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const satisfies readonly CasePriority[];
+export const VISIBILITIES = ["PUBLIC", "INTERNAL", "PRIVATE"] as const satisfies readonly Visibility[];
+export const POST_SOURCES = ["CUSTOMER_EMAIL", "AGENT_EMAIL", "SYSTEM"] as const satisfies readonly PostSource[];
+export const OUTBOUND_KINDS = ["NOTICE", "ACK", "NEW_CASE", "UPDATE", "REPLY", "SIGN_IN"] as const satisfies readonly OutboundKind[];
+export const SEVERITIES = ["MINOR", "MAJOR", "CRITICAL", "BLOCKER"] as const satisfies readonly Severity[];
+export const CASE_TYPE_CHOICES = ["QUESTION", "INCIDENT", "PROBLEM", "FEATURE_REQUEST"] as const satisfies readonly CaseTypeChoice[];
+export const SLA_EVENT_KINDS = ["WARNING", "BREACH"] as const satisfies readonly SlaEventKind[];
+
+/** `true` when `List` names every member of `Union`, else `false` (which `Assert` rejects at compile time). */
+type Covers<List extends readonly string[], Union extends string> = [Union] extends [List[number]] ? true : false;
+type Assert<T extends true> = T;
+export type DomainListsCoverTheirUnions = [
+  Assert<Covers<typeof CASE_PRIORITIES, CasePriority>>,
+  Assert<Covers<typeof VISIBILITIES, Visibility>>,
+  Assert<Covers<typeof POST_SOURCES, PostSource>>,
+  Assert<Covers<typeof OUTBOUND_KINDS, OutboundKind>>,
+  Assert<Covers<typeof CASE_STATUSES, CaseStatus>>,
+  Assert<Covers<typeof SEVERITIES, Severity>>,
+  Assert<Covers<typeof CASE_TYPE_CHOICES, CaseTypeChoice>>,
+  Assert<Covers<typeof SLA_METRICS, SlaMetric>>,
+  Assert<Covers<typeof SLA_EVENT_KINDS, SlaEventKind>>,
+];

@@ -9,19 +9,25 @@
  * Returns null when neither is found: the caller explains that to the agent instead of guessing.
  */
 import type { Address, ParsedMessage } from "./parsed-message.ts";
-import { FORWARD, ORIGINAL_MESSAGE } from "./trim-reply.ts";
+import { FORWARD, ORIGINAL_MESSAGE } from "./reply-lines.ts";
+import { alternation, CC_NAMES, DATE_NAMES, FROM_NAMES, SUBJECT_NAMES, TO_NAMES } from "./reply-patterns.ts";
 
 /** The client's separator above a forwarded mail: the same markers reply trimming keeps or cuts at. */
 const isSeparator = (line: string): boolean => FORWARD.test(line) || ORIGINAL_MESSAGE.test(line);
 
-const HEADER = /^[ \t>]*(from|von|od|de|发件人|寄件者|date|sent|datum|odesláno|wysłano|data|envoyé|日期|发送时间|subject|betreff|předmět|temat|objet|asunto|主题|主旨|to|an|komu|do|à|para|收件人|cc|kopie|dw)[ \t]*[:：][ \t]*(.*)$/iu;
-
-const FIELD: Record<string, "from" | "date" | "subject" | "to" | "cc"> = {
-  from: "from", von: "from", od: "from", de: "from", 发件人: "from", 寄件者: "from",
-  date: "date", sent: "date", datum: "date", "odesláno": "date", "wysłano": "date", data: "date", "envoyé": "date", 日期: "date", 发送时间: "date",
-  subject: "subject", betreff: "subject", "předmět": "subject", temat: "subject", objet: "subject", asunto: "subject", 主题: "subject", 主旨: "subject",
-  to: "to", an: "to", komu: "to", do: "to", "à": "to", para: "to", 收件人: "to",
-  cc: "cc", kopie: "cc", dw: "cc",
+/** Quoted-header field names by field, from the same per-language table reply trimming uses. */
+const FIELD: ReadonlyMap<string, "from" | "date" | "subject" | "to" | "cc"> = new Map([
+  ...CC_NAMES.map((n) => [n, "cc"] as const),
+  ...TO_NAMES.map((n) => [n, "to"] as const),
+  ...SUBJECT_NAMES.map((n) => [n, "subject"] as const),
+  ...DATE_NAMES.map((n) => [n, "date"] as const),
+  ...FROM_NAMES.map((n) => [n, "from"] as const),
+]);
+const HEADER = new RegExp(`^[ \\t>*]*(${alternation([...FIELD.keys()])})[ \\t*]*[:：][ \\t]*(.*)$`, "iu");
+const fieldOf = (line: string): { field: "from" | "date" | "subject" | "to" | "cc"; value: string } | null => {
+  const m = HEADER.exec(line);
+  const field = m?.[1] ? FIELD.get(m[1].toLowerCase()) : undefined;
+  return field ? { field, value: m![2]!.trim() } : null;
 };
 
 /** "Jana Nováková <jana@x.cz>", "jana@x.cz", "\"Jana\" [mailto:jana@x.cz]" → an Address, or null. */
@@ -38,16 +44,15 @@ export function parseInlineForward(text: string): { from: Address; subject: stri
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   let i = lines.findIndex(isSeparator);
   // Outlook has no separator line: the block starts with its "From:" line.
-  i = i >= 0 ? i + 1 : lines.findIndex((l) => HEADER.exec(l)?.[1] !== undefined && FIELD[HEADER.exec(l)![1]!.toLowerCase()] === "from");
+  i = i >= 0 ? i + 1 : lines.findIndex((l) => fieldOf(l)?.field === "from");
   if (i < 0) return null;
   while (i < lines.length && lines[i]!.trim() === "") i++;
   const fields: Partial<Record<"from" | "date" | "subject" | "to" | "cc", string>> = {};
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === "") break;
-    const m = HEADER.exec(line);
-    const field = m?.[1] ? FIELD[m[1].toLowerCase()] : undefined;
-    if (field) fields[field] = m![2]!.trim();
+    const f = fieldOf(line);
+    if (f) fields[f.field] = f.value;
     else if (/^[ \t]/.test(line) && Object.keys(fields).length) continue; // a wrapped header value
     else break;
   }

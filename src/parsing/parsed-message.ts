@@ -9,7 +9,13 @@ export interface Address {
 }
 
 export interface ParsedAttachment {
+  /**
+   * The sender's file name made safe (safeFilename: no path, no control characters, length-limited): use it to
+   * store, mail and serve the file. Null when the part has no name.
+   */
   filename: string | null;
+  /** The name exactly as the sender gave it, for display only (escape it); null when the part has no name. */
+  originalFilename: string | null;
   contentType: string;
   size: number;
   /** Content-ID without angle brackets, for inline images. */
@@ -40,6 +46,11 @@ export interface ParsedMessage {
   /** Plain-text body; derived from HTML when the message has no text part. */
   text: string;
   html: string | null;
+  /**
+   * The text of the HTML body after the quotes, history and signatures its mail client marked were removed
+   * (html-quotes.ts); absent when the HTML has no such marks. trimMessage() prefers it to `text`.
+   */
+  replyText?: string;
   attachments: ParsedAttachment[];
   /**
    * The raw message as latin1 text (first 512 KiB): a last resort for classifiers when MIME parsing could

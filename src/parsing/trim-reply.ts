@@ -18,6 +18,15 @@
  * by test/corpus/trim-corpus.test.ts and tools/corpus-report.ts.
  */
 
+import {
+  ADDRESS_ONLY, ATTRIBUTION, attributionAt, attributionSpan, DATE_HEADER, DELIMITER, FORWARD, FROM_HEADER, HAS_TIME, HEADER_LINE,
+  isMobileSignature, ON_WORD, ONE_LINE_HEADER, ORIGINAL_MESSAGE, QUOTE, SIG_DASH,
+} from "./reply-lines.ts";
+import { SIGN_OFF_WORDS } from "./reply-patterns.ts";
+
+/** Re-exported: forwarded.ts and others read the separators from here. */
+export { FORWARD, ORIGINAL_MESSAGE } from "./reply-lines.ts";
+
 export interface TrimResult {
   /** What the sender wrote, without quoted history or signature; leading/trailing blank lines removed. */
   body: string;
@@ -26,129 +35,6 @@ export interface TrimResult {
 }
 
 type Kind = "blank" | "quote" | "attribution" | "header" | "separator" | "forward" | "sig-dash" | "delimiter" | "mobile-sig" | "text";
-
-// ---------------------------------------------------------------------------------------------------------
-// Line patterns
-
-/** "> text", and Supercite initials ("AB> text"); longer names ("Richard> …") are too ambiguous. */
-const QUOTE = /^[ \t]*(?:[A-Za-z]{1,3})?>/;
-
-/** Verbs of attribution lines, in the languages we see (English, Czech, Polish, German, French, Spanish, …). */
-const WROTE =
-  "wrote|writes|said|says|sent|đã viết|schrieb|schreef|geschreven|a écrit|nous a dit|escribió|escreveu|ha scritto|skrev|skrifaði|kirjoitti|" +
-  "napsal(?:\\(a\\)|a)?|napísal(?:\\(a\\)|a)?|napisał(?:\\(a\\)|a)?|написал(?:\\(а\\)|а)?|пише|писал|写道|寫道|書きました";
-/**
- * An attribution, tested on the (joined) line without surrounding dashes: a verb at the end, or a verb
- * followed by the name/date and a colon ("Am 03.02.2016 schrieb Max <m@x.de>:", "… schrieb am Fr., 28. Apr. 2017 um 11:53 Uhr:").
- */
-const ATTRIBUTION = new RegExp(`(?<![\\p{L}])(?:${WROTE})(?:(?:[ \\t]+(?:[^:\\n]|:(?=\\d|//)|(?<=mailto):){0,160})?[ \\t]*[:：]|[ \\t]*)$`, "iu");
-/** Lines that open an attribution in their language ("On", "Le", "Am", "El", "Dne", "在", …). */
-const ON_WORD = /^(?:on|at|in message|le|am|el|il|op|den|dnia|dňa|dne|dn[eě]|em|w dniu|v|vào|在|於)\s/iu;
-/** Old Gmail / Russian style: a date, a name and an address, then optionally a colon ("2013/7/20 sam <s@x.org>"). */
-const DATE_NAME_ADDRESS = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\p{L}{2,3},\s*\d{1,2}\s\p{L}+\.?\s\d{4}).{0,120}<\s*[^<>\s]+@[^<>\s]+\s*>\s*:?$/u;
-const HAS_TIME = /\d{1,2}[:.]\d{2}/;
-const HAS_ADDRESS = /[^\s<>()"]+@[^\s<>()"]+\.[^\s<>()"]+/;
-
-/** Header names of Outlook/Gmail/Apple quoted-header blocks, by language. */
-const HEADER_NAMES = [
-  "from", "sent", "date", "to", "cc", "bcc", "subject", "reply-to",
-  "von", "gesendet", "an", "betreff", "datum", "kopie",
-  "de", "envoyé", "à", "objet", "expéditeur", "destinataire", "répondre à",
-  "da", "inviato", "a", "oggetto", "data", "risposta",
-  "van", "verzonden", "aan", "onderwerp",
-  "från", "skickat", "till", "ämne", "fra", "sendt", "til", "emne",
-  "od", "odesláno", "komu", "předmět", "wysłano", "wysłane", "do", "temat", "dw",
-  "enviado", "enviada em", "para", "asunto", "assunto", "fecha",
-  "lähettäjä", "lähetetty", "vastaanottaja", "aihe",
-  "от", "отправлено", "кому", "тема", "дата",
-  "发件人", "发送时间", "收件人", "主题", "抄送", "寄件者", "傳送時間", "收件者", "主旨", "日期",
-];
-const HEADER_LINE = new RegExp(`^[ \\t*]*(?:${HEADER_NAMES.join("|")})[ \\t*]*[:：]`, "iu");
-const DATE_HEADER = /^[ \t*]*(?:sent|date|gesendet|datum|envoyé|inviato|data|verzonden|skickat|sendt|odesláno|wysłano|enviado|enviada em|fecha|lähetetty|отправлено|дата|发送时间|傳送時間|日期)[ \t*]*[:：]/iu;
-const FROM_HEADER = /^[ \t*]*(?:from|von|de|da|van|från|fra|od|lähettäjä|от|发件人|寄件者)[ \t*]*[:：]/iu;
-/** Outlook's single-line variant: "From: X Sent: … To: … Subject: …". */
-const ONE_LINE_HEADER = /^[ \t*]*from:.{1,200}\bsent:.{1,80}\bto:/i;
-
-/** "-----Original Message-----" and its translations: history follows (forwarded.ts reads them too). */
-export const ORIGINAL_MESSAGE =
-  /^[ \t>*]*-{2,}[ \t]*(?:original message|reply message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|ursprungligt meddelande|opprinnelig melding|oprindelig meddelelse|alkuperäinen viesti|původní zpráva|wiadomość oryginalna|oryginalna wiadomość|исходное сообщение|原始邮件|原始郵件)[ \t]*-*[ \t*]*$/iu;
-/** Forward markers: the forwarded mail is content, kept as is (forwarded.ts finds the forwarded mail by them). */
-export const FORWARD =
-  /^[ \t*]*(?:-{2,}[ \t]*(?:forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|mensagem encaminhada|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding|přeposlaná zpráva|wiadomość przekazana|пересылаемое сообщение|转发的邮件|轉寄郵件|轉寄的郵件)[ \t]*-*|begin forwarded message:|début du message transféré\s*:|anfang der weitergeleiteten nachricht:)/iu;
-
-/** RFC 3676 signature separator ("-- "); Gmail and others drop the trailing space. */
-const SIG_DASH = /^--[ \t]?$/;
-/** Separator lines made of punctuation, and Gmail's tracking mark "ᐧ". */
-const DELIMITER = /^[ \t]*(?:[-_=+~#*—,]{2,}|ᐧ)[ \t]*$/u;
-
-const DEVICE = /\b(?:i(?:phone|pad|pod)|android|blackberry|mobile|phone|cell|smartphone|tablet|samsung|galaxy|htc|nokia|huawei|xiaomi|pixel|motorola|sony|lg|windows|verizon|device|handy)\b/i;
-/** Mobile-client signatures in many languages (markdown links are flattened before matching). */
-const MOBILE_SIG: RegExp[] = [
-  /^[\s(<]*sent (?:from|via|with|by) (?!my\b).{1,80}$/i,
-  /^[\s(<]*(?:\w+ )?from (?:my )?(?:mobile|phone|iphone|ipad|android)\b.{0,40}$/i,
-  /^[\s(<]*get outlook for \S.{0,60}$/i,
-  /^[\s(<]*envoyé (?:depuis|de) (?:mon|ma|yahoo|l'application).{0,60}$/i,
-  /^[\s(<]*(?:von meinem .{1,60} gesendet|gesendet von meinem .{1,60}|diese nachricht wurde von .{1,80} gesendet)\.?$/i,
-  /^[\s(<]*(?:inviato da |sendt fra min |skickat från min |från min |enviado (?:do|de|desde) (?:meu|mi) |verzonden (?:met|vanaf mijn) |verstuurd vanaf mijn |odesláno (?:z|ze) |wysłane z |wysłano z |lähetetty |отправлено с ).{1,60}$/iu,
-  /^[\s(<]*(?:從我的 .{1,20} 傳送|发自我的.{1,20}|来自我的.{1,20}|.{1,20}から送信)$/u,
-];
-
-function isMobileSignature(line: string): boolean {
-  // "-Abhishek Kona": a dash glued to a name, the way people sign off (a list item has a space after the dash).
-  if (/^[ \t]*[-–—]\p{Lu}[\p{L}.'’ -]{0,40}$/u.test(line)) return true;
-  const flat = line.replace(/\[([^\]]+)\]\([^)]*\)/g, "$1").trim();
-  if (flat.length === 0 || flat.length > 120) return false;
-  // "Sent from my iPhone" yes; "Sent from my desk, it is much easier" no: the thing after "my" must be a
-  // device, or the line must be as short as a client's default signature.
-  const fromMy = /^[\s(<]*sent from my (.*)$/i.exec(flat);
-  if (fromMy) return DEVICE.test(fromMy[1]!.split(/\s+/).slice(0, 4).join(" ")) || fromMy[1]!.length <= 20;
-  return MOBILE_SIG.some((re) => re.test(flat));
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Attributions, possibly wrapped over several lines
-
-function attributionAt(text: string): boolean {
-  // Android mail: "---- John Smith wrote ----"; the dashes on both sides are the client's, not prose.
-  if (/^[ \t>]*-{3,}.{1,120}\bwrote\b[ \t:]*-{3,}[ \t]*$/i.test(text.trim())) return true;
-  const s = text.replace(/^[\s>\-*]+|[\s\-*]+$/g, "").replace(/\s+/g, " ");
-  if (s.length < 8 || s.length > 400) return false;
-  if (DATE_NAME_ADDRESS.test(s)) return true;
-  if (HAS_TIME.test(s) && /<[^<>]*@[^<>]*>\s*:$/.test(s) && /\d{4}/.test(s)) return true;
-  if (!ATTRIBUTION.test(s)) return false;
-  // Prose such as "In 2019 my boss wrote:" is not an attribution: it takes an opening word with a date, an
-  // address, a time of day, or the "user … wrote" wording of Russian Gmail.
-  return (ON_WORD.test(s) && /\d/.test(s)) || HAS_ADDRESS.test(s) || HAS_TIME.test(s) || /пользователь|użytkownik/iu.test(s);
-}
-
-/**
- * Length (in lines) of an attribution starting at `i`, or 0. Clients wrap long attributions ("… <\n
- * info@x.org> wrote:"); a blank line inside one is tolerated only before address fragments ("<", "mailto:").
- */
-function attributionSpan(lines: string[], i: number): number {
-  const first = lines[i]!;
-  if (first.trim() === "" || QUOTE.test(first) || first.length > 300) return 0;
-  // A wrapped attribution still starts like one: an opening word, a date, an address or the verb itself.
-  // Without this, "Thanks!\nOn Mon … wrote:" would be read as one attribution and swallow "Thanks!".
-  const opener = first.replace(/^[\s\-*]+/, "");
-  const startsLikeOne = ON_WORD.test(opener) || /^\d/.test(opener) || opener.includes("<") || HAS_ADDRESS.test(opener) || new RegExp(`(?<![\\p{L}])(?:${WROTE})`, "iu").test(opener);
-  let joined = "";
-  for (let j = i, taken = 0; j < lines.length && taken < 5; j++) {
-    const line = lines[j]!;
-    if (line.trim() === "") {
-      const next = lines.slice(j + 1).find((l) => l.trim() !== "") ?? "";
-      if (!/^[ \t>]*(?:<|mailto:|[^\s]*@)/.test(next)) return 0;
-      continue;
-    }
-    if (line.length > 300) return 0;
-    // Continuation lines may carry a stray quote mark ("> wrote:"), but not a quoted sentence.
-    if (j > i && QUOTE.test(line) && line.trim().length > 24) return 0;
-    joined += ` ${line.replace(/^[ \t>]+(?=\S)/, "")}`;
-    taken++;
-    if (attributionAt(joined)) return j === i || startsLikeOne ? j - i + 1 : 0;
-  }
-  return 0;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -209,6 +95,8 @@ function classify(lines: string[]): { kinds: Kind[]; span: number[] } {
       if (HEADER_LINE.test(line)) {
         headers++;
         timed ||= DATE_HEADER.test(line) && HAS_TIME.test(line);
+      } else if (j > i && ADDRESS_ONLY.test(line)) {
+        // the address of the header above, wrapped onto its own line
       } else if (!(j > i && /^[ \t]+\S/.test(line) && HEADER_LINE.test(lines[j - 1]!)) && !(headers >= 3 && j === i + headers)) break;
       j++;
     }
@@ -316,7 +204,7 @@ export function trimReply(text: string): TrimResult {
         continue;
       }
     }
-    const cut = signatureCut(lines, kinds, keep, end);
+    const cut = Math.min(signatureCut(lines, kinds, keep, end), signOffBlockCut(lines, kinds, keep, end));
     if (cut < end) {
       end = cut;
       changed = true;
@@ -335,7 +223,35 @@ function lastKept(keep: boolean[], kinds: Kind[], end: number): number {
   return -1;
 }
 
-const SIGN_OFF = /^[ \t]*(?:regards|best|thanks|thank you|many thanks|cheers|kind regards|best regards|sincerely|greetings|br|mit freundlichen grüßen|viele grüße|grüße|gruß|s pozdravem|pozdrav|pozdrawiam|z poważaniem|cordialement|bien à vous|saludos|un saludo|met vriendelijke groet|groeten|mvh|med vänliga hälsningar|hälsningar|ystävällisin terveisin|с уважением)\b/iu;
+const SIGN_OFF = new RegExp(`^[ \\t]*(?:${SIGN_OFF_WORDS})(?![\\p{L}])`, "iu");
+
+/** A sign-off alone on its line: "Regards," / "Mit freundlichen Grüßen" (a name may follow on the same line). */
+const SIGN_OFF_LINE = new RegExp(`^[ \\t]*(?:${SIGN_OFF_WORDS})(?![\\p{L}])[ \\t,.!]*(?:[ \\t]\\p{L}[\\p{L}.' -]{0,30})?$`, "iu");
+/** A line of a signature block: short, not a sentence that asks or tells something. */
+const BLOCK_LINE = /^(?!.*[?]\s*$).{1,70}$/u;
+
+/**
+ * "Regards,\n\nJohn Doe\nChief Executive Officer\nExample Ltd.\n+44 …": the sign-off and the name are the
+ * sender's and stay; the title, company and contact lines after the name are the signature block and go.
+ * Only when the block is the end of the message and looks like one (2–8 short lines, no quotes); a sign-off
+ * with just a name ("Thanks,\nAnna") is left alone, and so is a closing word that opens a sentence.
+ */
+function signOffBlockCut(lines: string[], kinds: Kind[], keep: boolean[], end: number): number {
+  const kept: number[] = [];
+  for (let i = 0; i < end; i++) if (keep[i] && kinds[i] !== "blank") kept.push(i);
+  for (let n = 1; n < kept.length; n++) {
+    const at = kept[n]!;
+    if (kinds[at] !== "text" || !SIGN_OFF_LINE.test(lines[at]!)) continue;
+    const nameAt = kept[n + 1];
+    const block = kept.slice(n + 2);
+    if (nameAt === undefined || block.length < 1 || block.length > 8) continue;
+    const name = lines[nameAt]!.trim();
+    if (name.length > 40 || /[.!?:;,]$/.test(name) || !/^\p{Lu}/u.test(name)) continue;
+    if (!block.every((j) => (kinds[j] === "text" || kinds[j] === "mobile-sig" || kinds[j] === "delimiter") && BLOCK_LINE.test(lines[j]!.trim()))) continue;
+    return nameAt + 1;
+  }
+  return end;
+}
 
 /** The text in [from, to) is only a sign-off ("Regards, Roman"): one or two short lines, no more quotes. */
 function signOffOnly(lines: string[], kinds: Kind[], from: number, to: number): boolean {

@@ -1,11 +1,11 @@
 /**
- * The portal's one outbox writer: sign-in links and "new sign-in" alerts become OutboundMail rows sent by
- * the send queue, like every mail Mailcase sends (one row with a dedupe key and a deterministic Message-ID,
- * headers from composeHeaders, enqueued after commit). Kept in one function so it can move onto the shared
- * outbox writer of the case write model without touching its callers.
+ * The portal's mails (sign-in link and code, "new sign-in" alert) as drafts for the shared outbox writer
+ * (src/case/outbox.ts writeOutbound): one row with its dedupe key and deterministic Message-ID, headers
+ * from composeHeaders (SIGN_IN: Auto-Submitted), sent by the send queue after the commit. They belong to
+ * no case and are never indexed for threading: answers to them are quarantined (sign-in-mail.ts).
  */
-import type { DbOrTx } from "../db/client.ts";
-import { composeHeaders } from "../case/compose.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import { writeOutbound } from "../case/outbox.ts";
 import type { Rendered } from "../render/templates.ts";
 
 export interface PortalMail {
@@ -18,30 +18,22 @@ export interface PortalMail {
   mailbox: { address: string; displayName: string };
 }
 
-/** Writes the row (idempotent by its dedupe key) and returns its id; the caller enqueues the send after commit. */
-export async function writePortalMail(db: DbOrTx, mail: PortalMail): Promise<number> {
-  const domain = mail.mailbox.address.slice(mail.mailbox.address.lastIndexOf("@") + 1);
-  const composed = composeHeaders({ kind: "SIGN_IN", caseId: 0, postId: null, recipientKey: mail.recipientKey, domain, threadIds: [], parentId: null });
-  const row = await db.outboundMail.upsert({
-    where: { dedupeKey: composed.dedupeKey },
-    create: {
-      dedupeKey: composed.dedupeKey,
-      messageId: composed.messageId,
+/** Writes the row in the caller's transaction (idempotent by its dedupe key); returns its id if still to send. */
+export async function writePortalMail(tx: Prisma.TransactionClient, mail: PortalMail): Promise<number | null> {
+  const { pending } = await writeOutbound(tx, [
+    {
       kind: "SIGN_IN",
       caseId: null,
-      recipientContactId: mail.contactId,
-      fromAddress: mail.mailbox.address,
-      fromName: mail.mailbox.displayName,
-      toAddress: mail.to,
-      subject: mail.rendered.subject,
-      text: mail.rendered.text,
-      html: mail.rendered.html,
-      inReplyTo: null,
-      references: [],
-      headers: composed.headers,
+      postId: null,
+      recipientKey: mail.recipientKey,
+      to: { address: mail.to, contactId: mail.contactId },
+      from: { address: mail.mailbox.address, name: mail.mailbox.displayName },
+      replyTo: null,
+      rendered: mail.rendered,
+      threadIds: [],
+      parentId: null,
+      threadReplies: false,
     },
-    update: {},
-    select: { id: true },
-  });
-  return row.id;
+  ]);
+  return pending[0]?.id ?? null;
 }

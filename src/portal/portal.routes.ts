@@ -220,8 +220,8 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
       browser: userAgent.slice(0, 120) || "unknown browser",
       signOutLink: `${opts.publicUrl}${base}/account`,
     });
-    const id = await writePortalMail(deps.db, { recipientKey: `s${sessionId}`, contactId, to: contact.email, rendered, mailbox });
-    await enqueueSend(deps.queues.send, [id]);
+    const id = await deps.db.$transaction((tx) => writePortalMail(tx, { recipientKey: `s${sessionId}`, contactId, to: contact.email, rendered, mailbox }));
+    if (id !== null) await enqueueSend(deps.queues.send, [id]);
   }
 
   // ---- pages -------------------------------------------------------------------------------------------

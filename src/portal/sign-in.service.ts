@@ -27,7 +27,7 @@ function codeMac(key: Buffer, tokenHash: string, code: string): string {
 }
 
 export type SignInRequestOutcome =
-  | { kind: "sent"; signInId: number; outboundId: number }
+  | { kind: "sent"; signInId: number }
   | { kind: "not-eligible" }
   | { kind: "too-many-live" };
 
@@ -72,8 +72,8 @@ export async function requestSignIn(
     return { signInId: row.id, outboundId };
   });
   if (!result) return { kind: "too-many-live" };
-  await enqueueSend(deps.queues.send, [result.outboundId]);
-  return { kind: "sent", ...result };
+  if (result.outboundId !== null) await enqueueSend(deps.queues.send, [result.outboundId]);
+  return { kind: "sent", signInId: result.signInId };
 }
 
 export interface ConsumedSignIn {

@@ -1,46 +1,14 @@
 /**
  * The SLA clock of one case, pure: due times for first response, next response and resolution on a
- * business calendar with pauses, the warning instant before a due time, and re-assessment after a
- * priority/severity/level change. All measuring goes through `calendar.ts`, so "business minutes" mean
- * the same thing everywhere (windows in the contract's zone, holidays, pauses cut out).
+ * business calendar with pauses (`recomputeAfterChange`, used when a case opens and after every
+ * priority/severity/status/level change) and the warning instant before a due time. All measuring goes
+ * through `calendar.ts`, so "business minutes" mean the same thing everywhere (windows in the contract's zone, holidays, pauses cut out).
  *
  * Due times are always derived from the case's history (openedAt, pauses, last customer post), never
  * from a previously stored due time: recomputing is then idempotent, and a change of target keeps the
  * time already spent instead of restarting the clock.
  */
 import { ALWAYS_OPEN, addBusinessMinutes, businessMinutesBetween, ClockStoppedError, type BusinessCalendar, type Interval } from "./calendar.ts";
-
-/** Case statuses that stop the SLA clock when the contract says nothing else. */
-export const DEFAULT_PAUSED_STATUSES: readonly string[] = ["WAITING_ON_CUSTOMER"];
-
-/** Whether a case in `status` has its SLA clock stopped (the ball is in the customer's court). */
-export function isPausedStatus(status: string, pausedStatuses: readonly string[] = DEFAULT_PAUSED_STATUSES): boolean {
-  return pausedStatuses.includes(status);
-}
-
-/**
- * Pause intervals from a case's status history (oldest first or not: it is sorted here). A pause starts
- * when the case enters a paused status and ends when it leaves for an unpaused one; a case still paused
- * yields an open interval. Moving between two paused statuses keeps one pause.
- */
-export function pausesFromStatusHistory(
-  history: ReadonlyArray<{ at: Date; status: string }>,
-  pausedStatuses: readonly string[] = DEFAULT_PAUSED_STATUSES,
-): Interval[] {
-  const sorted = [...history].sort((a, b) => a.at.getTime() - b.at.getTime());
-  const out: Interval[] = [];
-  let since: Date | null = null;
-  for (const h of sorted) {
-    const paused = isPausedStatus(h.status, pausedStatuses);
-    if (paused && since === null) since = h.at;
-    else if (!paused && since !== null) {
-      out.push({ start: since, end: h.at });
-      since = null;
-    }
-  }
-  if (since !== null) out.push({ start: since, end: null });
-  return out;
-}
 
 export interface SlaTargets {
   firstResponseMinutes: number;
@@ -54,7 +22,7 @@ export interface SlaClockInput {
   targets: SlaTargets;
   /** The contract's calendar; `ALWAYS_OPEN` (24×7 UTC) when absent. */
   calendar?: BusinessCalendar;
-  /** Clock stops, e.g. from `pausesFromStatusHistory`; an open one (end null) means "paused now". */
+  /** Clock stops (the case's SlaPause rows); an open one (end null) means "paused now". */
   pauses?: readonly Interval[];
   /**
    * The customer post that still awaits an agent's answer, if any. The next-response clock runs from it;
@@ -91,23 +59,6 @@ function openPauseStart(pauses: readonly Interval[]): Date | null {
   let at: Date | null = null;
   for (const p of pauses) if (p.end === null && (at === null || p.start < at)) at = p.start;
   return at;
-}
-
-/**
- * Due times measured from the case's opening (first response, resolution) and from the customer post
- * awaiting an answer (next response), each `target` business minutes later excluding the pauses.
- */
-export function computeDueTimes(input: SlaClockInput): SlaDueTimes {
-  const cal = input.calendar ?? ALWAYS_OPEN;
-  const pauses = input.pauses ?? [];
-  const next = input.targets.nextResponseMinutes;
-  const from = input.lastCustomerPostAt ?? null;
-  return {
-    firstResponseDueAt: dueOrNull(input.openedAt, input.targets.firstResponseMinutes, cal, pauses),
-    nextResponseDueAt: next != null && from !== null ? dueOrNull(from, next, cal, pauses) : null,
-    resolutionDueAt: dueOrNull(input.openedAt, input.targets.resolutionMinutes, cal, pauses),
-    pausedSince: openPauseStart(pauses),
-  };
 }
 
 /**

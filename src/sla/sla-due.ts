@@ -1,7 +1,7 @@
 /**
- * SLA due times from a contract's targets. Pure. Calendar time for now (business hours come with the
- * SLA-contract work); the contract's target for the case priority applies, falling back to the nearest
- * stricter-or-looser target that exists so a contract that lists only some priorities still applies.
+ * Which of a contract's priority targets applies to a case. Pure. The target for the case priority
+ * applies, falling back to the nearest stricter-or-looser target that exists so a contract that lists
+ * only some priorities still applies. (Severity targets win over these; see `slaTargetsFor`.)
  */
 import type { CasePriority } from "../kernel/domain-types.ts";
 
@@ -9,13 +9,6 @@ export interface SlaTargetInfo {
   priority: CasePriority;
   firstResponseMinutes: number;
   resolutionMinutes: number;
-}
-
-export interface SlaDue {
-  firstResponseDueAt: Date;
-  resolutionDueAt: Date;
-  /** Which target was used (it differs from the case priority when the contract has no exact match). */
-  targetPriority: CasePriority;
 }
 
 const ORDER: CasePriority[] = ["LOW", "NORMAL", "HIGH", "URGENT"];
@@ -34,15 +27,4 @@ export function pickTarget(targets: SlaTargetInfo[], priority: CasePriority): Sl
     if (t) return t;
   }
   return null;
-}
-
-export function computeSlaDue(targets: SlaTargetInfo[], priority: CasePriority, openedAt: Date): SlaDue | null {
-  const t = pickTarget(targets, priority);
-  if (!t) return null;
-  const at = (minutes: number) => new Date(openedAt.getTime() + minutes * 60_000);
-  return {
-    firstResponseDueAt: at(t.firstResponseMinutes),
-    resolutionDueAt: at(t.resolutionMinutes),
-    targetPriority: t.priority,
-  };
 }

@@ -7,7 +7,9 @@
 import type { CasePriority } from "../kernel/domain-types.ts";
 import type { DbOrTx } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import { ALWAYS_OPEN, BusinessCalendarSchema, type BusinessCalendar, type Interval } from "./calendar.ts";
+import { recordEvents } from "../case/case-events.ts";
+import { ALWAYS_OPEN, type BusinessCalendar, type Interval } from "./calendar.ts";
+import { BusinessCalendarSchema } from "./calendar-schema.ts";
 import { recomputeAfterChange, type SlaTargets } from "./sla-clock.ts";
 import { pickTarget } from "./sla-due.ts";
 
@@ -98,9 +100,8 @@ export async function recomputeSlaDue(
   if (same(write.firstResponseDueAt, c.firstResponseDueAt) && same(write.nextResponseDueAt, c.nextResponseDueAt) && same(write.resolutionDueAt, c.resolutionDueAt)) return write;
   await tx.case.update({ where: { id: caseId }, data: write });
   if (by !== null) {
-    await tx.caseEvent.create({
-      data: {
-        caseId,
+    await recordEvents(tx, caseId, [
+      {
         type: "sla.recomputed",
         data: {
           by,
@@ -112,28 +113,7 @@ export async function recomputeSlaDue(
           resolutionDueAt: write.resolutionDueAt?.toISOString() ?? null,
         },
       },
-    });
+    ]);
   }
   return write;
-}
-
-export type LevelChange = { ok: true; changed: boolean } | { ok: false; reason: string };
-
-/**
- * Moves a case to another SLA level (contract), inside the caller's transaction: the time already spent
- * counts against the new level's targets (measured on the old level's calendar up to `now`), with an audit
- * entry for the change and one for the recomputed due times. Call `scheduleSla` after the commit.
- */
-export async function changeSlaLevel(tx: Tx, caseId: number, contractKey: string, ctx: { by: string; now: Date }): Promise<LevelChange> {
-  const contract = await tx.slaContract.findUnique({ where: { key: contractKey } });
-  if (!contract) return { ok: false, reason: `unknown SLA level "${contractKey}"` };
-  const c = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { slaContract: true } });
-  if (c.slaContractId === contract.id) return { ok: true, changed: false };
-  if (c.status === "CLOSED") return { ok: false, reason: "the case is closed, which is final" };
-  // A case without a level so far had no clock running: its time is measured on the new level's calendar.
-  const previousCalendar = c.slaContract ? calendarOf(c.slaContract.calendar) : undefined;
-  await tx.case.update({ where: { id: caseId }, data: { slaContractId: contract.id } });
-  await tx.caseEvent.create({ data: { caseId, type: "case.changed", data: { field: "slaContract", from: c.slaContract?.key ?? null, to: contract.key, by: ctx.by } } });
-  await recomputeSlaDue(tx, caseId, ctx.now, ctx.by, { previousCalendar });
-  return { ok: true, changed: true };
 }

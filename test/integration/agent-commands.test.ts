@@ -19,7 +19,13 @@ describe("agents by email: commands and case status", () => {
   let lastCustomerMail = "";
 
   beforeAll(async () => {
-    app = await startApp(labConfig(id));
+    // Gold with severity targets (as config/lab.yaml has): the #severity test needs a target to move to.
+    app = await startApp(
+      labConfig(id, (cfg) => {
+        const gold = (cfg.slaContracts as { key: string; severityTargets?: unknown }[]).find((c) => c.key === "gold")!;
+        gold.severityTargets = { CRITICAL: { firstResponse: "30m", resolution: "4h" } };
+      }),
+    );
     lastCustomerMail = await sendMail({ from: `"Vera VIP" <${vip}>`, to: app.support, subject: "Scanner jams", text: "The scanner jams on every page." });
     const c = await waitFor(() => app.rt.deps.db.case.findFirst({ where: { subject: "Scanner jams" } }), "case");
     caseId = c.id;
@@ -32,6 +38,10 @@ describe("agents by email: commands and case status", () => {
 
   const db = () => app.rt.deps.db;
   const agentSays = (text: string) => sendMail({ from: `"Alice Novak" <${alice}>`, to: replyTo, subject: `Re: [MC-${number}] New case`, inReplyTo: noticeId, text });
+  const HOUR = 3_600_000;
+  /** How long the case's SLA clock stood still (all its pauses are closed by the time this is asked). */
+  const pausedMs = async () =>
+    (await db().slaPause.findMany({ where: { caseId } })).reduce((sum, p) => sum + (p.endedAt ?? new Date()).getTime() - p.startedAt.getTime(), 0);
   const processed = (messageId: string) => waitFor(() => db().inboundMessage.findFirst({ where: { messageId, status: { not: "PENDING" } } }), `inbound ${messageId}`);
 
   it("answers and sets the case waiting on the customer: the SLA clock stops", async () => {
@@ -85,9 +95,16 @@ describe("agents by email: commands and case status", () => {
     expect(await db().post.count({ where: { caseId } })).toBe(posts);
     const fields = (await db().caseEvent.findMany({ where: { caseId, type: "case.changed" } })).map((e) => (e.data as { field: string }).field);
     expect(fields).toEqual(expect.arrayContaining(["priority", "severity"]));
-    expect(await db().caseEvent.count({ where: { caseId, type: "sla.recomputed" } })).toBeGreaterThan(0);
-    // Gold has no URGENT target: the stricter HIGH one stays, so the resolution due time is unchanged.
-    expect(c.resolutionDueAt?.getTime()).toBe(before.resolutionDueAt?.getTime());
+    const recomputed = await db().caseEvent.findFirstOrThrow({ where: { caseId, type: "sla.recomputed" }, orderBy: { id: "desc" } });
+    // Gold has no URGENT target (priority alone would keep HIGH's 8 h); the CRITICAL severity target (4 h) wins.
+    expect(recomputed.data).toMatchObject({ target: "severity CRITICAL" });
+    expect(before.resolutionDueAt?.getTime()).toBe(before.createdAt.getTime() + 8 * HOUR + await pausedMs());
+    // Elapsed time is kept: 4 h from the opening, not from now, with the time waiting on the customer cut out.
+    expect(c.resolutionDueAt?.getTime()).toBe(c.createdAt.getTime() + 4 * HOUR + await pausedMs());
+    const elapsedMs = recomputed.createdAt.getTime() - c.createdAt.getTime() - await pausedMs();
+    expect((recomputed.data as { elapsedBusinessMinutes: number }).elapsedBusinessMinutes).toBeCloseTo(elapsedMs / 60_000, 0);
+    // The first response was given before the change: its due time stays the one it was met against.
+    expect(c.firstResponseDueAt?.getTime()).toBe(before.firstResponseDueAt?.getTime());
   });
 
   it("changes the SLA level and records a reason; an unknown level is refused", async () => {

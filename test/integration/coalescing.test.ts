@@ -12,7 +12,7 @@ describe("coalescing a burst of posts", () => {
   const bob = `bob-${id}@helpdesk.test`;
   let app: App;
   beforeAll(async () => {
-    app = await startApp(labConfig(id), { env: testEnv({ MAILCASE_COALESCE_MS: "4000" }) });
+    app = await startApp(labConfig(id), { env: testEnv({ MAILCASE_COALESCE_MS: "8000" }) });
   });
   afterAll(async () => app?.close());
 

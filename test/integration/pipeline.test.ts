@@ -161,20 +161,23 @@ describe("mail in → routed case → notifications out", () => {
     expect((await inbox(cc)).filter((m) => m.from?.value[0]?.address === support)).toHaveLength(0);
   });
 
-  it("hides an internal case from the portal: its portal follower gets no more updates", async () => {
+  it("hides an internal case from the portal: its portal follower gets no more updates, but agents' answers still reach them", async () => {
     const c = await db().case.findFirstOrThrow({ where: { subject: "VPN down" } });
     const dana = `dana-${id}@helpdesk.test`;
     const notice = await waitForMail(dana, (m) => m.subject?.includes(`[MC-${c.number}] New case`) ?? false, "notice to dana");
     const cmd = await sendMail({ from: dana, to: notice.replyTo!.value[0]!.address!, subject: "Re", text: "#portal off" });
     await waitFor(() => db().inboundMessage.findFirst({ where: { messageId: cmd, status: "PROCESSED" } }), "command filed");
     expect((await db().case.findUniqueOrThrow({ where: { id: c.id } })).internal).toBe(true);
-    const again = await sendMail({ from: cc, to: support, subject: `Re: [MC-${c.number}] VPN down`, inReplyTo: `<${notice.messageId}>`, text: "Still down at 11:00." });
+    await sendMail({ from: cc, to: support, subject: `Re: [MC-${c.number}] VPN down`, inReplyTo: `<${notice.messageId}>`, text: "Still down at 11:00." });
     const post = await waitFor(() => db().post.findFirst({ where: { caseId: c.id, body: "Still down at 11:00." } }), "colleague's post");
     await waitFor(async () => (await db().post.findUniqueOrThrow({ where: { id: post.id } })).notifiedAt !== null, "post planned");
     await waitForMail(bob, (m) => m.text?.includes("Still down at 11:00.") ?? false, "update to bob");
     expect(await db().outboundMail.count({ where: { postId: post.id, toAddress: portal } })).toBe(0);
     expect((await inbox(portal)).some((m) => m.from?.value[0]?.address === support && (m.text?.includes("Still down at 11:00.") ?? false))).toBe(false);
-    expect(again).toBeTruthy();
+    // Hidden from the portal is not hidden from the customer: an agent's public answer by email still reaches
+    // the requester, who is the portal user.
+    await sendMail({ from: dana, to: notice.replyTo!.value[0]!.address!, subject: "Re", text: "The ISP expects a fix by noon." });
+    await waitForMail(portal, (m) => m.from?.value[0]?.address === support && (m.text?.includes("The ISP expects a fix by noon.") ?? false), "agent's answer to the portal user");
   });
 
   it("does not let a stranger onto a case by writing its tag in the subject", async () => {

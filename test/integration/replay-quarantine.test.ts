@@ -106,7 +106,6 @@ describe("replay and quarantine", () => {
       doc.areas = [{ key: "helpdesk", name: "Helpdesk", team: "first-line" }];
       doc.teams = [{ key: "first-line", name: "First line", members: ["bob"] }, { key: "vip-desk", name: "VIP desk", members: ["alice", "bob"] }];
     }));
-    await app.rt.deps.db.agent.delete({ where: { key: "dana" } });
     await cli(["quarantine", "retry", String(row.id)]);
     const done = await waitFor(() => app.rt.deps.db.inboundMessage.findFirst({ where: { id: row.id, status: "PROCESSED" } }), "retried message filed");
     expect(done.caseId).not.toBeNull();

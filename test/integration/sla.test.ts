@@ -13,7 +13,7 @@ import { applyConfig } from "../../src/config/apply-config.ts";
 import { changeCase } from "../../src/case/case-change.ts";
 import { slaJobId, type SlaPayload } from "../../src/pipeline/sla/sla.job.ts";
 import { slaReport } from "../../src/cli/sla-report.ts";
-import { changeSlaLevel, recomputeSlaDue } from "../../src/sla/sla.service.ts";
+import { recomputeSlaDue } from "../../src/sla/sla.service.ts";
 import { processSlaCheck, scheduleSla } from "../../src/pipeline/sla/sla-watch.service.ts";
 import { TEST_DATABASE_URL } from "../support/global-setup.ts";
 import { inbox, labConfig, rand, startApp, testEnv, waitFor, waitForMail, type App } from "../support/harness.ts";
@@ -205,9 +205,10 @@ describe("SLA warnings, breaches and escalations", () => {
   it("changing the level recomputes the due times, keeping the time spent, with audit entries", async () => {
     const c = await openCase("Level change", "NORMAL", 2 * MIN);
     const changedAt = new Date();
-    expect(await db().$transaction((tx) => changeSlaLevel(tx, c.id, "gold", { by: "agent:test", now: changedAt }))).toEqual({ ok: true, changed: true });
-    expect(await db().$transaction((tx) => changeSlaLevel(tx, c.id, "gold", { by: "agent:test", now: changedAt }))).toEqual({ ok: true, changed: false });
-    expect(await db().$transaction((tx) => changeSlaLevel(tx, c.id, "platinum", { by: "agent:test", now: changedAt }))).toMatchObject({ ok: false });
+    const level = (key: string) => db().$transaction((tx) => changeCase(tx, c.id, { slaContract: key }, { by: "agent:test", now: changedAt }));
+    expect(await level("gold")).toEqual({ ok: true, changed: ["sla"] });
+    expect(await level("gold")).toEqual({ ok: true, changed: [] });
+    expect(await level("platinum")).toMatchObject({ ok: false, reason: 'unknown SLA level "platinum"' });
     await scheduleSla(deps(), [c.id]);
     const after = await db().case.findUniqueOrThrow({ where: { id: c.id }, include: { slaContract: true } });
     expect(after.slaContract?.key).toBe("gold");

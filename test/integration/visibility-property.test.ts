@@ -12,7 +12,7 @@
  * real `notifyPost`. Every address is fresh per run, so every lab mailbox starts empty.
  *
  * The oracle below re-states the rules from the README / spec on its own (it does NOT call
- * src/stream/visibility.ts or the notification plan) and says, per recipient and post, whether the recipient
+ * src/case/access.ts or the notification plan) and says, per recipient and post, whether the recipient
  * MAY read the post's content (an upper bound: the property) and whether they MUST get it (the positive side,
  * so the property cannot hold vacuously, e.g. because the markers never made it into any mail). Every marker
  * found in any outbox row (subject, text, HTML) and in any delivered mail (subject, text, HTML, raw headers)
@@ -121,7 +121,7 @@ function normalize(r: RawScenario): Scenario {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The oracle: the rules of the README / spec, re-stated independently of src/stream/visibility.ts.
+// The oracle: the rules of the README / spec, re-stated independently of src/case/access.ts.
 // Each function returns null when allowed, else the reason it is not.
 // ---------------------------------------------------------------------------------------------------------
 

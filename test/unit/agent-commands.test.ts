@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { describeCommands, parseAgentCommands, type AgentCommand } from "../../src/pipeline/ingest/agent-commands/parse.ts";
-import { parseAgentReply } from "../../src/stream/agent-reply.ts";
+import { parseAgentReply } from "../oracles/agent-reply.ts";
 
 const parse = (text: string, def: "PUBLIC" | "INTERNAL" = "PUBLIC") => parseAgentCommands(text, def);
 

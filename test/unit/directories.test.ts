@@ -1,10 +1,11 @@
 /**
- * Directories (address books) and agent access: every rule of stream/visibility.ts that involves them, what the
+ * Directories (address books) and agent access: every rule of case/access.ts that involves them, what the
  * notification plan makes of them, and the configuration that declares them.
  */
 import { describe, expect, it } from "vitest";
-import { HelpdeskConfigError, parseHelpdeskConfig } from "../../src/config/helpdesk-config.ts";
-import { initialFollowers, planNotifications, type PlanAgent, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
+import { parseHelpdeskConfig } from "../../src/config/helpdesk-config.ts";
+import { planNotifications, type PlanAgent, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
+import { initialFollowers } from "../../src/case/followers.ts";
 import {
   agentDirectoryIds,
   canSeeCase,
@@ -15,6 +16,7 @@ import {
   type CaseAccess,
   type DirectoryGrant,
 } from "../../src/case/access.ts";
+import { configIssues as issuesOf, minimalConfigDoc } from "../support/config-doc.ts";
 
 // Directory 7 ("board") is open to agent 2 directly and to team 200; agent 3 is in team 200; agent 4 has nothing.
 // Team 100 is the case's team (the team routing gave it by the customer's group).
@@ -184,22 +186,7 @@ describe("notifications under the directory rule", () => {
 });
 
 describe("directories in the configuration", () => {
-  const minimal = () => ({
-    settings: { defaultArea: "helpdesk" },
-    areas: [{ key: "helpdesk", name: "Helpdesk" }],
-    mailboxes: [{ key: "support", address: "support@helpdesk.test", name: "S", imap: { host: "h", port: 143, user: "u", password: "p" } }],
-    agents: [{ key: "alice", name: "Alice", email: "alice@helpdesk.test" }],
-    teams: [{ key: "desk", name: "Desk", members: ["alice"] }],
-  });
-  const issuesOf = (doc: unknown): string[] => {
-    try {
-      parseHelpdeskConfig(doc);
-    } catch (err) {
-      if (err instanceof HelpdeskConfigError) return err.issues;
-      throw err;
-    }
-    return [];
-  };
+  const minimal = () => minimalConfigDoc({ teams: [{ key: "desk", name: "Desk", members: ["alice"] }] });
 
   it("accepts directories with access lists and contacts in them; access defaults to nobody", () => {
     const cfg = parseHelpdeskConfig({

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { HelpdeskConfigError, parseHelpdeskConfig } from "../../src/config/helpdesk-config.ts";
 import { planNotifications, portalCaseUrl, type PlanAgent, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
 import { NOTIFY_EVENTS, parsePreferences, preferencesFromConfig, wantsEmail, type NotifyEvent } from "../../src/config/agent-preferences.ts";
+import { minimalConfigDoc } from "../support/config-doc.ts";
 
 describe("wantsEmail", () => {
   it("wants every email when nothing is stored", () => {
@@ -187,13 +188,7 @@ describe("portal case link", () => {
 });
 
 describe("configuration", () => {
-  const minimal = (agents: unknown[], teams: unknown[] = []) => ({
-    settings: { defaultArea: "helpdesk" },
-    areas: [{ key: "helpdesk", name: "Helpdesk" }],
-    mailboxes: [{ key: "support", address: "support@helpdesk.test", name: "Support", imap: { host: "127.0.0.1", port: 1143, user: "support@helpdesk.test", password: "x" } }],
-    agents,
-    teams,
-  });
+  const minimal = (agents: unknown[], teams: unknown[] = []) => minimalConfigDoc({ agents, teams });
 
   it("defaults every notify switch to on and a team to following its cases", () => {
     const cfg = parseHelpdeskConfig(minimal([{ key: "alice", name: "Alice", email: "alice@helpdesk.test" }], [{ key: "t", name: "T", members: ["alice"] }]));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { routeCase, type GroupCandidate } from "../../src/routing/route-case.ts";
-import { computeSlaDue } from "../../src/sla/sla-due.ts";
+import { pickTarget } from "../../src/sla/sla-due.ts";
 
 const area = { id: 1, key: "helpdesk", defaultAgentId: 90, defaultTeamId: 91 };
 const group = (over: Partial<GroupCandidate>): GroupCandidate => ({
@@ -41,30 +41,25 @@ describe("routeCase", () => {
   });
 });
 
-describe("computeSlaDue", () => {
-  const opened = new Date("2026-11-22T10:00:00Z");
+describe("pickTarget", () => {
   const targets = [
     { priority: "HIGH" as const, firstResponseMinutes: 60, resolutionMinutes: 480 },
     { priority: "NORMAL" as const, firstResponseMinutes: 240, resolutionMinutes: 2880 },
   ];
 
-  it("adds the contract's targets for the case priority", () => {
-    expect(computeSlaDue(targets, "HIGH", opened)).toEqual({
-      firstResponseDueAt: new Date("2026-11-22T11:00:00Z"),
-      resolutionDueAt: new Date("2026-11-22T18:00:00Z"),
-      targetPriority: "HIGH",
-    });
+  it("takes the contract's target for the case priority", () => {
+    expect(pickTarget(targets, "HIGH")).toEqual({ priority: "HIGH", firstResponseMinutes: 60, resolutionMinutes: 480 });
   });
 
   it("uses the next stricter target when the priority has none", () => {
-    expect(computeSlaDue(targets, "LOW", opened)?.targetPriority).toBe("NORMAL");
+    expect(pickTarget(targets, "LOW")?.priority).toBe("NORMAL");
   });
 
   it("uses the nearest looser target when no stricter one exists", () => {
-    expect(computeSlaDue(targets, "URGENT", opened)?.targetPriority).toBe("HIGH");
+    expect(pickTarget(targets, "URGENT")?.priority).toBe("HIGH");
   });
 
   it("returns null without a contract", () => {
-    expect(computeSlaDue([], "HIGH", opened)).toBeNull();
+    expect(pickTarget([], "HIGH")).toBeNull();
   });
 });

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
+import { BusinessCalendarSchema } from "../../src/sla/calendar-schema.ts";
 import {
   ALWAYS_OPEN,
   addBusinessMinutes,
-  BusinessCalendarSchema,
   businessMinutesBetween,
   ClockStoppedError,
   isBusinessTime,
@@ -14,19 +14,9 @@ import {
   type Interval,
   type Weekday,
 } from "../../src/sla/calendar.ts";
+import { DAY, local, MIN, nineToFive, officeHours, prague } from "../support/calendars.ts";
 
-const MIN = 60_000;
-const DAY = 86_400_000;
-const nineToFive: BusinessWindow[] = [{ start: "09:00", end: "17:00" }];
-const officeHours = (timeZone: string, holidays: string[] = []): BusinessCalendar => ({
-  timeZone,
-  week: { mon: nineToFive, tue: nineToFive, wed: nineToFive, thu: nineToFive, fri: nineToFive },
-  holidays,
-});
-const prague = officeHours("Europe/Prague");
 const newYork = officeHours("America/New_York");
-/** A local wall-clock time in `zone` as an instant (luxon, independent of the code under test). */
-const local = (iso: string, zone: string) => DateTime.fromISO(iso, { zone }).toJSDate();
 const iso = (d: Date) => d.toISOString();
 
 /**

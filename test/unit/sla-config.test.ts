@@ -1,27 +1,16 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { HelpdeskConfigError, loadHelpdeskConfig, parseHelpdeskConfig } from "../../src/config/helpdesk-config.ts";
+import { loadHelpdeskConfig, parseHelpdeskConfig } from "../../src/config/helpdesk-config.ts";
+import { configIssues as issuesOf, minimalConfigDoc } from "../support/config-doc.ts";
 
-const minimal = () => ({
-  settings: { defaultArea: "helpdesk" },
-  areas: [{ key: "helpdesk", name: "Helpdesk" }],
-  mailboxes: [{ key: "support", address: "support@helpdesk.test", name: "S", imap: { host: "h", port: 143, user: "u", password: "p" } }],
-  agents: [
-    { key: "alice", name: "Alice", email: "alice@helpdesk.test" },
-    { key: "bob", name: "Bob", email: "bob@helpdesk.test" },
-  ],
-});
-
-const issuesOf = (doc: unknown): string[] => {
-  try {
-    parseHelpdeskConfig(doc);
-  } catch (err) {
-    if (err instanceof HelpdeskConfigError) return err.issues;
-    throw err;
-  }
-  return [];
-};
+const minimal = () =>
+  minimalConfigDoc({
+    agents: [
+      { key: "alice", name: "Alice", email: "alice@helpdesk.test" },
+      { key: "bob", name: "Bob", email: "bob@helpdesk.test" },
+    ],
+  });
 
 const week = { mon: [{ start: "08:00", end: "17:00" }], fri: [{ start: "08:00", end: "12:00" }] };
 

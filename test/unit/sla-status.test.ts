@@ -1,20 +1,12 @@
 import fc from "fast-check";
-import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import { slaJobId } from "../../src/pipeline/sla/sla.job.ts";
-import { ALWAYS_OPEN, type BusinessCalendar, type BusinessWindow } from "../../src/sla/calendar.ts";
+import { ALWAYS_OPEN } from "../../src/sla/calendar.ts";
 import { classifySla, decideSlaJob, escalationRecipients, planSlaJobs, slaEventKey, warningInstant, type EscalationAgent, type SlaCaseState, type SlaWatchContext } from "../../src/sla/sla-status.ts";
+import { local, MIN, prague } from "../support/calendars.ts";
 
-const MIN = 60_000;
 const T = new Date("2025-03-03T09:00:00Z");
 const at = (minutes: number) => new Date(T.getTime() + minutes * MIN);
-const nineToFive: BusinessWindow[] = [{ start: "09:00", end: "17:00" }];
-const prague: BusinessCalendar = {
-  timeZone: "Europe/Prague",
-  week: { mon: nineToFive, tue: nineToFive, wed: nineToFive, thu: nineToFive, fri: nineToFive },
-  holidays: [],
-};
-const local = (iso: string) => DateTime.fromISO(iso, { zone: "Europe/Prague" }).toJSDate();
 
 function state(over: Partial<SlaCaseState> = {}): SlaCaseState {
   return {

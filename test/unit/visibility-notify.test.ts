@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { initialFollowers, planNotifications, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
-import { parseAgentReply } from "../../src/stream/agent-reply.ts";
+import { planNotifications, type PlanInput } from "../../src/pipeline/notify/notification-plan.ts";
+import { initialFollowers } from "../../src/case/followers.ts";
+import { parseAgentReply } from "../oracles/agent-reply.ts";
 import { canSeeCase, postView } from "../../src/case/access.ts";
 
 const caseAccess = { ownerId: 1, teamId: 100, contactIds: [50, 51] };
@@ -120,6 +121,8 @@ describe("initialFollowers", () => {
   });
 });
 
+// parseAgentReply is a test oracle (test/oracles/): agent-commands.test.ts checks the production parser
+// against it, so its own rules are pinned here.
 describe("parseAgentReply", () => {
   it("makes a reply starting with #internal an internal note without the command", () => {
     expect(parseAgentReply("\n#internal\nCustomer is on the old firmware.\n", "public")).toEqual({

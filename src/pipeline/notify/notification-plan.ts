@@ -10,7 +10,7 @@
  *   case (unless they own it), and nobody but the owner is mailed a post written by a contact whose directory
  *   they may not see. Being a follower or a team member never widens this.
  * - A team with `followsCases` off gets no new-case notice: its cases reach the owner and followers only.
- * - Agents' email preferences (notify/preferences.ts) decide last, by why the agent would be mailed: the
+ * - Agents' email preferences (config/agent-preferences.ts) decide last, by why the agent would be mailed: the
  *   owner's new-case notice is "assigned-to-me" (switched off: the owner hears nothing of the new case),
  *   a team member's is "new-case-in-team", anything a follower gets is "followed-case-post". One recipient has
  *   one reason, owner first, then team member, then follower, so an agent who follows every case but turned
@@ -25,28 +25,13 @@
  */
 import type { OutboundKind, PostSource } from "../../kernel/domain-types.ts";
 import { wantsEmail, type NotifyEvent } from "../../config/agent-preferences.ts";
-import { canSeeCase, postView, type AgentViewer, type CaseAccess, type PostAccess, type PostView } from "../../case/access.ts";
+import { canSeeCase, postView, type CaseAccess, type PostAccess, type PostView } from "../../case/access.ts";
+import { agentViewer, type PlanAgent, type PlanContact } from "../../case/followers.ts";
 
-export interface PlanAgent {
-  id: number;
-  teamIds: readonly number[];
-  active: boolean;
-  /** Directories the agent may see (`agentDirectoryIds`); missing: the open directory only. */
-  directoryIds?: readonly number[];
-  /** Agent.preferences as stored (parsed by `wantsEmail`); missing: every email on. */
-  preferences?: unknown;
-}
+export type { PlanAgent, PlanContact };
 
-/** The visibility viewer of a planned agent; an agent whose grants were not loaded sees the open directory only. */
-function agentViewer(agent: PlanAgent): AgentViewer {
-  return { kind: "agent", agentId: agent.id, teamIds: agent.teamIds, directoryIds: agent.directoryIds ?? [] };
-}
 
-export interface PlanContact {
-  id: number;
-  portalUser: boolean;
-  bouncing: boolean;
-}
+
 
 export interface PlanInput {
   event: "case-opened" | "post-added";
@@ -125,24 +110,6 @@ export function planNotifications(input: PlanInput): PlannedRecipient[] {
   return out;
 }
 
-/**
- * Followers of a new case: the owner, auto-follow agents who may see it (team and directory rule), and the
- * requester when they have a portal account (portal users auto-follow the cases they open).
- */
-export function initialFollowers(input: {
-  caseAccess: CaseAccess;
-  autoFollowAgents: readonly PlanAgent[];
-  requester: PlanContact | null;
-}): { agentIds: { id: number; reason: string }[]; contactIds: { id: number; reason: string }[] } {
-  const agentIds: { id: number; reason: string }[] = [];
-  if (input.caseAccess.ownerId !== null) agentIds.push({ id: input.caseAccess.ownerId, reason: "owner" });
-  for (const a of input.autoFollowAgents) {
-    if (!a.active || agentIds.some((x) => x.id === a.id)) continue;
-    if (canSeeCase(agentViewer(a), input.caseAccess)) agentIds.push({ id: a.id, reason: "auto-follow" });
-  }
-  const contactIds = input.requester?.portalUser ? [{ id: input.requester.id, reason: "portal requester" }] : [];
-  return { agentIds, contactIds };
-}
 
 /**
  * Loop defence for automatic mail to customers (acknowledgements and stream updates): at most `cap` such

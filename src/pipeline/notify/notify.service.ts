@@ -9,7 +9,8 @@ import type { Deps } from "../../kernel/deps.ts";
 import type { OutboundKind } from "../../kernel/domain-types.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { formatCaseNumber } from "../../case/case-number.ts";
-import { composeHeaders } from "../../case/compose.ts";
+import { recordEvents, type CaseEvent } from "../../case/case-events.ts";
+import { writeOutbound, type OutboundDraft } from "../../case/outbox.ts";
 import { enqueueSend } from "../send/send.job.ts";
 import type { TemplateName } from "../../render/templates.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
@@ -67,7 +68,7 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
   const mailbox = c.mailbox ?? (await tx.mailbox.findFirstOrThrow({ orderBy: { id: "asc" } }));
   const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
   const agentRows = await tx.agent.findMany({ include: { teams: true } });
-  // Directory grants decide, with the team, which agents may see the case and which posts (stream/visibility.ts).
+  // Directory grants decide, with the team, which agents may see the case and which posts (case/access.ts).
   const grants = await tx.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } });
   const agents = new Map<number, PlanAgent & { name: string; email: string; locale: string }>(
     agentRows.map((a) => {
@@ -100,7 +101,6 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
     caseInternal: c.internal,
   });
 
-  const domain = mailbox.address.slice(mailbox.address.lastIndexOf("@") + 1).toLowerCase();
   const tagPrefix = settings.caseTagPrefix;
   const threadIds = c.inbound.length ? [c.inbound[0]!.messageId] : [];
   const lastCustomerId = [...c.inbound].reverse().find((m) => m.post?.authorContactId != null)?.messageId ?? null;
@@ -125,7 +125,7 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
     resolutionDue: fmt(c.resolutionDueAt),
   };
 
-  const rows: Prisma.OutboundMailCreateManyInput[] = [];
+  const drafts: OutboundDraft[] = [];
   const suppressed: string[] = [];
   const hourAgo = new Date(deps.clock.now().getTime() - 3_600_000);
   for (const r of plan) {
@@ -140,8 +140,6 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
         continue;
       }
     }
-    const parentId = r.kind === "REPLY" ? lastCustomerId : (post.inbound?.messageId ?? lastCustomerId);
-    const composed = composeHeaders({ kind: r.kind, caseId: c.id, postId: post.id, recipientKey: recipient.key, domain, threadIds, parentId });
     const view = {
       ...baseView,
       contactName: recipient.name,
@@ -154,40 +152,32 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
       caseUrl: r.to === "contact" && r.kind === "UPDATE" && deps.portalUrl ? portalCaseUrl(deps.portalUrl, c.number) : "",
     };
     const rendered = deps.templates.render(recipient.locale, TEMPLATE[r.kind], view);
-    const subject = r.kind === "NEW_CASE" ? rendered.subject : taggedSubject(tagPrefix, c.number, rendered.subject);
-    // Agents answer through a signed address bound to case, agent and the post's visibility.
-    const replyTo =
-      r.to === "agent"
-        ? replyAddress(mailbox.address, signReplyToken(deps.secret, { caseId: c.id, agentId: r.agentId, visibility: post.visibility === "PUBLIC" ? "public" : "internal" }))
-        : mailbox.address;
-    rows.push({
-      dedupeKey: composed.dedupeKey,
-      messageId: composed.messageId,
+    drafts.push({
       kind: r.kind,
       caseId: c.id,
       postId: post.id,
-      recipientAgentId: r.to === "agent" ? r.agentId : null,
-      recipientContactId: r.to === "contact" ? r.contactId : null,
-      fromAddress: mailbox.address,
-      fromName: r.kind === "REPLY" && post.authorAgent ? `${post.authorAgent.name} via ${mailbox.displayName}` : mailbox.displayName,
-      toAddress: recipient.address,
-      replyTo,
-      subject,
-      text: rendered.text,
-      html: rendered.html,
-      inReplyTo: composed.inReplyTo,
-      references: composed.references,
-      headers: composed.headers,
+      recipientKey: recipient.key,
+      to: { address: recipient.address, agentId: r.to === "agent" ? r.agentId : null, contactId: r.to === "contact" ? r.contactId : null },
+      from: { address: mailbox.address, name: r.kind === "REPLY" && post.authorAgent ? `${post.authorAgent.name} via ${mailbox.displayName}` : mailbox.displayName },
+      // Agents answer through a signed address bound to case, agent and the post's visibility.
+      replyTo:
+        r.to === "agent"
+          ? replyAddress(mailbox.address, signReplyToken(deps.secret, { caseId: c.id, agentId: r.agentId, visibility: post.visibility === "PUBLIC" ? "public" : "internal" }))
+          : mailbox.address,
+      rendered: { ...rendered, subject: r.kind === "NEW_CASE" ? rendered.subject : taggedSubject(tagPrefix, c.number, rendered.subject) },
+      threadIds,
+      parentId: r.kind === "REPLY" ? lastCustomerId : (post.inbound?.messageId ?? lastCustomerId),
+      threadReplies: true,
     });
   }
-  if (suppressed.length) await tx.caseEvent.create({ data: { caseId: c.id, type: "notifications.suppressed", data: { postId, reason: "automatic-mail cap per address", recipients: suppressed } } });
-  if (rows.length === 0) return 0;
-  const written = await tx.outboundMail.createMany({ data: rows, skipDuplicates: true });
-  await tx.messageRef.createMany({ data: rows.map((r) => ({ messageId: r.messageId, caseId: c.id, direction: "out" })), skipDuplicates: true });
-  await tx.caseEvent.create({
-    data: { caseId: c.id, type: "notifications.planned", data: { postId, recipients: plan.map((p) => `${p.kind}:${p.to}:${p.to === "agent" ? p.agentId : p.contactId}:${p.reason}`) } },
-  });
-  return written.count;
+  const events: CaseEvent[] = [];
+  if (suppressed.length) events.push({ type: "notifications.suppressed", data: { postId, reason: "automatic-mail cap per address", recipients: suppressed } });
+  const { written } = await writeOutbound(tx, drafts);
+  if (drafts.length) {
+    events.push({ type: "notifications.planned", data: { postId, recipients: plan.map((p) => `${p.kind}:${p.to}:${p.to === "agent" ? p.agentId : p.contactId}:${p.reason}`) } });
+  }
+  await recordEvents(tx, c.id, events);
+  return written;
 }
 
 function resolveRecipient(

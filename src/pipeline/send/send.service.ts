@@ -12,6 +12,8 @@ import { enqueueNotify } from "../notify/notify.job.ts";
 import { isPermanentDeliveryError } from "./delivery-error.ts";
 import type { Transport } from "./transport.ts";
 import { z } from "zod";
+import { recordEvents } from "../../case/case-events.ts";
+import { addPost } from "../../case/posts.ts";
 
 export type SendOutcome = { kind: "missing" } | { kind: "not-pending"; status: string } | { kind: "sent"; response: string };
 
@@ -70,12 +72,10 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
     const permanent = isPermanentDeliveryError(err);
     const message = (err as Error).message;
     if (permanent || finalAttempt) {
-      await deps.db.$transaction([
-        deps.db.outboundMail.updateMany({ where: { id: { in: ids }, status: "SENDING" }, data: { status: "FAILED", attempts: { increment: 1 }, lastError: message } }),
-        ...(row.caseId === null
-          ? []
-          : [deps.db.caseEvent.create({ data: { caseId: row.caseId, type: "mail.failed", data: { outboundId, to: row.toAddress, kind: row.kind, error: message, permanent } } })]),
-      ]);
+      await deps.db.$transaction(async (tx) => {
+        await tx.outboundMail.updateMany({ where: { id: { in: ids }, status: "SENDING" }, data: { status: "FAILED", attempts: { increment: 1 }, lastError: message } });
+        if (row.caseId !== null) await recordEvents(tx, row.caseId, [{ type: "mail.failed", data: { outboundId, to: row.toAddress, kind: row.kind, error: message, permanent } }]);
+      });
       if (permanent && row.caseId !== null) await recordFailureOnCase(deps, row.caseId, row.toAddress, row.kind, message);
       if (permanent) throw new UnrecoverableError(`permanent delivery failure to ${row.toAddress}: ${message}`);
     } else {
@@ -140,15 +140,20 @@ async function combineUpdates(deps: Deps, rows: Row[]): Promise<{ subject: strin
  */
 async function recordFailureOnCase(deps: Deps, caseId: number, to: string, kind: string, error: string): Promise<void> {
   if (kind !== "REPLY" && kind !== "ACK") return;
-  const post = await deps.db.post.create({
-    data: {
-      caseId,
-      visibility: "INTERNAL",
-      source: "SYSTEM",
-      subject: `Delivery failed: ${to}`,
-      body: `Mail to ${to} could not be delivered and will not be retried:\n${error}`,
-      threadRule: "system",
-    },
-  });
+  const post = await deps.db.$transaction((tx) =>
+    addPost(
+      tx,
+      {
+        caseId,
+        visibility: "INTERNAL",
+        source: "SYSTEM",
+        author: null,
+        subject: `Delivery failed: ${to}`,
+        body: `Mail to ${to} could not be delivered and will not be retried:\n${error}`,
+        threadRule: "system",
+      },
+      { by: "system" },
+    ),
+  );
   await enqueueNotify(deps.queues.notify, [{ v: 1, postId: post.id, event: "post-added" }]);
 }

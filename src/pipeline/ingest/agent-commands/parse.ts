@@ -14,98 +14,31 @@
  * line, a quoted `> …` line) or at prose after commands on the same line ("#internal checked the logs").
  * A `#` anywhere later ("see issue #42", a quoted "> #public") is text.
  */
-import { type CasePriority, type CaseStatus, type CaseTypeChoice, type Severity } from "../../../kernel/domain-types.ts";
-import { statusLabel, type DoneStatus } from "../../../case/status.ts";
+import type { CaseStatus } from "../../../kernel/domain-types.ts";
+import { statusLabel } from "../../../case/status.ts";
+import { asWritten } from "./describe.ts";
+import { settle } from "./settle.ts";
+import { suggest } from "./suggest.ts";
+import {
+  COMMAND_WORD,
+  EMAIL_RE,
+  KEY_RE,
+  NAMES,
+  PRIORITY_VALUES,
+  SEVERITY_VALUES,
+  STATUS_VALUES,
+  TRAILING_PUNCT,
+  TYPE_VALUES,
+  VALUE_HINTS,
+  type AgentCommand,
+  type AgentCommands,
+  type AgentRef,
+  type DoneStatus,
+  type Name,
+} from "./vocabulary.ts";
 
-
-/** An agent named in a command: `@key`, `@email`, a bare email address, or `me` (the replying agent). */
-export type AgentAddress = { kind: "key"; key: string } | { kind: "email"; email: string };
-export type AgentRef = { kind: "self" } | AgentAddress;
-
-/** Statuses `#status` sets without a solution; RESOLVED and CLOSED go through the `close` command. */
-export type OpenStatus = Exclude<CaseStatus, DoneStatus>;
-
-export type AgentCommand =
-  | { kind: "visibility"; visibility: "PUBLIC" | "INTERNAL" }
-  /** A private post to one other agent. */
-  | { kind: "private"; to: AgentAddress }
-  | { kind: "status"; status: OpenStatus }
-  /** `#close …`, `#resolve …`, `#status resolved …`, `#status closed …`: always carries the solution. */
-  | { kind: "close"; status: DoneStatus; solution: string }
-  | { kind: "priority"; priority: CasePriority }
-  | { kind: "severity"; severity: Severity }
-  | { kind: "type"; caseType: CaseTypeChoice }
-  | { kind: "assign"; to: AgentRef }
-  | { kind: "follow" }
-  | { kind: "unfollow" }
-  /** The reply forwards a customer's mail; the caller files the embedded message as the customer's. */
-  | { kind: "forward" }
-  /** `#sla gold`: change the case's SLA level (contract key); due times are recomputed keeping elapsed time. */
-  | { kind: "level"; contract: string }
-  /** `#reason …`: why the customer wrote (the rest of the line). */
-  | { kind: "reason"; reason: string }
-  /** `#portal off` hides the whole case from the portal (an internal case); `#portal on` shows it again. */
-  | { kind: "portal"; visible: boolean };
-
-export interface AgentCommands {
-  /** Applicable commands in the order written; duplicates collapsed, contradicting ones dropped. */
-  commands: AgentCommand[];
-  /** Sentences for the agent, e.g. `unknown command "#stauts" (did you mean #status?)`. */
-  errors: string[];
-  visibility: "PUBLIC" | "INTERNAL" | "PRIVATE";
-  /** The addressee as written (agent key without `@`, or lower-cased email) when visibility is PRIVATE. */
-  privateTo: string | null;
-  /** The reply without command lines and without the solution text, trimmed. */
-  body: string;
-}
-
-type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason" | "portal";
-
-const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason", "portal"];
-
-const STATUS_VALUES: ReadonlyMap<string, CaseStatus> = new Map([
-  ["new", "NEW"],
-  ["assigned", "ASSIGNED"],
-  ["in-progress", "IN_PROGRESS"],
-  ["waiting", "WAITING_ON_CUSTOMER"],
-  ["waiting-on-customer", "WAITING_ON_CUSTOMER"],
-  ["resolved", "RESOLVED"],
-  ["closed", "CLOSED"],
-]);
-const PRIORITY_VALUES: ReadonlyMap<string, CasePriority> = new Map([
-  ["low", "LOW"],
-  ["normal", "NORMAL"],
-  ["high", "HIGH"],
-  ["urgent", "URGENT"],
-]);
-const SEVERITY_VALUES: ReadonlyMap<string, Severity> = new Map([
-  ["minor", "MINOR"],
-  ["major", "MAJOR"],
-  ["critical", "CRITICAL"],
-  ["blocker", "BLOCKER"],
-]);
-const TYPE_VALUES: ReadonlyMap<string, CaseTypeChoice> = new Map([
-  ["question", "QUESTION"],
-  ["incident", "INCIDENT"],
-  ["problem", "PROBLEM"],
-  ["feature", "FEATURE_REQUEST"],
-  ["feature-request", "FEATURE_REQUEST"],
-]);
-
-/** What the agent is told the valid values are (short forms only; the long forms are accepted too). */
-const VALUE_HINTS = {
-  status: "new, assigned, in progress, waiting, resolved, closed",
-  priority: "low, normal, high, urgent",
-  severity: "minor, major, critical, blocker",
-  type: "question, incident, problem, feature",
-} as const;
-
-/** `#` followed by a letter: a token in command position that must be a known command. */
-const COMMAND_WORD = /^#[a-z]/i;
-/** Punctuation phone keyboards and habits add after a word ("#internal:", "@jane,"). */
-const TRAILING_PUNCT = /[:,;.!?]+$/;
-const KEY_RE = /^[a-z0-9][a-z0-9._-]*$/i;
-const EMAIL_RE = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>".]+$/;
+export type { AgentAddress, AgentCommand, AgentCommands, AgentRef, OpenStatus } from "./vocabulary.ts";
+export { describeCommands } from "./describe.ts";
 
 interface Token {
   text: string;
@@ -134,38 +67,6 @@ function isCommandWord(tok: Token | undefined): boolean {
 function knownName(word: string): Name | null {
   const w = word.replace(TRAILING_PUNCT, "").toLowerCase();
   return (NAMES as readonly string[]).includes(w) ? (w as Name) : null;
-}
-
-/** Optimal string alignment distance: edits, with a swap of neighbours ("stauts") counting as one. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  const at = (i: number, j: number): number => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
-  for (let i = 1; i <= a.length; i++) {
-    const row = d[i];
-    if (!row) continue;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, at(i - 2, j - 2) + 1);
-      row[j] = v;
-    }
-  }
-  return at(a.length, b.length);
-}
-
-/** The closest candidate within a small distance, for "did you mean"; a suggestion only, never applied. */
-function suggest(word: string, candidates: readonly string[]): string | null {
-  const w = word.toLowerCase();
-  let best: string | null = null;
-  let bestDistance = Math.min(2, Math.max(1, Math.floor(w.length / 3)));
-  for (const c of candidates) {
-    const dist = editDistance(w, c);
-    if (dist <= bestDistance && (best === null || dist < bestDistance)) {
-      best = c;
-      bestDistance = dist;
-    }
-  }
-  return best;
 }
 
 function normalizeValue(words: readonly string[]): string {
@@ -368,123 +269,13 @@ function parseLine(line: string, errors: string[]): { items: Item[]; prose: stri
   return { items, prose };
 }
 
-type Slot = "visibility" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "forward" | "level" | "reason" | "portal";
-
-function slotOf(c: AgentCommand): Slot {
-  switch (c.kind) {
-    case "visibility":
-    case "private":
-      return "visibility";
-    case "status":
-    case "close":
-      return "status";
-    case "follow":
-    case "unfollow":
-      return "follow";
-    default:
-      return c.kind;
-  }
-}
-
-/** The command as the agent would write it, for conflict messages. */
-function asWritten(c: AgentCommand): string {
-  switch (c.kind) {
-    case "visibility":
-      return c.visibility === "INTERNAL" ? "#internal" : "#public";
-    case "private":
-      return `#private ${refText(c.to)}`;
-    case "status":
-      return `#status ${statusLabel(c.status)}`;
-    case "close":
-      return c.status === "CLOSED" ? "#close" : "#resolve";
-    case "priority":
-      return `#priority ${c.priority.toLowerCase()}`;
-    case "severity":
-      return `#severity ${c.severity.toLowerCase()}`;
-    case "type":
-      return `#type ${typeLabel(c.caseType)}`;
-    case "assign":
-      return `#assign ${refText(c.to)}`;
-    case "follow":
-    case "unfollow":
-    case "forward":
-      return `#${c.kind}`;
-    case "level":
-      return `#sla ${c.contract}`;
-    case "reason":
-      return `#reason ${c.reason}`;
-    case "portal":
-      return `#portal ${c.visible ? "on" : "off"}`;
-  }
-}
-
-function refText(r: AgentRef): string {
-  switch (r.kind) {
-    case "self":
-      return "me";
-    case "key":
-      return `@${r.key}`;
-    case "email":
-      return r.email;
-  }
-}
-
-function typeLabel(t: CaseTypeChoice): string {
-  return t.toLowerCase().replace(/_/g, " ");
-}
-
-/** Restrictiveness: who can read the post. A conflict resolves to the one fewer people can read. */
-function restrictiveness(c: AgentCommand): number {
-  if (c.kind === "private") return 2;
-  return c.kind === "visibility" && c.visibility === "INTERNAL" ? 1 : 0;
-}
-
-/**
- * Collapses repeats and resolves contradictions per setting. Visibility falls to the most restrictive of
- * the contradicting commands (unless two different private addressees: then INTERNAL, since picking one
- * would be a guess); any other contradiction drops all its commands, because there is no safe side to
- * "#priority low #priority urgent".
- */
-function settle(all: readonly AgentCommand[], errors: string[]): AgentCommand[] {
-  const bySlot = new Map<Slot, AgentCommand[]>();
-  for (const c of all) {
-    const slot = slotOf(c);
-    const list = bySlot.get(slot) ?? [];
-    if (!list.some((o) => JSON.stringify(o) === JSON.stringify(c))) list.push(c);
-    bySlot.set(slot, list);
-  }
-  const keep = new Set<AgentCommand>();
-  for (const [slot, list] of bySlot) {
-    const first = list[0];
-    if (!first) continue;
-    if (list.length === 1) {
-      keep.add(first);
-      continue;
-    }
-    const names = list.map(asWritten).join(" and ");
-    if (slot !== "visibility") {
-      errors.push(`${names} contradict each other; none of them was applied`);
-      continue;
-    }
-    const privates = list.filter((c) => c.kind === "private");
-    if (privates.length > 1) {
-      errors.push(`${names} contradict each other (a private post goes to one agent); the post was made internal`);
-      continue;
-    }
-    const winner = list.reduce((a, b) => (restrictiveness(b) > restrictiveness(a) ? b : a));
-    errors.push(`${names} contradict each other; the safer ${asWritten(winner)} applies`);
-    keep.add(winner);
-  }
-  return all.filter((c) => keep.has(c));
-}
-
 /**
  * Parses the commands at the top of an agent's reply (already trimmed of quoted history).
  *
  * `#close`/`#resolve` (and `#status closed|resolved`) take the rest of their line as the solution, or, when
  * that is empty, the text after the command block up to the first blank line; without one they are an
  * error ("a solution is required to close"). Without any visibility command `defaultVisibility` applies,
- * as in `parseAgentReply` (agent-reply.ts), so answering an internal notification can never leak it.
+ * (the test oracle `test/oracles/agent-reply.ts` states the same rule), so answering an internal notification can never leak it.
  */
 export function parseAgentCommands(text: string, defaultVisibility: "PUBLIC" | "INTERNAL"): AgentCommands {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
@@ -557,38 +348,3 @@ export function parseAgentCommands(text: string, defaultVisibility: "PUBLIC" | "
   return { commands, errors, visibility, privateTo, body: after.join("\n").trim() };
 }
 
-/** One line per command, past tense, for the case's audit log and the confirmation mailed to the agent. */
-export function describeCommands(commands: readonly AgentCommand[]): string[] {
-  return commands.map((c) => {
-    switch (c.kind) {
-      case "visibility":
-        return c.visibility === "INTERNAL" ? "posted as an internal note" : "posted publicly";
-      case "private":
-        return `posted privately to ${refText(c.to)}`;
-      case "status":
-        return `set the status to ${statusLabel(c.status)}`;
-      case "close":
-        return `${c.status === "CLOSED" ? "closed" : "resolved"} the case with the solution: ${c.solution.replace(/\s+/g, " ")}`;
-      case "priority":
-        return `set the priority to ${c.priority.toLowerCase()}`;
-      case "severity":
-        return `set the severity to ${c.severity.toLowerCase()}`;
-      case "type":
-        return `set the type to ${typeLabel(c.caseType)}`;
-      case "assign":
-        return c.to.kind === "self" ? "assigned the case to the sender" : `assigned the case to ${refText(c.to)}`;
-      case "follow":
-        return "followed the case";
-      case "unfollow":
-        return "stopped following the case";
-      case "forward":
-        return "filed the forwarded message as the customer's";
-      case "level":
-        return `changed the SLA level to ${c.contract}`;
-      case "reason":
-        return `set the reason to: ${c.reason}`;
-      case "portal":
-        return c.visible ? "showed the case on the portal" : "hid the case from the portal (internal case)";
-    }
-  });
-}

@@ -1,8 +1,10 @@
 /**
- * An agent's reply by email: the first non-empty line may carry a command that sets the post's
- * visibility. Pure.
+ * Test oracle, not production code: the first, visibility-only reading of an agent's reply by email
+ * (the first non-empty line may carry `#internal` or `#public`). Production parses replies with
+ * `parseAgentCommands` (src/pipeline/ingest/agent-commands/parse.ts); this simpler, independent version
+ * stays so the property test can check that the full parser reads these replies the same way.
  */
-import type { TokenVisibility } from "../threading/reply-token.ts";
+import type { TokenVisibility } from "../../src/threading/reply-token.ts";
 
 export interface AgentReply {
   visibility: "PUBLIC" | "INTERNAL";

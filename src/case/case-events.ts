@@ -1,0 +1,84 @@
+/**
+ * The audit trail of a case: every kind of event as one typed union, written by one function.
+ *
+ * Events are the case's history for agents (`mailcase case N`), for reports, and for the webhooks and
+ * automation to come: a type or field written by one path and read under another name by another is how an
+ * audit trail rots, so nothing writes CaseEvent rows except `recordEvents`. The `type` strings are stored
+ * data: renaming one needs a migration of existing rows.
+ */
+import type { Prisma } from "../generated/prisma/client.ts";
+
+type Tx = Prisma.TransactionClient;
+type Scalar = string | number | boolean | null;
+
+/** Who did it: "agent:3", "contact:7", "system". */
+export type Actor = string;
+
+export type CaseEvent =
+  | {
+      type: "case.created";
+      data: {
+        inboundId: number | null;
+        forwardedBy: number | null;
+        routing: string[];
+        sla: { firstResponseDueAt: string | null; resolutionDueAt: string | null } | null;
+        threading: string;
+      };
+    }
+  /** One field changed; `from`/`to` as stored (enum names, ids, text). */
+  | { type: "case.changed"; data: { field: string; from: Scalar; to: Scalar; by: Actor } }
+  /** Another case was opened linked to this one (e.g. a customer replied to it after it was closed). */
+  | { type: "case.linked"; data: { caseId: number; number: number; reason: string } }
+  | {
+      type: "post.added";
+      data: {
+        postId: number | null;
+        by: Actor;
+        visibility: string;
+        rule: string;
+        /** Why the post's mail was automatic (bounce, auto-reply), null for a human's. */
+        automatic?: string | null;
+        /** The agent who forwarded the customer's mail, when it came that way. */
+        forwardedBy?: number | null;
+        /** The commands of an agent's reply, as described back to agents. */
+        commands?: string[];
+      };
+    }
+  /** An agent's reply with commands only (no text): nothing was posted. */
+  | { type: "agent.commands"; data: { postId: null; by: Actor; visibility: string; commands: string[]; rule: string } }
+  /** Mail on an agent's reply address that was refused (forged From, or commands in error). */
+  | { type: "agent-reply.rejected"; data: { inboundId: number; from: string | null; reason?: string; reasons?: string[] } }
+  /** Addresses of the case marked as bouncing after a bounce of our own mail. */
+  | { type: "contact.bouncing"; data: { addresses: string[]; inboundId: number } }
+  | { type: "notifications.planned"; data: { postId: number; recipients: string[] } }
+  | { type: "notifications.suppressed"; data: { postId: number; reason: string; recipients: string[] } }
+  | { type: "mail.failed"; data: { outboundId: number; to: string; kind: string; error: string; permanent: boolean } }
+  | {
+      type: "sla.recomputed";
+      data: {
+        by: Actor;
+        target: string;
+        elapsedBusinessMinutes: number;
+        paused: boolean;
+        firstResponseDueAt: string | null;
+        nextResponseDueAt: string | null;
+        resolutionDueAt: string | null;
+      };
+    }
+  | { type: "sla.warning" | "sla.breached"; data: { metric: string; dueAt: string; at: string; superseded?: boolean; recipients: string[] } };
+
+export type CaseEventType = CaseEvent["type"];
+
+/**
+ * Writes events of one case in the caller's transaction, in one statement. `at`: the event time when it is
+ * not the database's now (an injected clock, e.g. SLA jobs).
+ */
+export async function recordEvents(tx: Tx, caseId: number, events: readonly CaseEvent[], at?: Date): Promise<void> {
+  if (events.length === 0) return;
+  await tx.caseEvent.createMany({ data: events.map((e) => ({ caseId, type: e.type, data: e.data, ...(at ? { createdAt: at } : {}) })) });
+}
+
+/** A stored value as an audit scalar. */
+export function auditValue(v: unknown): Scalar {
+  return v === undefined || v === null ? null : typeof v === "number" || typeof v === "boolean" ? v : String(v);
+}

@@ -1,0 +1,176 @@
+/**
+ * Opening a case: the one writer of new Case rows, whatever the channel (mail today; the portal, web forms,
+ * the API and the CLI next). Routed by the customer's groups (responsible agent, team, area, SLA contract),
+ * given an owner by the team's assignment strategy when the group names only a team, with its SLA due times,
+ * contacts, initial followers, opening post and `case.created` event, all in the caller's transaction.
+ */
+import type { Prisma } from "../generated/prisma/client.ts";
+import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts";
+import { routeCase, type GroupCandidate } from "../routing/route-case.ts";
+import { recomputeSlaDue } from "../sla/sla.service.ts";
+import { agentDirectoryIds } from "./access.ts";
+import { recordEvents } from "./case-events.ts";
+import { initialFollowers } from "./followers.ts";
+import { writePost, type NewPost } from "./posts.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export const SUBJECT_MAX = 255;
+export const DESCRIPTION_MAX = 32_000;
+
+export type CaseOrigin = "EMAIL" | "PORTAL" | "WEB" | "API" | "PHONE";
+
+export interface OpenCaseInput {
+  requester: { id: number; accountId: number | null; directoryId: number | null; portalUser: boolean; bouncing: boolean };
+  /** The requester's mail domain (a group may take its members by domain). */
+  requesterDomain: string;
+  ccContactIds: readonly number[];
+  mailboxId: number;
+  origin: CaseOrigin;
+  /** As the customer wrote it; longer than the field allows, it is kept whole at the top of the description. */
+  subject: string;
+  description: string;
+  /** The opening post (the customer's message). */
+  post: Pick<NewPost, "source" | "subject" | "body" | "inboundId" | "attachments" | "messageId">;
+  /** A case this one follows up (e.g. the customer replied to it after it was closed). */
+  linkTo: { caseId: number; reason: string } | null;
+  /** How threading decided on a new case, for the record. */
+  threading: string;
+  inboundId: number | null;
+  forwardedBy: number | null;
+  now: Date;
+}
+
+export interface OpenedCase {
+  caseId: number;
+  number: number;
+  postId: number;
+}
+
+export async function openCase(tx: Tx, input: OpenCaseInput): Promise<OpenedCase> {
+  const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
+  const mailbox = await tx.mailbox.findUniqueOrThrow({ where: { id: input.mailboxId }, include: { defaultArea: true } });
+  const area = mailbox.defaultArea ?? (await tx.area.findUniqueOrThrow({ where: { key: settings.defaultAreaKey } }));
+  const groups = await loadGroups(tx, input.requester.id, input.requester.accountId, input.requesterDomain);
+  const routing = routeCase({ groups, area, areaSource: mailbox.defaultArea ? "mailbox" : "settings" });
+  if (routing.ownerId === null && routing.teamId !== null) {
+    const pick = await pickTeamMember(tx, routing.teamId);
+    if (pick.agentId !== null) routing.ownerId = pick.agentId;
+    routing.explain.push(`owner: ${pick.explain}`);
+  }
+  const subject = input.subject.trim() || "(no subject)";
+  const overflow = subject.length > SUBJECT_MAX ? `${subject}\n\n` : "";
+  const created = await tx.case.create({
+    data: {
+      subject: subject.slice(0, SUBJECT_MAX),
+      description: (overflow + input.description.trim()).slice(0, DESCRIPTION_MAX),
+      status: routing.ownerId !== null ? "ASSIGNED" : "NEW",
+      priority: routing.priority,
+      type: "QUESTION",
+      origin: input.origin,
+      mailboxId: input.mailboxId,
+      accountId: input.requester.accountId,
+      groupId: routing.groupId,
+      areaId: routing.areaId,
+      ownerId: routing.ownerId,
+      teamId: routing.teamId,
+      slaContractId: routing.slaContractId,
+      routing: { explain: routing.explain, threading: input.threading },
+      parentCaseId: input.linkTo?.caseId ?? null,
+      createdAt: input.now,
+    },
+  });
+  // Business hours, holidays and severity targets: the SLA service decides the stored due times (once).
+  const due = await recomputeSlaDue(tx, created.id, input.now, null);
+  if (input.linkTo) {
+    await recordEvents(tx, input.linkTo.caseId, [{ type: "case.linked", data: { caseId: created.id, number: created.number, reason: input.linkTo.reason } }]);
+  }
+  await tx.caseContact.createMany({
+    data: [{ caseId: created.id, contactId: input.requester.id, role: "REQUESTER" }, ...input.ccContactIds.map((id) => ({ caseId: created.id, contactId: id, role: "CC" as const }))],
+    skipDuplicates: true,
+  });
+  await addInitialFollowers(tx, { id: created.id, ownerId: created.ownerId, teamId: created.teamId }, input.requester);
+  const post = await writePost(tx, { ...input.post, caseId: created.id, visibility: "PUBLIC", author: { contactId: input.requester.id }, threadRule: "new-case" });
+  await recordEvents(tx, created.id, [
+    {
+      type: "case.created",
+      data: {
+        inboundId: input.inboundId,
+        forwardedBy: input.forwardedBy,
+        routing: routing.explain,
+        sla: due ? { firstResponseDueAt: due.firstResponseDueAt?.toISOString() ?? null, resolutionDueAt: due.resolutionDueAt?.toISOString() ?? null } : null,
+        threading: input.threading,
+      },
+    },
+  ]);
+  return { caseId: created.id, number: created.number, postId: post.id };
+}
+
+async function addInitialFollowers(tx: Tx, c: { id: number; ownerId: number | null; teamId: number | null }, requester: OpenCaseInput["requester"]): Promise<void> {
+  const autoFollow = await tx.agent.findMany({ where: { autoFollowAll: true, active: true }, include: { teams: true } });
+  // Auto-follow never reaches past a directory the agent may not see (group membership grants nothing).
+  const grants = autoFollow.length ? await tx.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } }) : [];
+  const followers = initialFollowers({
+    caseAccess: { ownerId: c.ownerId, teamId: c.teamId, contactIds: [requester.id], requesterDirectoryId: requester.directoryId },
+    autoFollowAgents: autoFollow.map((a) => {
+      const teamIds = a.teams.map((t) => t.teamId);
+      return { id: a.id, active: a.active, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants) };
+    }),
+    requester,
+  });
+  await tx.follower.createMany({
+    data: [
+      ...followers.agentIds.map((f) => ({ caseId: c.id, agentId: f.id, reason: f.reason })),
+      ...followers.contactIds.map((f) => ({ caseId: c.id, contactId: f.id, reason: f.reason })),
+    ],
+    skipDuplicates: true,
+  });
+}
+
+/**
+ * Gives a case routed to a team without an agent an owner, as the team is configured. The team row is
+ * locked so two cases opened at once take turns instead of both going to the same member.
+ */
+async function pickTeamMember(tx: Tx, teamId: number): Promise<{ agentId: number | null; explain: string }> {
+  await tx.$queryRaw`SELECT id FROM "Team" WHERE id = ${teamId} FOR UPDATE`;
+  const team = await tx.team.findUniqueOrThrow({ where: { id: teamId }, include: { members: { include: { agent: true } } } });
+  const strategy: TeamAssignment = team.assignment === "round-robin" || team.assignment === "least-loaded" ? team.assignment : "none";
+  if (strategy === "none") return { agentId: null, explain: `team ${team.key} assigns nobody automatically` };
+  const ids = team.members.map((m) => m.agentId);
+  const open = await tx.case.groupBy({ by: ["ownerId"], where: { ownerId: { in: ids }, status: { notIn: ["RESOLVED", "CLOSED"] } }, _count: { _all: true } });
+  const pick = assignInTeam(
+    strategy,
+    team.members.map((m) => ({ agentId: m.agentId, active: m.agent.active, openCases: open.find((o) => o.ownerId === m.agentId)?._count._all ?? 0 })),
+    team.lastAssignedAgentId,
+  );
+  if (pick.agentId !== null) await tx.team.update({ where: { id: teamId }, data: { lastAssignedAgentId: pick.agentId } });
+  return { agentId: pick.agentId, explain: `${pick.explain} of ${team.key}` };
+}
+
+/** Every customer group the requester belongs to, directly, through their account, or by mail domain. */
+async function loadGroups(tx: Tx, contactId: number, accountId: number | null, domain: string): Promise<GroupCandidate[]> {
+  const include = { responsibilities: true } as const;
+  // Sequential on purpose: a transaction has one connection, parallel queries would only queue on it.
+  const byContact = await tx.customerGroup.findMany({ where: { contacts: { some: { contactId } } }, include });
+  const byAccount = accountId === null ? [] : await tx.customerGroup.findMany({ where: { accounts: { some: { accountId } } }, include });
+  const byDomain = await tx.customerGroup.findMany({ where: { domains: { some: { domain } } }, include });
+  const out = new Map<number, GroupCandidate>();
+  const add = (list: typeof byContact, via: GroupCandidate["via"]) => {
+    for (const g of list) {
+      if (out.has(g.id)) continue;
+      out.set(g.id, {
+        id: g.id,
+        key: g.key,
+        priority: g.priority,
+        slaContractId: g.slaContractId,
+        defaultCasePriority: g.defaultCasePriority,
+        via,
+        responsibilities: g.responsibilities.map((r) => ({ areaId: r.areaId, agentId: r.agentId, teamId: r.teamId })),
+      });
+    }
+  };
+  add(byContact, "contact");
+  add(byAccount, "account");
+  add(byDomain, "domain");
+  return [...out.values()];
+}

@@ -1,0 +1,109 @@
+/**
+ * An agent's reply through the signed reply address of a notification: its commands change the case, its
+ * text becomes a post (public answer, internal note or private note), all in one transaction; a reply with
+ * any error is refused whole and explained back, nothing applied in part.
+ */
+import { changeCase } from "../../case/case-change.ts";
+import { recordEvents } from "../../case/case-events.ts";
+import { addMessageRef, writePost } from "../../case/posts.ts";
+import { onAgentPublicReply } from "../../case/status.ts";
+import type { Deps } from "../../kernel/deps.ts";
+import type { ParsedMessage } from "../../parsing/parsed-message.ts";
+import { trimReply } from "../../parsing/trim-reply.ts";
+import { recomputeSlaDue } from "../../sla/sla.service.ts";
+import { replyAddress, signForwardToken, type TokenVisibility } from "../../threading/reply-token.ts";
+import { describeCommands, parseAgentCommands } from "./agent-commands/parse.ts";
+import { planAgentReply } from "./agent-reply-plan.ts";
+import { alreadyDone, inGuardedTx, markProcessed, quarantine } from "./inbound-status.ts";
+import type { IngestIo, IngestOutcome } from "./ingest-io.ts";
+import { refuseAgentMail } from "./notices.service.ts";
+
+/** A refusal rolled back inside the transaction; its reason goes back to the agent. */
+class AgentMailRefused extends Error {}
+
+export async function agentReply(
+  deps: Deps,
+  io: IngestIo,
+  inboundId: number,
+  msg: ParsedMessage,
+  agent: { id: number; name: string; email: string; locale: string },
+  caseId: number,
+  tokenVisibility: TokenVisibility,
+  mailboxAddress: string,
+): Promise<IngestOutcome> {
+  const parsed = parseAgentCommands(trimReply(msg.text).body, tokenVisibility === "internal" ? "INTERNAL" : "PUBLIC");
+  const messageId = msg.messageId ?? `inbound-${inboundId}@mailcase.invalid`;
+  const now = deps.clock.now();
+  const by = `agent:${agent.id}`;
+  const active = await io.db.agent.findMany({ where: { active: true }, select: { id: true, key: true, email: true, aliases: true } });
+  const plan = planAgentReply(parsed.commands, agent, active, replyAddress(mailboxAddress, signForwardToken(deps.secret, agent.id)));
+  const refuse = (reasons: string[]) => refuseAgentMail(deps, io, inboundId, msg, { to: agent.email, name: agent.name, locale: agent.locale, caseId, reasons });
+  const errors = [...parsed.errors, ...plan.errors];
+  if (errors.length) return refuse(errors);
+
+  const visibility = parsed.visibility;
+  const answers = visibility === "PUBLIC" && parsed.body !== "";
+  let result: { postId: number | null; changed: string[] } | null;
+  try {
+    result = await inGuardedTx(io, inboundId, async (tx) => {
+      const c = await tx.case.findUnique({ where: { id: caseId }, select: { status: true } });
+      if (!c) return null;
+      const patch = { ...plan.patch };
+      // An agent's public answer moves a new or assigned case on, unless the reply sets a status itself.
+      if (answers && patch.status === undefined) {
+        const effect = onAgentPublicReply(c.status);
+        if (effect.action === "set") patch.status = effect.to;
+      }
+      // The first response means the first public agent post; SLA levels apply in the order written.
+      if (answers) patch.firstRespondedAt = now;
+      const change = await changeCase(tx, caseId, patch, { by, now });
+      if (!change.ok) throw new AgentMailRefused(change.reason);
+      for (const contract of plan.slaLevels) {
+        const level = await changeCase(tx, caseId, { slaContract: contract }, { by, now });
+        if (!level.ok) throw new AgentMailRefused(`#sla ${contract}: ${level.reason}`);
+        change.changed.push(...level.changed);
+      }
+      if (plan.follow === "follow") await tx.follower.createMany({ data: [{ caseId, agentId: agent.id, reason: "follow" }], skipDuplicates: true });
+      if (plan.follow === "unfollow") await tx.follower.deleteMany({ where: { caseId, agentId: agent.id } });
+      let postId: number | null = null;
+      if (parsed.body !== "") {
+        const post = await writePost(tx, {
+          caseId,
+          visibility,
+          source: "AGENT_EMAIL",
+          author: { agentId: agent.id },
+          addresseeAgentId: plan.addresseeAgentId,
+          subject: msg.subject,
+          body: parsed.body,
+          inboundId,
+          threadRule: "reply-token",
+          attachments: msg.attachments,
+        });
+        postId = post.id;
+      }
+      // The first response (or a new customer wait) changes what is due; no audit entry for that alone.
+      await recomputeSlaDue(tx, caseId, now, null);
+      await addMessageRef(tx, caseId, messageId);
+      const commands = describeCommands(parsed.commands);
+      await recordEvents(tx, caseId, [
+        postId
+          ? { type: "post.added", data: { postId, by, visibility, commands, rule: "reply-token" } }
+          : { type: "agent.commands", data: { postId: null, by, visibility, commands, rule: "reply-token" } },
+      ]);
+      await markProcessed(deps, tx, inboundId, caseId, postId ? "post" : "commands");
+      return { postId, changed: change.changed };
+    });
+  } catch (err) {
+    if (!(err instanceof AgentMailRefused)) throw err;
+    return refuse([err.message]);
+  }
+  if (!result) {
+    const done = await alreadyDone(io, inboundId);
+    if (done.kind === "already-done" && done.status === "PENDING") return quarantine(deps, io, inboundId, `reply token names case #${caseId}, which does not exist`);
+    return done;
+  }
+  await io.sla([caseId]);
+  if (result.postId === null) return { kind: "commands-applied", caseId, changed: result.changed };
+  await io.notify([{ v: 1, postId: result.postId, event: "post-added" }]);
+  return { kind: "post-added", caseId, postId: result.postId, rule: "reply-token", visibility };
+}

@@ -1,0 +1,150 @@
+/**
+ * A customer's message (or anyone's who is not an agent on a reply address): threaded onto its case as a
+ * post, or opening a new case. Threading: the message's In-Reply-To/References, a bounce's original, the
+ * case tag in the subject (only for a sender who takes part in the case). Automatic mail never opens a case
+ * and never reaches customers: on a case it is an internal post, elsewhere it is quarantined.
+ */
+import { recordEvents } from "../../case/case-events.ts";
+import { addPost, customerPosted } from "../../case/posts.ts";
+import { onCustomerReply, type ClosedReplyPolicy } from "../../case/status.ts";
+import type { Deps } from "../../kernel/deps.ts";
+import type { Classification } from "../../parsing/automatic/classify.ts";
+import type { ParsedMessage } from "../../parsing/parsed-message.ts";
+import { trimReply } from "../../parsing/trim-reply.ts";
+import { resolveThread, type ThreadDecision } from "../../threading/resolve-thread.ts";
+import { findCaseTag } from "../../threading/subject.ts";
+import { alreadyDone, inGuardedTx, markProcessed } from "./inbound-status.ts";
+import type { IngestIo, IngestOutcome, Tx } from "./ingest-io.ts";
+import { openMailCase } from "./open-case.service.ts";
+
+export interface CustomerMessage {
+  inboundId: number;
+  mailboxId: number;
+  msg: ParsedMessage;
+  sender: string;
+  classification: Classification;
+  ownAddresses: string[];
+  agentAddresses: string[];
+  /** The agent who forwarded the customer's mail to their forwarding address, if that is how it came. */
+  forwardedBy: number | null;
+}
+
+export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessage): Promise<IngestOutcome> {
+  const { inboundId, msg, sender, classification } = m;
+  const automatic = classification.kind !== "human";
+  const messageId = msg.messageId ?? `inbound-${inboundId}@mailcase.invalid`;
+  const now = deps.clock.now();
+  const domain = sender.slice(sender.lastIndexOf("@") + 1);
+
+  const outcome = await inGuardedTx(io, inboundId, async (tx): Promise<IngestOutcome> => {
+    const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
+    const account = await tx.account.findFirst({ where: { domains: { has: domain } } });
+    const contact = await tx.contact.upsert({
+      where: { email: sender },
+      create: { email: sender, name: msg.from?.name || null, accountId: account?.id ?? null },
+      update: {},
+    });
+    const decision = await threadOf(tx, m, settings.caseTagPrefix, contact);
+
+    // A reply to a closed case opens a new case linked to it (by default); other statuses react as the
+    // pure rules say (a resolved case reopens, a waiting one resumes); automatic mail never changes status.
+    const closedReply = closedReplyPolicy(settings.closedReplyPolicy);
+    let existing: { caseId: number; status: Parameters<typeof onCustomerReply>[0] } | null = null;
+    let linkTo: number | null = null;
+    if (decision.kind === "existing") {
+      const current = await tx.case.findUniqueOrThrow({ where: { id: decision.caseId }, select: { status: true } });
+      if (onCustomerReply(current.status, { closedReply }, { automatic }).action === "new-linked-case") linkTo = decision.caseId;
+      else existing = { caseId: decision.caseId, status: current.status };
+    }
+
+    if (existing && decision.kind === "existing") {
+      const by = `contact:${contact.id}`;
+      // Automatic mail on a case is kept for agents only: it must never reach (or loop back to) customers.
+      const visibility = automatic ? "INTERNAL" : "PUBLIC";
+      const post = await addPost(
+        tx,
+        {
+          caseId: existing.caseId,
+          visibility,
+          source: "CUSTOMER_EMAIL",
+          author: { contactId: contact.id },
+          subject: msg.subject,
+          body: automatic ? msg.text : trimReply(msg.text).body,
+          inboundId,
+          threadRule: decision.rule,
+          attachments: msg.attachments,
+          messageId,
+        },
+        { by, automatic: classification.reason, forwardedBy: m.forwardedBy },
+      );
+      // A machine (mailer-daemon, auto-responder) never becomes a contact of the case: nobody should mail it.
+      if (!automatic) await tx.caseContact.createMany({ data: [{ caseId: existing.caseId, contactId: contact.id, role: "CC" }], skipDuplicates: true });
+      const reaction = await customerPosted(tx, existing.caseId, { by, now, automatic, closedReply, status: existing.status });
+      if (reaction.warning) deps.log.warn({ caseId: existing.caseId, reason: reaction.warning }, "customer reply did not change the status");
+      if (classification.kind === "bounce" && decision.rule === "bounced-original") await markBouncing(tx, existing.caseId, classification, inboundId);
+      await markProcessed(deps, tx, inboundId, existing.caseId, "post");
+      return { kind: "post-added", caseId: existing.caseId, postId: post.id, rule: decision.rule, visibility };
+    }
+
+    if (automatic) {
+      // Never open a case for an auto-reply or bounce that matches nothing: that is how helpdesks loop.
+      const reason = `automatic mail (${classification.reason}) that matches no case`;
+      await tx.inboundMessage.update({ where: { id: inboundId }, data: { status: "QUARANTINED", outcome: "quarantined", reason, processedAt: now } });
+      return { kind: "quarantined", reason };
+    }
+
+    const threading = decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note;
+    const opened = await openMailCase(tx, m, { contact, domain, messageId, linkTo, threading, now });
+    await markProcessed(deps, tx, inboundId, opened.caseId, "case");
+    return { kind: "case-created", caseId: opened.caseId, number: opened.number, postId: opened.postId };
+  });
+
+  if (outcome === null) return alreadyDone(io, inboundId);
+  if (outcome.kind === "case-created" || outcome.kind === "post-added") await io.sla([outcome.caseId]);
+  if (outcome.kind === "case-created") await io.notify([{ v: 1, postId: outcome.postId, event: "case-opened" }]);
+  if (outcome.kind === "post-added") await io.notify([{ v: 1, postId: outcome.postId, event: "post-added" }]);
+  if (outcome.kind === "quarantined") deps.log.warn({ inboundId, reason: outcome.reason }, "message quarantined");
+  return outcome;
+}
+
+/** Which case the message belongs to, from its references, a bounce's original, and the subject's tag. */
+async function threadOf(tx: Tx, m: CustomerMessage, tagPrefix: string, contact: { id: number; accountId: number | null }): Promise<ThreadDecision> {
+  const { msg, classification } = m;
+  const ids = [...new Set([...msg.inReplyTo, ...msg.references])];
+  const refs = ids.length ? await tx.messageRef.findMany({ where: { messageId: { in: ids } } }) : [];
+  const caseOf = (id: string) => refs.find((r) => r.messageId === id)?.caseId ?? null;
+  const tagNumber = findCaseTag(tagPrefix, msg.subject);
+  let subjectTag: { caseId: number; senderTakesPart: boolean } | null = null;
+  if (tagNumber !== null) {
+    const tagged = await tx.case.findUnique({ where: { number: tagNumber }, include: { contacts: true } });
+    if (tagged) {
+      const takesPart = tagged.contacts.some((cc) => cc.contactId === contact.id) || (contact.accountId !== null && tagged.accountId === contact.accountId);
+      subjectTag = { caseId: tagged.id, senderTakesPart: takesPart };
+    }
+  }
+  // A bounce of our own mail names the returned message: file it on that case, never on a new one.
+  const bouncedOriginal = classification.bounce?.originalMessageId ?? null;
+  const bouncedRef = bouncedOriginal ? await tx.messageRef.findUnique({ where: { messageId: bouncedOriginal } }) : null;
+  return resolveThread({
+    tokenCaseId: null,
+    bouncedOriginalCaseId: bouncedRef?.direction === "out" ? bouncedRef.caseId : null,
+    inReplyToCases: msg.inReplyTo.map(caseOf),
+    referenceCases: msg.references.map(caseOf),
+    subjectTag,
+  });
+}
+
+/**
+ * Only bounces of our own mail mark addresses: a forged DSN cannot silence an arbitrary contact.
+ * "Action: failed" is final even with a 4.x status (Postfix reports expired mail as 4.4.x).
+ */
+async function markBouncing(tx: Tx, caseId: number, classification: Classification, inboundId: number): Promise<void> {
+  const failed = (classification.bounce?.recipients ?? []).filter((r) => r.action === "failed" || r.status === null || r.status.startsWith("5")).map((r) => r.address);
+  if (failed.length === 0) return;
+  await tx.contact.updateMany({ where: { email: { in: failed } }, data: { bouncing: true } });
+  await recordEvents(tx, caseId, [{ type: "contact.bouncing", data: { addresses: failed, inboundId } }]);
+}
+
+function closedReplyPolicy(value: string): ClosedReplyPolicy {
+  return value === "reopen" || value === "append" ? value : "new-linked-case";
+}

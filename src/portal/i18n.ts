@@ -69,6 +69,12 @@ const en = {
   "priority.HIGH": "High",
   "priority.URGENT": "Urgent",
   image: "[image not loaded]",
+  reply: "Reply",
+  replyLabel: "Your message",
+  send: "Send",
+  replySent: "Your reply was added to the case.",
+  closedNoReply: "This case is closed. To continue, please open a new case.",
+  replyEmpty: "Please write a message.",
 };
 export type MessageKey = keyof typeof en;
 type Messages = Record<MessageKey, string>;
@@ -137,6 +143,12 @@ const cs: Messages = {
   "priority.HIGH": "Vysoká",
   "priority.URGENT": "Naléhavá",
   image: "[obrázek nenačten]",
+  reply: "Odpovědět",
+  replyLabel: "Vaše zpráva",
+  send: "Odeslat",
+  replySent: "Vaše odpověď byla přidána k požadavku.",
+  closedNoReply: "Tento požadavek je uzavřený. Chcete-li pokračovat, založte prosím nový.",
+  replyEmpty: "Napište prosím zprávu.",
 };
 
 const pl: Messages = {
@@ -203,6 +215,12 @@ const pl: Messages = {
   "priority.HIGH": "Wysoki",
   "priority.URGENT": "Pilny",
   image: "[obraz nie został wczytany]",
+  reply: "Odpowiedz",
+  replyLabel: "Twoja wiadomość",
+  send: "Wyślij",
+  replySent: "Twoja odpowiedź została dodana do zgłoszenia.",
+  closedNoReply: "To zgłoszenie jest zamknięte. Aby kontynuować, utwórz nowe zgłoszenie.",
+  replyEmpty: "Napisz wiadomość.",
 };
 
 const zh: Messages = {
@@ -269,6 +287,12 @@ const zh: Messages = {
   "priority.HIGH": "高",
   "priority.URGENT": "紧急",
   image: "[图片未加载]",
+  reply: "回复",
+  replyLabel: "您的消息",
+  send: "发送",
+  replySent: "您的回复已添加到工单。",
+  closedNoReply: "此工单已关闭。如需继续，请新建工单。",
+  replyEmpty: "请输入消息。",
 };
 
 export const MESSAGES: Record<PortalLanguage, Messages> = { en, cs, pl, zh };

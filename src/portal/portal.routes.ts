@@ -22,6 +22,7 @@ import type { PortalDirectory } from "./portals.ts";
 import { renderPostBody } from "./render-body.ts";
 import { createSession, loadSession, revokeAllSessions, revokeSession, type PortalSessionView, type SessionPolicy } from "./session.ts";
 import { consumeCode, consumeLink, requestSignIn } from "./sign-in.service.ts";
+import { acceptsReply, REPLY_MAX, replyFromPortal } from "./portal-writes.ts";
 import { writePortalMail } from "./portal-mail.ts";
 import { enqueueSend } from "../pipeline/send/send.job.ts";
 
@@ -358,16 +359,13 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
     );
   });
 
-  app.get("/cases/:number", async (req, reply) => {
-    const user = requireUser(req, reply);
-    if (!user) return reply;
+  async function casePage(req: FastifyRequest, reply: FastifyReply, user: PortalSessionView, number: number, extra: { notice?: string; error?: string } = {}) {
     const c = ctx(req);
-    const p = z.object({ number: CaseNumber }).safeParse(req.params);
-    if (!p.success) return notFound(req, reply);
     const viewer = await loadViewer(deps, user);
-    const found = await caseDetail(deps, c.portal, viewer, p.data.number);
+    const found = await caseDetail(deps, c.portal, viewer, number);
     if (!found) return notFound(req, reply);
     const numbers = await numberSettings();
+    const settings = await deps.db.settings.findUnique({ where: { id: 1 }, select: { closedReplyPolicy: true } });
     const fmt = dateFmt(c.lang);
     const posts = found.posts.map((post) => ({
       id: post.id,
@@ -391,6 +389,8 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
       reply,
       "case",
       {
+        ...extra,
+        number: found.number,
         display: numbers(found.number, found.createdAt),
         subject: found.subject,
         statusLabel: t(req, `status.${found.status}` as MessageKey),
@@ -399,10 +399,36 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
         created: fmt.format(found.createdAt),
         createdIso: found.createdAt.toISOString(),
         posts,
+        canReply: acceptsReply(found.status, settings?.closedReplyPolicy ?? "new-linked-case"),
         labels: { private: t(req, "privateToYou"), attachments: t(req, "attachments") },
       },
       `${numbers(found.number, found.createdAt)} ${found.subject}`,
     );
+  }
+
+  app.get("/cases/:number", async (req, reply) => {
+    const user = requireUser(req, reply);
+    if (!user) return reply;
+    const p = z.object({ number: CaseNumber }).safeParse(req.params);
+    if (!p.success) return notFound(req, reply);
+    const q = z.object({ sent: z.literal("1").optional().catch(undefined) }).parse(req.query);
+    return casePage(req, reply, user, p.data.number, q.sent ? { notice: t(req, "replySent") } : {});
+  });
+
+  // A reply: only the text comes from the form; the case is looked up through the viewer's scope.
+  app.post("/cases/:number/reply", post, async (req, reply) => {
+    const user = requireUser(req, reply);
+    if (!user) return reply;
+    const p = z.object({ number: CaseNumber }).safeParse(req.params);
+    if (!p.success) return notFound(req, reply);
+    const body = z.object({ text: z.string().trim().min(1).max(REPLY_MAX) }).safeParse(req.body);
+    if (!body.success) return casePage(req, reply.code(400), user, p.data.number, { error: t(req, "replyEmpty") });
+    const viewer = await loadViewer(deps, user);
+    const outcome = await replyFromPortal(deps, ctx(req).portal, viewer, p.data.number, body.data.text);
+    if (outcome.kind === "not-found") return notFound(req, reply);
+    if (outcome.kind === "closed") return casePage(req, reply.code(409), user, p.data.number, { error: t(req, "closedNoReply") });
+    // Post/redirect/get: a reload does not post twice.
+    return reply.redirect(`${base}/cases/${p.data.number}?sent=1#reply-title`, 303);
   });
 
   app.get("/attachments/:id", async (req, reply) => {

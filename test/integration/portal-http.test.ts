@@ -383,6 +383,41 @@ describe("sessions", () => {
   });
 });
 
+describe("reply", () => {
+  it("adds a PUBLIC post with source PORTAL through the case write model: the waiting case resumes and the post is planned for notification", async () => {
+    const db = app.rt.deps.db;
+    const b = await signIn(web, db, sam);
+    const pageUrl = `/portal/cases/${cases.samWaiting.number}`;
+    const res = await b.submit(pageUrl, `${pageUrl}/reply`, { text: "Here are the logs you asked for." });
+    expect(res.statusCode).toBe(303);
+    const after = await b.get(String(res.headers.location));
+    expect(after.body).toContain("Your reply was added to the case.");
+    expect(after.body).toContain("Here are the logs you asked for.");
+    const post = await db.post.findFirstOrThrow({ where: { caseId: cases.samWaiting.id, source: "PORTAL" } });
+    expect(post).toMatchObject({ visibility: "PUBLIC", authorContactId: ids[sam], threadRule: "portal" });
+    const c = await db.case.findUniqueOrThrow({ where: { id: cases.samWaiting.id } });
+    expect(c.status).not.toBe("WAITING_ON_CUSTOMER");
+    expect(await db.caseEvent.count({ where: { caseId: c.id, type: "post.added" } })).toBe(1);
+    await waitFor(async () => (await db.post.findUniqueOrThrow({ where: { id: post.id } })).notifiedAt !== null, "notification planning of the portal post");
+  });
+
+  it("refuses a reply to a case out of scope (404, nothing written), without the form token (403), empty (400), and on a closed case (409)", async () => {
+    const db = app.rt.deps.db;
+    const b = await signIn(web, db, sam);
+    const before = await db.post.count();
+    const own = `/portal/cases/${cases.samOwn.number}`;
+    const token = await b.csrf(own);
+    for (const n of [cases.globex.number, cases.patOwn.number, cases.internalAcme.number, 99999999])
+      expect((await b.request("POST", `/portal/cases/${n}/reply`, { _csrf: token, text: "sneaky" })).statusCode, `case ${n}`).toBe(404);
+    expect((await b.request("POST", `${own}/reply`, { text: "no token" })).statusCode).toBe(403);
+    expect((await b.request("POST", `${own}/reply`, { _csrf: token, text: "   " })).statusCode).toBe(400);
+    const closed = `/portal/cases/${cases.samClosed.number}`;
+    expect((await b.get(closed)).body).not.toContain("/reply");
+    expect((await b.request("POST", `${closed}/reply`, { _csrf: token, text: "hello?" })).statusCode).toBe(409);
+    expect(await db.post.count()).toBe(before);
+  });
+});
+
 describe("language", () => {
   it("uses the contact's language, then Accept-Language; the switcher offers only the portal's languages", async () => {
     const anon = new Browser(web, { "accept-language": "pl-PL,pl;q=0.9,en;q=0.5" });

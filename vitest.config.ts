@@ -1,14 +1,19 @@
 import { defineConfig } from "vitest/config";
 
-// Three tiers. unit: pure decisions, no services, parallel. corpus: real third-party mail from
+// Four tiers. unit: pure decisions, no services, parallel. corpus: real third-party mail from
 // ../shared/corpus (skipped when absent). integration: real PostgreSQL, Redis, Dovecot and Postfix,
-// files run one at a time because they share the mail lab.
+// files run one at a time because they share the mail lab. e2e: the portal in a real browser (Debian's
+// chromium-headless-shell driven by playwright-core), on its own database so it never races integration.
+//
+// Every tier runs in lab mode: the public default MAILCASE_SECRET is allowed (child processes inherit it).
+const env = { MAILCASE_LAB_MODE: "1" };
+
 export default defineConfig({
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
-      { test: { name: "corpus", include: ["test/corpus/**/*.test.ts"], testTimeout: 120_000 } },
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], env } },
+      { test: { name: "corpus", include: ["test/corpus/**/*.test.ts"], testTimeout: 120_000, env } },
       {
         test: {
           name: "integration",
@@ -17,6 +22,19 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          env,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/support/e2e-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // The harness reads TEST_DATABASE_URL: point it at the e2e database inside the e2e workers.
+          env: { ...env, TEST_DATABASE_URL: process.env.E2E_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/mailcase_e2e" },
         },
       },
     ],

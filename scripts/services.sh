@@ -36,3 +36,10 @@ if ! port_open 6379; then
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
   wait_port 6379 Redis
 fi
+
+# The portal's browser tests drive Debian's headless Chromium through playwright-core (never a browser
+# download); fonts-liberation gives screenshots real glyphs. CHROMIUM_PATH points elsewhere if wanted.
+if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/lib/chromium/chromium-headless-shell ]; then
+  log "installing chromium-headless-shell and fonts-liberation (browser tests)"
+  apt_install chromium-headless-shell fonts-liberation
+fi

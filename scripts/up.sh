@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/services.sh
 bash scripts/mail-lab.sh start
 npx prisma migrate deploy
-node bin/mailcase.mjs config apply "${MAILCASE_CONFIG:-config/lab.yaml}"
+# The local lab runs on the public default secret; production sets MAILCASE_SECRET and never runs this script.
+MAILCASE_LAB_MODE="${MAILCASE_LAB_MODE:-1}" node bin/mailcase.mjs config apply "${MAILCASE_CONFIG:-config/lab.yaml}"

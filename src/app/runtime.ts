@@ -4,7 +4,8 @@
  */
 import { Worker, type ConnectionOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { loadEnv, type Env } from "../config/env.ts";
+import { assertProductionSecret, loadEnv, type Env } from "../config/env.ts";
+import { secretRing } from "../config/secrets.ts";
 import { resolvePassword } from "../config/apply-config.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
@@ -15,7 +16,7 @@ import { createRedis } from "../db/redis.ts";
 import { createQueues, STAGES } from "../pipeline/stages.ts";
 import { sweep } from "../pipeline/sweeper.ts";
 import { TemplateRenderer } from "../render/templates.ts";
-import { startWebServer } from "../web/server.ts";
+import { DEFAULT_SIGN_IN_LIMITS, startWebServer, type WebOptions } from "../web/server.ts";
 import { systemClock, type Clock, type Deps } from "../kernel/deps.ts";
 
 export interface Runtime {
@@ -30,6 +31,7 @@ export interface Handle {
 }
 
 export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; db?: Db; log?: Logger } = {}): Runtime {
+  assertProductionSecret(env);
   const log = overrides.log ?? createLogger(env.LOG_LEVEL);
   const db = overrides.db ?? createDb(env.DATABASE_URL);
   const redis = createRedis(env.REDIS_URL);
@@ -43,7 +45,7 @@ export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; 
     db,
     log,
     clock: overrides.clock ?? systemClock,
-    secret: env.MAILCASE_SECRET,
+    secret: secretRing(env.MAILCASE_SECRET, env.MAILCASE_SECRET_PREVIOUS, env.MAILCASE_LEGACY_REPLY_TOKENS),
     templates: new TemplateRenderer(),
     queues,
     coalesceMs: env.MAILCASE_COALESCE_MS,
@@ -131,6 +133,25 @@ export function startWorkers(rt: Runtime): Handle {
   };
 }
 
-export async function startWeb(rt: Runtime): Promise<Handle> {
-  return startWebServer(rt.deps, rt.redis, rt.env.WEB_PORT);
+export async function startWeb(rt: Runtime): Promise<Handle & { port: number }> {
+  return startWebServer(rt.deps, rt.redis, webOptions(rt.env));
+}
+
+/** The web process's settings from the environment (tests override the port, limits …). */
+export function webOptions(env: Env, over: Partial<WebOptions> = {}): WebOptions {
+  return {
+    host: env.WEB_HOST,
+    port: env.WEB_PORT,
+    trustProxy: env.WEB_TRUST_PROXY,
+    publicUrl: publicUrl(env),
+    redisPrefix: env.MAILCASE_REDIS_PREFIX,
+    session: { idleMs: env.PORTAL_SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.PORTAL_SESSION_MAX_DAYS * 86_400_000 },
+    signInLimits: { ...DEFAULT_SIGN_IN_LIMITS, perIpPerHour: env.PORTAL_SIGN_IN_PER_IP_HOUR },
+    ...over,
+  };
+}
+
+/** Where customers reach the web process: MAILCASE_PUBLIC_URL, or in the lab the loopback address. */
+export function publicUrl(env: Env): string | undefined {
+  return env.MAILCASE_PUBLIC_URL ?? (env.MAILCASE_LAB_MODE ? `http://127.0.0.1:${env.WEB_PORT}` : undefined);
 }

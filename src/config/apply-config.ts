@@ -9,6 +9,7 @@ import type { BusinessCalendar } from "../sla/calendar.ts";
 import { preferencesFromConfig } from "./agent-preferences.ts";
 import type { HelpdeskConfig } from "./helpdesk-config.ts";
 import { PRIORITIES, SEVERITIES } from "./helpdesk-config.ts";
+import { exposureJson } from "../portal/portal-config.ts";
 
 export interface ApplySummary {
   mailboxes: number;
@@ -20,6 +21,7 @@ export interface ApplySummary {
   contacts: number;
   customerGroups: number;
   directories: number;
+  portals: number;
 }
 
 export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySummary> {
@@ -138,6 +140,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
           accountId: c.account ? accountId.get(c.account)! : null,
           directoryId: c.directory ? directoryId.get(c.directory)! : null,
           portalUser: c.portal,
+          portalRole: c.portalRole ?? null,
           locale: c.locale,
         };
         const row = await tx.contact.upsert({ where: { email: c.email }, create: { email: c.email, ...data }, update: data });
@@ -168,7 +171,16 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
         });
       }
 
+      // Portals: upserted by key; one missing from the file stops serving (its sessions then fail their
+      // per-request check, see src/portal/session.ts).
+      for (const p of cfg.portals) {
+        const data = { path: p.path, name: p.name, languages: p.languages, theme: { ...p.theme }, exposure: exposureJson(p.exposure) as Prisma.InputJsonObject, active: true };
+        await tx.portal.upsert({ where: { key: p.key }, create: { key: p.key, ...data }, update: data });
+      }
+      await tx.portal.updateMany({ where: { key: { notIn: cfg.portals.map((p) => p.key) } }, data: { active: false } });
+
       return {
+        portals: cfg.portals.length,
         mailboxes: cfg.mailboxes.length,
         agents: cfg.agents.length,
         teams: cfg.teams.length,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LAB_SECRET } from "./secrets.ts";
 
 /**
  * The process environment, validated once at start. Nothing else reads process.env.
@@ -14,8 +15,25 @@ const EnvSchema = z.object({
   SMTP_SECURE: z.stringbool().default(false),
   SMTP_USER: z.string().optional(),
   SMTP_PASSWORD: z.string().optional(),
-  /** Key for signed reply addresses. Must be set (and kept secret) in production. */
-  MAILCASE_SECRET: z.string().min(16).default("mailcase-lab-secret-change-me"),
+  /**
+   * The one secret every key is derived from (HKDF, src/config/secrets.ts): reply addresses, portal sign-in
+   * codes, session cookies, form tokens. The default is public (it is in the source), so it is refused unless
+   * MAILCASE_LAB_MODE is on.
+   */
+  MAILCASE_SECRET: z.string().min(16).default(LAB_SECRET),
+  /** Old secrets after a rotation, comma-separated: they still verify (never sign) until removed. */
+  MAILCASE_SECRET_PREVIOUS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(16))),
+  /**
+   * Accept reply addresses signed the pre-HKDF way (raw secret), so notifications sent before an upgrade
+   * still thread. Turn off once those mails are old (30 days is plenty).
+   */
+  MAILCASE_LEGACY_REPLY_TOKENS: z.stringbool().default(true),
+  /** The local lab (`npm start`, tests): allows the public default secret. Never set it in production. */
+  MAILCASE_LAB_MODE: z.stringbool().default(false),
   MAILCASE_CONFIG: z.string().default("config/lab.yaml"),
   /** Poll interval when IDLE is unavailable or as a safety net beside IDLE. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),
@@ -46,6 +64,37 @@ const EnvSchema = z.object({
       .optional(),
   ),
   WEB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Listen address of the web process (portal, health, metrics); 0.0.0.0 to serve beyond loopback. */
+  WEB_HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * Behind a reverse proxy: whom to trust for X-Forwarded-For/-Proto (so rate limits and logs see the client
+   * IP and the portal knows it is served over https). `false` (default), `true` (any hop: only when nothing
+   * can reach the process except the proxy), a hop count, or comma-separated addresses/CIDRs.
+   */
+  WEB_TRUST_PROXY: z
+    .string()
+    .default("false")
+    .transform((v): boolean | number | string[] =>
+      v === "true" ? true : v === "false" || v === "" ? false : /^\d+$/.test(v) ? Number(v) : v.split(",").map((s) => s.trim()).filter(Boolean),
+    ),
+  /**
+   * Public base URL of the web process as customers reach it (e.g. https://support.example.com): sign-in
+   * links in mails point here. Unset: http://127.0.0.1:<WEB_PORT> in lab mode; required for the portal
+   * outside it. Stored without a trailing slash.
+   */
+  MAILCASE_PUBLIC_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://support.example.com" })
+      .transform((u) => u.replace(/\/+$/, ""))
+      .optional(),
+  ),
+  /** Portal sessions end after this much inactivity… */
+  PORTAL_SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).default(120),
+  /** …and after this many days whatever the activity. */
+  PORTAL_SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Sign-in requests per client IP and hour (per address: 3 in 15 minutes, 10 a day, fixed). */
+  PORTAL_SIGN_IN_PER_IP_HOUR: z.coerce.number().int().min(1).default(20),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /**
    * Fault injection for the crash tests only: milliseconds to stall inside the ingest transaction,
@@ -55,6 +104,18 @@ const EnvSchema = z.object({
 });
 
 export type Env = Readonly<z.infer<typeof EnvSchema>>;
+
+/**
+ * Refuses a deployment that forgot MAILCASE_SECRET: with the default from the source anyone could sign reply
+ * addresses (post as an agent) or session cookies. Called by every role at start, not by loadEnv, so
+ * read-only CLI commands still run.
+ */
+export function assertProductionSecret(env: Env): void {
+  if (env.MAILCASE_SECRET === LAB_SECRET && !env.MAILCASE_LAB_MODE)
+    throw new ConfigError(
+      "MAILCASE_SECRET is the public lab default: set a long random MAILCASE_SECRET (e.g. `openssl rand -base64 32`), or MAILCASE_LAB_MODE=1 for the local lab",
+    );
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";

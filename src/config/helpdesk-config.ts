@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
+import { PortalConfigSchema } from "../portal/portal-config.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -200,6 +201,8 @@ const ConfigSchema = z
             /** Directory key; none: the open directory every agent may see. */
             directory: Key.optional(),
             portal: z.boolean().default(false),
+            /** Role in their account for portal exposure rules limited to a role (e.g. manager). */
+            portalRole: z.string().min(1).max(50).optional(),
             locale: Locale.default("en"),
           })
           .strict(),
@@ -227,6 +230,8 @@ const ConfigSchema = z
           .strict(),
       )
       .default([]),
+    /** Customer portals (src/portal): path, look, languages and which cases their users see. */
+    portals: z.array(PortalConfigSchema).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -256,6 +261,15 @@ const ConfigSchema = z
     unique(cfg.accounts, "accounts");
     unique(cfg.customerGroups, "customerGroups");
     unique(cfg.directories, "directories");
+    unique(cfg.portals, "portals");
+    const paths = new Set<string>();
+    cfg.portals.forEach((p, i) => {
+      // The web process serves its own routes beside the portals; a portal must not shadow them or another portal.
+      const clash = [...paths].find((q) => p.path === q || p.path.startsWith(`${q}/`) || q.startsWith(`${p.path}/`));
+      if (clash) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `overlaps portal path ${clash}` });
+      if (/^\/(healthz|metrics|forms)(\/|$)/.test(p.path)) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `${p.path} is reserved` });
+      paths.add(p.path);
+    });
     need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);
     cfg.areas.forEach((a, i) => {
       need(agents, a.agent, "agent", ["areas", i, "agent"]);

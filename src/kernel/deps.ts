@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { SecretRing } from "../config/secrets.ts";
 import type { TemplateRenderer } from "../render/templates.ts";
 
 /** Injected time source: tests pass a fixed clock, production the wall clock. */
@@ -14,7 +15,8 @@ export interface Deps {
   db: Db;
   log: Logger;
   clock: Clock;
-  secret: string;
+  /** MAILCASE_SECRET with its rotation state; purpose keys are derived from it (src/config/secrets.ts). */
+  secret: SecretRing;
   templates: TemplateRenderer;
   queues: { ingest: Queue; notify: Queue; send: Queue; sla: Queue };
   /** Coalescing window of update mails (MAILCASE_COALESCE_MS). */

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 
-export type TemplateName = "notice" | "refused" | "ack" | "new-case" | "update" | "reply" | "sla-escalation";
+export type TemplateName = "notice" | "refused" | "ack" | "new-case" | "update" | "reply" | "sla-escalation" | "sign-in" | "new-sign-in";
 type Part = "subject" | "text" | "html";
 
 export interface Rendered {
@@ -44,7 +44,8 @@ export class TemplateRenderer {
     );
     const locales = new Set<string>();
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
+      // templates/portal holds the portal's page views (src/portal/views.ts), not a mail locale.
+      if (!entry.isDirectory() || entry.name === "portal") continue;
       const locale = normalizeLocale(entry.name);
       const ldir = path.join(dir, entry.name);
       locales.add(locale);

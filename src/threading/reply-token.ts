@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { deriveKey, secretRing, type SecretRing } from "../config/secrets.ts";
 
 /**
  * Signed reply addresses: notifications to agents carry Reply-To `support+<token>@domain`. The token binds
@@ -23,24 +24,54 @@ const TOKEN_RE = /^c(\d{1,12})a(\d{1,12})v([pi])-([0-9a-f]{16})$/;
  */
 const FORWARD_RE = /^f(\d{1,12})-([0-9a-f]{16})$/;
 
-function mac(secret: string, body: string): string {
-  return createHmac("sha256", secret).update(`mailcase-reply:${body}`).digest("hex").slice(0, 16);
+/**
+ * The secret as callers hold it: the whole ring (rotation, legacy signatures), or a bare string (tests, tools),
+ * which is a ring of one.
+ */
+export type ReplySecret = SecretRing | string;
+const ring = (s: ReplySecret): SecretRing => (typeof s === "string" ? secretRing(s) : s);
+
+function mac(key: string | Buffer, body: string): string {
+  return createHmac("sha256", key).update(`mailcase-reply:${body}`).digest("hex").slice(0, 16);
 }
 
-/** Constant-time check of a token's signature. */
-function macMatches(secret: string, body: string, given: string): boolean {
-  const expected = Buffer.from(mac(secret, body));
+/**
+ * Keys a signature may have been made with: the derived reply key of the current and previous secrets, and
+ * (grace period after the upgrade to derived keys) the raw secrets themselves.
+ */
+function verifyKeys(secret: ReplySecret): (string | Buffer)[] {
+  const r = ring(secret);
+  const secrets = [r.current, ...r.previous];
+  return [...secrets.map((s) => deriveKey(s, "reply-token")), ...(r.legacyReplyTokens ? secrets : [])];
+}
+
+/** Constant-time check of a token's signature against every accepted key. */
+function macMatches(secret: ReplySecret, body: string, given: string): boolean {
   const got = Buffer.from(given);
-  return expected.length === got.length && timingSafeEqual(expected, got);
+  let ok = false;
+  for (const key of verifyKeys(secret)) {
+    const expected = Buffer.from(mac(key, body));
+    // No early exit: the time taken does not tell which key (if any) matched.
+    if (expected.length === got.length && timingSafeEqual(expected, got)) ok = true;
+  }
+  return ok;
 }
 
-export function signReplyToken(secret: string, token: ReplyToken): string {
+const signingKey = (secret: ReplySecret): Buffer => deriveKey(ring(secret).current, "reply-token");
+
+export function signReplyToken(secret: ReplySecret, token: ReplyToken): string {
   const body = `c${token.caseId}a${token.agentId}v${token.visibility === "internal" ? "i" : "p"}`;
-  return `${body}-${mac(secret, body)}`;
+  return `${body}-${mac(signingKey(secret), body)}`;
 }
 
-export function signForwardToken(secret: string, agentId: number): string {
+export function signForwardToken(secret: ReplySecret, agentId: number): string {
   const body = `f${agentId}`;
+  return `${body}-${mac(signingKey(secret), body)}`;
+}
+
+/** The pre-HKDF signature (raw secret as the HMAC key); only for tests of the grace period. */
+export function signLegacyReplyToken(secret: string, token: ReplyToken): string {
+  const body = `c${token.caseId}a${token.agentId}v${token.visibility === "internal" ? "i" : "p"}`;
   return `${body}-${mac(secret, body)}`;
 }
 
@@ -51,7 +82,7 @@ export type TokenCheck =
   | { kind: "absent" };
 
 /** Verifies a token string (the part after '+'). */
-export function verifyReplyToken(secret: string, raw: string): TokenCheck {
+export function verifyReplyToken(secret: ReplySecret, raw: string): TokenCheck {
   const f = FORWARD_RE.exec(raw.toLowerCase());
   if (f?.[1] && f[2]) {
     if (!macMatches(secret, `f${f[1]}`, f[2])) return { kind: "forged", raw };
@@ -77,7 +108,7 @@ export function replyAddress(mailboxAddress: string, token: string): string {
  * Finds the first reply token among recipient addresses addressed to the given mailbox
  * (To, Cc, Delivered-To all count: clients differ in what they keep on a reply).
  */
-export function findReplyToken(secret: string, mailboxAddress: string, recipients: string[]): TokenCheck {
+export function findReplyToken(secret: ReplySecret, mailboxAddress: string, recipients: string[]): TokenCheck {
   const at = mailboxAddress.lastIndexOf("@");
   const local = mailboxAddress.slice(0, at).toLowerCase();
   const domain = mailboxAddress.slice(at + 1).toLowerCase();

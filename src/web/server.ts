@@ -1,14 +1,122 @@
 /**
- * Health and metrics endpoint (the `web` process). /healthz checks PostgreSQL and Redis; /metrics is
- * Prometheus text: queue depths, inbound messages by status, oldest pending message age.
+ * The `web` process: health and metrics for operators, and the customer portals (src/portal).
+ * /healthz checks PostgreSQL and Redis; /metrics is Prometheus text: queue depths, inbound messages by
+ * status, oldest pending message age. Each configured portal is mounted at its path.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import cookie from "@fastify/cookie";
+import formbody from "@fastify/formbody";
+import helmet from "@fastify/helmet";
+import multipart from "@fastify/multipart";
+import view from "@fastify/view";
+import Fastify, { type FastifyInstance } from "fastify";
+import Handlebars from "handlebars";
 import type { Redis } from "ioredis";
+import path from "node:path";
 import { Gauge, Registry } from "prom-client";
+import { keysFor } from "../config/secrets.ts";
 import type { Deps } from "../kernel/deps.ts";
+import { translate, type MessageKey } from "../portal/i18n.ts";
+import { portalRoutes, type SignInLimits } from "../portal/portal.routes.ts";
+import type { PortalLanguage } from "../portal/portal-config.ts";
+import { loadPortalDefs, PortalDirectory } from "../portal/portals.ts";
+import type { SessionPolicy } from "../portal/session.ts";
+import { TEMPLATES_DIR } from "../render/templates.ts";
 
-export async function startWebServer(deps: Deps, redis: Redis, port: number): Promise<{ close(): Promise<void>; port: number }> {
+export interface WebOptions {
+  host: string;
+  port: number;
+  /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of the proxies. */
+  trustProxy: boolean | number | string[];
+  /** Base URL customers reach this process at (sign-in links); undefined: the portals are not served. */
+  publicUrl: string | undefined;
+  redisPrefix: string;
+  session: SessionPolicy;
+  signInLimits: SignInLimits;
+  /** Portal page requests per client IP and minute (all pages; sign-in has its own limits). */
+  pageRatePerMinute?: number;
+  /** How long a portal's definition is cached between requests (tests: 0, rules change between runs). */
+  portalCacheMs?: number;
+}
+
+export const DEFAULT_SESSION: SessionPolicy = { idleMs: 2 * 3600_000, absoluteMs: 30 * 86_400_000 };
+export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { perIpPerHour: 20, globalPerHour: 1000, perAddress15Min: 3, perAddressDay: 10 };
+
+export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): Promise<FastifyInstance> {
+  // A hop count trusts that many proxies in front of us (Fastify's types take it as a function).
+  const hops = opts.trustProxy;
+  const trustProxy = typeof hops === "number" ? (_address: string, hop: number) => hop < hops : hops;
+  const app = Fastify({ trustProxy, bodyLimit: 1024 * 1024 });
+  const tls = opts.publicUrl?.startsWith("https://") ?? false;
+
+  registerMetrics(app, deps, redis);
+
+  const portals = opts.publicUrl ? await loadPortalDefs(deps.db) : [];
+  if (!opts.publicUrl) deps.log.warn("MAILCASE_PUBLIC_URL is not set: the customer portal is not served");
+  if (portals.length === 0) return app;
+
+  // Session cookies are signed with the session key of the current secret; keys of previous secrets still
+  // verify (rotation without signing everybody out).
+  await app.register(cookie, { secret: keysFor(deps.secret, "session") });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(multipart, { limits: { fileSize: deps.limits.maxMessageBytes, files: 10, fields: 20 } });
+  const logoOrigins = [...new Set(portals.flatMap((p) => (p.theme.logoUrl?.startsWith("https://") ? [new URL(p.theme.logoUrl).origin] : [])))];
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", "data:", ...logoOrigins],
+        styleSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+        // Only with TLS: on plain-http loopback it would send every form to an https URL that is not there.
+        ...(tls ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    hsts: tls ? { maxAge: 15_552_000, includeSubDomains: false } : false,
+    crossOriginEmbedderPolicy: false,
+    frameguard: { action: "deny" },
+  });
+
+  const hb = Handlebars.create();
+  // {{t "key" name=value}}: the page's language comes from the view data (@root.lang).
+  hb.registerHelper("t", function (this: unknown, key: string, options: Handlebars.HelperOptions) {
+    const root = options.data?.root as { lang?: PortalLanguage } | undefined;
+    const params = Object.fromEntries(Object.entries(options.hash as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+    return translate(root?.lang ?? "en", key as MessageKey, params);
+  });
+  await app.register(view, {
+    engine: { handlebars: hb },
+    root: path.join(TEMPLATES_DIR, "portal"),
+    layout: "layouts/main.hbs",
+    viewExt: "hbs",
+    production: true,
+    options: { partials: { notice: "partials/notice.hbs", "code-form": "partials/code-form.hbs" } },
+  });
+
+  const directory = new PortalDirectory(deps.db, opts.portalCacheMs);
+  for (const p of portals) {
+    await app.register(portalRoutes, {
+      prefix: p.path,
+      deps,
+      redis,
+      redisPrefix: opts.redisPrefix,
+      portals: directory,
+      portalKey: p.key,
+      publicUrl: opts.publicUrl!,
+      secureCookies: tls,
+      session: opts.session,
+      limits: opts.signInLimits,
+      pageRatePerMinute: opts.pageRatePerMinute ?? 300,
+    });
+  }
+  return app;
+}
+
+function registerMetrics(app: FastifyInstance, deps: Deps, redis: Redis): void {
   const registry = new Registry();
   const queueDepth = new Gauge({ name: "mailcase_queue_jobs", help: "Jobs per queue and state", labelNames: ["queue", "state"], registers: [registry] });
   const inbound = new Gauge({ name: "mailcase_inbound_messages", help: "Stored inbound messages by status", labelNames: ["status"], registers: [registry] });
@@ -29,26 +137,30 @@ export async function startWebServer(deps: Deps, redis: Redis, port: number): Pr
     oldest.set(first ? (deps.clock.now().getTime() - first.fetchedAt.getTime()) / 1000 : 0);
   }
 
-  const server = createServer((req, res) => {
-    void (async () => {
-      try {
-        if (req.url === "/healthz") {
-          await deps.db.$queryRaw`SELECT 1`;
-          await redis.ping();
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
-        } else if (req.url === "/metrics") {
-          await collect();
-          res.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
-        } else res.writeHead(404).end("not found\n");
-      } catch (err) {
-        res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ status: "unhealthy", error: (err as Error).message }));
-      }
-    })();
+  app.get("/healthz", async (_req, reply) => {
+    try {
+      await deps.db.$queryRaw`SELECT 1`;
+      await redis.ping();
+      return reply.send({ status: "ok" });
+    } catch (err) {
+      return reply.code(503).send({ status: "unhealthy", error: (err as Error).message });
+    }
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  deps.log.info({ port: (server.address() as AddressInfo).port }, "web listening");
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  app.get("/metrics", async (_req, reply) => {
+    try {
+      await collect();
+      return reply.type(registry.contentType).send(await registry.metrics());
+    } catch (err) {
+      return reply.code(503).send({ status: "unhealthy", error: (err as Error).message });
+    }
+  });
+}
+
+export async function startWebServer(deps: Deps, redis: Redis, opts: WebOptions): Promise<{ close(): Promise<void>; port: number }> {
+  const app = await buildWebApp(deps, redis, opts);
+  await app.listen({ host: opts.host, port: opts.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : opts.port;
+  deps.log.info({ host: opts.host, port }, "web listening");
+  return { port, close: () => app.close() };
 }

@@ -11,6 +11,7 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyConfig } from "../../src/config/apply-config.ts";
 import { startWebServer } from "../../src/web/server.ts";
+import { webOptions } from "../../src/app/runtime.ts";
 import { TEST_DATABASE_URL } from "../support/global-setup.ts";
 import { labConfig, rand, sendMail, startApp, waitFor, type App } from "../support/harness.ts";
 
@@ -85,7 +86,7 @@ describe("configuration and operator surface", () => {
   });
 
   it("answers health and metrics", async () => {
-    const web = await startWebServer(app.rt.deps, app.rt.redis, 0);
+    const web = await startWebServer(app.rt.deps, app.rt.redis, webOptions(app.rt.env, { port: 0 }));
     try {
       const health = await fetch(`http://127.0.0.1:${web.port}/healthz`);
       expect(health.status).toBe(200);

@@ -20,6 +20,11 @@ function reachable(port: number): Promise<boolean> {
 }
 
 export default async function setup(): Promise<void> {
+  await prepareServices(TEST_DATABASE_URL);
+}
+
+/** Checks the services answer and migrates a fresh database at `databaseUrl` (dropped first if it exists). */
+export async function prepareServices(databaseUrl: string): Promise<void> {
   const missing: string[] = [];
   if (!(await reachable(5432))) missing.push("PostgreSQL 127.0.0.1:5432 (scripts/services.sh)");
   if (!(await reachable(6379))) missing.push("Redis 127.0.0.1:6379 (scripts/services.sh)");
@@ -27,12 +32,12 @@ export default async function setup(): Promise<void> {
   if (!(await reachable(2525))) missing.push("SMTP 127.0.0.1:2525 (scripts/mail-lab.sh start)");
   if (missing.length) throw new Error(`integration tests need: ${missing.join(", ")}`);
 
-  const url = new URL(TEST_DATABASE_URL);
+  const url = new URL(databaseUrl);
   const name = url.pathname.slice(1);
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(TEST_DATABASE_URL), { pathname: "/postgres" }).toString() });
+  const admin = new pg.Client({ connectionString: Object.assign(new URL(databaseUrl), { pathname: "/postgres" }).toString() });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
-  execFileSync("npx", ["prisma", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL }, stdio: "pipe" });
+  execFileSync("npx", ["prisma", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: "pipe" });
 }

@@ -28,6 +28,7 @@ export function testEnv(extra: Record<string, string> = {}): Env {
     // A short coalescing window keeps tests quick; the coalescing test sets its own.
     MAILCASE_COALESCE_MS: "300",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    MAILCASE_LAB_MODE: "1",
     ...extra,
   });
 }

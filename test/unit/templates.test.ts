@@ -7,14 +7,18 @@ import { TEMPLATES_DIR, TemplateRenderer, type TemplateName } from "../../src/re
 import { findCaseTag, taggedSubject } from "../../src/threading/subject.ts";
 
 const PARTS = ["subject", "text", "html"] as const;
-const LOCALES = readdirSync(TEMPLATES_DIR).filter((d) => statSync(path.join(TEMPLATES_DIR, d)).isDirectory());
+// templates/portal holds the portal's page views (src/portal), not a mail locale.
+const LOCALES = readdirSync(TEMPLATES_DIR).filter((d) => d !== "portal" && statSync(path.join(TEMPLATES_DIR, d)).isDirectory());
 /**
  * Every template name any locale has, so a template added in one language and missing in another (English
  * included) fails below, and a template added later is covered by every test without editing this file.
  */
-const NAMES = [
+const ALL_NAMES = [
   ...new Set(LOCALES.flatMap((l) => readdirSync(path.join(TEMPLATES_DIR, l)).flatMap((f) => /^([a-z-]+)\.(?:subject|text|html)\.hbs$/.exec(f)?.[1] ?? []))),
 ].sort() as TemplateName[];
+/** The portal's sign-in mails are about no case (no subject, no body from a customer): tested on their own below. */
+const PORTAL_MAILS: TemplateName[] = ["sign-in", "new-sign-in"];
+const NAMES = ALL_NAMES.filter((n) => !PORTAL_MAILS.includes(n));
 const read = (locale: string, name: string, part: string) => readFileSync(path.join(TEMPLATES_DIR, locale, `${name}.${part}.hbs`), "utf8");
 /** Templates about a case: their English subject opens with the case tag that threading depends on. */
 const CASE_NAMES = NAMES.filter((n) => existsSync(path.join(TEMPLATES_DIR, "en", `${n}.subject.hbs`)) && read("en", n, "subject").startsWith("{{tag}} "));
@@ -85,9 +89,27 @@ function slaView(over: Record<string, unknown> = {}) {
   };
 }
 
+/** The views src/portal builds for the sign-in mail (sign-in.service.ts) and the new sign-in alert (portal.routes.ts). */
+function signInView(over: Record<string, unknown> = {}) {
+  return { contactName: "Jana Nováková", portalName: "ACME portal", supportName: "ACME Support", link: "https://support.example.com/portal/sign-in/abc", code: "042137", ...over };
+}
+function newSignInView(over: Record<string, unknown> = {}) {
+  return { contactName: "Jana Nováková", portalName: "ACME portal", supportName: "ACME Support", when: "2025-03-01 10:00 UTC", browser: "Firefox", signOutLink: "https://support.example.com/portal/account", ...over };
+}
+
 /** The realistic view for a template; notice and refusal mail are not (necessarily) about a case. */
 const viewFor = (name: string, over: Record<string, unknown> = {}) =>
-  name === "notice" ? noticeView(over) : name === "refused" ? refusedView(over) : name === "sla-escalation" ? slaView(over) : view(over);
+  name === "notice"
+    ? noticeView(over)
+    : name === "refused"
+      ? refusedView(over)
+      : name === "sla-escalation"
+        ? slaView(over)
+        : name === "sign-in"
+          ? signInView(over)
+          : name === "new-sign-in"
+            ? newSignInView(over)
+            : view(over);
 
 /** Every combination of the view's flags, so every {{#if}} branch of every template runs under strict mode. */
 const FLAGS = [false, true].flatMap((arrivalOnly) =>
@@ -316,5 +338,24 @@ describe("compile once", () => {
     const before = r.render("pl-PL", "update", view({ internal: true, forAgent: true }));
     rmSync(dir, { recursive: true, force: true });
     expect(r.render("pl-PL", "update", view({ internal: true, forAgent: true }))).toEqual(before);
+  });
+});
+
+describe("portal sign-in mails", () => {
+  it.each(LOCALES.flatMap((l) => PORTAL_MAILS.map((n) => [l, n] as const)))("%s/%s reads exactly the view fields of the English one and renders", (locale, name) => {
+    for (const part of PARTS) expect(fieldsOf(read(locale, name, part))).toEqual(fieldsOf(read("en", name, part)));
+    const r = renderer.render(locale, name, viewFor(name));
+    expect(r.subject).toContain("ACME portal");
+    expect(r.text.trim()).not.toBe("");
+  });
+
+  it.each(LOCALES)("%s: the sign-in mail carries the link and the code in text and HTML, the code in the subject", (locale) => {
+    const r = renderer.render(locale, "sign-in", signInView());
+    for (const part of [r.text, r.html]) {
+      expect(part).toContain("https://support.example.com/portal/sign-in/abc");
+      expect(part).toContain("042137");
+    }
+    expect(r.subject).toContain("042137");
+    expect(r.html).toContain('<a href="https://support.example.com/portal/sign-in/abc">');
   });
 });

@@ -22,6 +22,7 @@ import { quarantine } from "./inbound-status.ts";
 import { liveIo, notifyFor, type IngestIo, type IngestOutcome } from "./ingest-io.ts";
 import { oversized, quarantineOnCase, refuseAgentMail } from "./notices.service.ts";
 import { routeSender } from "./sender-route.ts";
+import { answersSignInMail } from "../../portal/sign-in-mail.ts";
 
 export { liveIo, txIo, type IngestIo, type IngestOutcome } from "./ingest-io.ts";
 
@@ -45,6 +46,9 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
     const message = (err as Error).message;
     return quarantine(deps, io, inboundId, message.startsWith(PARSE_BUDGET_EXCEEDED) ? message : `unparseable: ${message}`);
   }
+
+  // Answers to portal sign-in mails (a person, an auto-responder or a bounce) never become a case.
+  if (answersSignInMail([...msg.inReplyTo, ...msg.references])) return quarantine(deps, io, inboundId, "answer to a portal sign-in mail: never a case");
 
   const classification = classifyMessage(msg, { ownAddresses });
   const sender = msg.from?.address ?? null;

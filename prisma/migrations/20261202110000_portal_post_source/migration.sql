@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "PostSource" ADD VALUE 'PORTAL';

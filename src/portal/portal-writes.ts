@@ -1,0 +1,57 @@
+/**
+ * What a portal user writes on a case, through the same case write model as mail (src/case/posts.ts): the
+ * reply is a PUBLIC post with source PORTAL (addPost, with its post.added event), the customer's reaction
+ * rules apply (a waiting case resumes, a resolved one reopens, the next-response clock starts:
+ * customerPosted), and after the commit the notify stage plans who hears of it and the SLA watch is
+ * rescheduled, exactly as for a customer's mail.
+ *
+ * The case is found through the viewer's scope (exposureWhere), so a case they may not see is "not found",
+ * like a case that does not exist. Only the text comes from the form: case, visibility, author and source
+ * are set here (no mass assignment).
+ */
+import { addPost, customerPosted } from "../case/posts.ts";
+import type { ClosedReplyPolicy } from "../case/status.ts";
+import type { Deps } from "../kernel/deps.ts";
+import { enqueueNotify } from "../pipeline/notify/notify.job.ts";
+import { scheduleSla } from "../pipeline/sla/sla-watch.service.ts";
+import { exposureWhere, type Viewer } from "./exposure.ts";
+import type { PortalDef } from "./portal-config.ts";
+
+export const REPLY_MAX = 32_000;
+
+export type ReplyOutcome = { kind: "posted"; caseId: number; postId: number; warning: string | null } | { kind: "not-found" } | { kind: "closed" };
+
+const closedReplyPolicy = (value: string): ClosedReplyPolicy => (value === "reopen" || value === "append" ? value : "new-linked-case");
+
+/** Whether a reply is taken on a case in this status (a closed case takes none unless the policy reopens or appends). */
+export function acceptsReply(status: string, policy: string): boolean {
+  return status !== "CLOSED" || closedReplyPolicy(policy) !== "new-linked-case";
+}
+
+export async function replyFromPortal(deps: Deps, portal: PortalDef, viewer: Viewer, caseNumber: number, text: string): Promise<ReplyOutcome> {
+  const now = deps.clock.now();
+  const by = `contact:${viewer.contactId}`;
+  const result = await deps.db.$transaction(async (tx): Promise<ReplyOutcome> => {
+    const found = await tx.case.findFirst({ where: { AND: [exposureWhere(portal.exposure, viewer), { number: caseNumber }] }, select: { id: true, status: true, subject: true } });
+    if (!found) return { kind: "not-found" };
+    // Row lock: a concurrent agent command or mail on the same case waits, so the status rules see one order.
+    await tx.$queryRaw`SELECT id FROM "Case" WHERE id = ${found.id} FOR UPDATE`;
+    const settings = await tx.settings.findUnique({ where: { id: 1 } });
+    const policy = settings?.closedReplyPolicy ?? "new-linked-case";
+    if (!acceptsReply(found.status, policy)) return { kind: "closed" };
+    const post = await addPost(
+      tx,
+      { caseId: found.id, visibility: "PUBLIC", source: "PORTAL", author: { contactId: viewer.contactId }, subject: `Re: ${found.subject}`, body: text, threadRule: "portal" },
+      { by },
+    );
+    // Whoever writes on a case takes part in it (as mail does with a Cc'd colleague who answers).
+    await tx.caseContact.createMany({ data: [{ caseId: found.id, contactId: viewer.contactId, role: "CC" }], skipDuplicates: true });
+    const reaction = await customerPosted(tx, found.id, { by, now, automatic: false, closedReply: closedReplyPolicy(policy), status: found.status });
+    return { kind: "posted", caseId: found.id, postId: post.id, warning: reaction.warning };
+  });
+  if (result.kind === "posted") {
+    await scheduleSla(deps, [result.caseId]);
+    await enqueueNotify(deps.queues.notify, [{ v: 1, postId: result.postId, event: "post-added" }]);
+  }
+  return result;
+}

@@ -11,7 +11,7 @@ import { addPost } from "../../case/posts.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import type { Classification } from "../../parsing/automatic/classification.ts";
 import type { ParsedMessage } from "../../parsing/parsed-message.ts";
-import { findReplyToken } from "../../threading/reply-token.ts";
+import { findReplyToken, type ReplySecret } from "../../threading/reply-token.ts";
 import { alreadyDone, inGuardedTx, markProcessed, quarantine } from "./inbound-status.ts";
 import type { IngestIo, IngestOutcome, Tx } from "./ingest-io.ts";
 
@@ -29,7 +29,7 @@ export function hardFailedRecipients(classification: Classification): string[] {
 }
 
 /** The case of our mail that a bounce returns: by the returned message's ids (our outbound refs), then by token. */
-export async function bouncedCase(tx: Pick<Tx, "messageRef" | "case">, secret: string, mailboxAddress: string, classification: Classification): Promise<number | null> {
+export async function bouncedCase(tx: Pick<Tx, "messageRef" | "case">, secret: ReplySecret, mailboxAddress: string, classification: Classification): Promise<number | null> {
   const refs = classification.bounce?.references;
   const ids = refs?.messageIds ?? (classification.bounce?.originalMessageId ? [classification.bounce.originalMessageId] : []);
   if (ids.length) {

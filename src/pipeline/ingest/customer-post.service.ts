@@ -12,6 +12,7 @@ import type { Classification } from "../../parsing/automatic/classify.ts";
 import type { ParsedMessage } from "../../parsing/parsed-message.ts";
 import { trimMessage } from "../../parsing/trim-message.ts";
 import { resolveThread, type ThreadDecision } from "../../threading/resolve-thread.ts";
+import type { ReplySecret } from "../../threading/reply-token.ts";
 import { findCaseTag } from "../../threading/subject.ts";
 import { alreadyDone, inGuardedTx, markProcessed } from "./inbound-status.ts";
 import type { IngestIo, IngestOutcome, Tx } from "./ingest-io.ts";
@@ -30,7 +31,7 @@ export interface CustomerMessage {
   forwardedBy: number | null;
   /** The receiving mailbox and the token secret, to tie a bounce to our mail by its reply token. */
   mailboxAddress: string;
-  secret: string;
+  secret: ReplySecret;
 }
 
 export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessage): Promise<IngestOutcome> {

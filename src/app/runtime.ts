@@ -16,6 +16,7 @@ import { createQueues, STAGES } from "../pipeline/stages.ts";
 import { sweep } from "../pipeline/sweeper.ts";
 import { TemplateRenderer } from "../render/templates.ts";
 import { startWebServer } from "../web/server.ts";
+import { warmParseWorkers } from "../parsing/parse-budget.ts";
 import { systemClock, type Clock, type Deps } from "../kernel/deps.ts";
 
 export interface Runtime {
@@ -105,6 +106,8 @@ export function startWorkers(rt: Runtime): Handle {
   // short so a crash costs seconds, not a minute. Locks are renewed while the process lives.
   const common = { connection, prefix, concurrency: env.WORKER_CONCURRENCY, lockDuration: 15_000, stalledInterval: 10_000 };
   const ctx = { deps, env, transport };
+  // The parse pool starts with the workers, not with the first message of a burst (which would wait for it).
+  void warmParseWorkers().catch(() => undefined);
   const workers = STAGES.map((stage) => new Worker(stage.queue, stage.processor(ctx), { ...common, ...stage.workerOptions?.(env) }));
   for (const w of workers) {
     w.on("failed", (job, err) => {

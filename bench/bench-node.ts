@@ -14,10 +14,18 @@ export type NodeRequest = { cmd: "stats" } | { cmd: "stop" };
 export type NodeReply = { ready: true } | { stats: { statements: number; heapMb: number } } | { stopped: true };
 
 let statements = 0;
+/** BENCH_SQL_PROFILE=1: statements counted by their text too, printed when the process stops. */
+const profile = process.env.BENCH_SQL_PROFILE ? new Map<string, number>() : null;
 const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
 const query = proto.query;
 proto.query = function (this: unknown, ...args: unknown[]): unknown {
   statements++;
+  if (profile) {
+    const first = args[0];
+    const text = typeof first === "string" ? first : ((first as { text?: string } | null)?.text ?? "?");
+    const key = text.replace(/\s+/g, " ").replace(/"public"\./g, "").slice(0, 110);
+    profile.set(key, (profile.get(key) ?? 0) + 1);
+  }
   return query.apply(this, args);
 };
 
@@ -33,6 +41,7 @@ async function main(): Promise<void> {
       void (async () => {
         for (const h of handles.reverse()) await h.close().catch(() => undefined);
         await rt.close().catch(() => undefined);
+        if (profile) for (const [text, n] of [...profile].sort((a, b) => b[1] - a[1])) process.stderr.write(`sql ${n}\t${text}\n`);
         send({ stopped: true });
         process.exit(0);
       })();

@@ -306,7 +306,7 @@ async function main(): Promise<void> {
     const sentAt = Date.now();
     process.stderr.write(`bench: ${name}: ${mails.length} messages accepted by SMTP in ${((sentAt - before.at) / 1000).toFixed(1)} s; waiting\n`);
     // Generous: on a loaded shared machine a burst drains slowly, and a deadline is for a stuck run only.
-    await settle(await minInbound(), Math.max(300_000, mails.length * 1_000));
+    await settle(await minInbound(), Math.max(600_000, mails.length * 2_000));
     // Backends flush their statistics about once a second when idle; settle already waited 2 s.
     pgCpu.current.sample(await backendPids());
     const after = await counters();

@@ -6,6 +6,7 @@ import { Worker, type ConnectionOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { loadEnv, type Env } from "../config/env.ts";
 import { resolvePassword } from "../config/apply-config.ts";
+import { ConfigCache } from "../config/config-cache.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createTransport } from "../pipeline/send/transport.ts";
@@ -47,6 +48,7 @@ export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; 
     secret: env.MAILCASE_SECRET,
     templates: new TemplateRenderer(),
     queues,
+    config: new ConfigCache(db),
     coalesceMs: env.MAILCASE_COALESCE_MS,
     limits: { maxMessageBytes: env.MAILCASE_MAX_MESSAGE_BYTES, parseTimeoutMs: env.MAILCASE_PARSE_TIMEOUT_MS },
     faultIngestDelayMs: env.MAILCASE_FAULT_INGEST_DELAY_MS,

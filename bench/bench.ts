@@ -25,10 +25,12 @@ import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import nodemailer from "nodemailer";
 import pg from "pg";
 import { applyConfig } from "../src/config/apply-config.ts";
+import { loadEnv } from "../src/config/env.ts";
 import { parseHelpdeskConfig } from "../src/config/helpdesk-config.ts";
 import { createDb } from "../src/db/client.ts";
 import type { NodeReply, NodeRequest } from "./bench-node.ts";
@@ -295,11 +297,20 @@ async function main(): Promise<void> {
   }
 
   const pgCpu = { current: new PidSetCpu() };
-  const sampler = setInterval(() => void backendPids().then((pids) => pgCpu.current.sample(pids), () => undefined), 500);
+  // The send limiter: sampled with the backends, so the bench says when the relay limit, not Mailcase, set the pace.
+  const sendRate = loadEnv(childEnv).MAILCASE_SEND_RATE_PER_SECOND;
+  const queueConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const sendQueue = new Queue("send", { connection: queueConnection, prefix });
+  const throttled = { samples: 0 };
+  const sampler = setInterval(() => {
+    void backendPids().then((pids) => pgCpu.current.sample(pids), () => undefined);
+    if (sendRate > 0) void sendQueue.getRateLimitTtl(sendRate).then((ttl) => void (ttl > 0 && throttled.samples++), () => undefined);
+  }, 500);
 
   /** Runs one phase and prints its cost per message. */
   async function phase(name: string, mails: Outgoing[], minInbound: () => Promise<number>): Promise<Record<string, unknown>> {
     pgCpu.current = new PidSetCpu();
+    throttled.samples = 0;
     pgCpu.current.sample(await backendPids());
     const before = await counters();
     await sendAll(mails);
@@ -340,6 +351,9 @@ async function main(): Promise<void> {
       pgTransactionsPerMsg: per(after.xacts - before.xacts),
       redisCommandsPerMsg: per(after.redisCommands - before.redisCommands),
       redisTopCommandsPerMsg: topRedis,
+      /** Seconds (sampled every 0.5 s) in which the send limiter held mail back; 0 when it never throttled. */
+      sendThrottledSeconds: throttled.samples / 2,
+      sendRatePerSecond: sendRate || null,
       /** Share of both cores busy over the phase, everything on the machine included (other sessions too). */
       machineBusyPercent: Math.round(((after.machineBusy - before.machineBusy) / (seconds * 1000 * load0.cores)) * 100),
     };
@@ -349,6 +363,7 @@ async function main(): Promise<void> {
         `postfix ${c.postfix}, dovecot ${c.dovecot} | SQL ${figures.sqlStatementsPerMsg} statements, ${figures.pgTransactionsPerMsg} transactions/msg | ` +
         `redis ${figures.redisCommandsPerMsg} commands/msg (${topRedis.join(", ")}) | machine ${figures.machineBusyPercent}% busy`,
     );
+    if (figures.sendThrottledSeconds > 0) console.log(`${name}: THROTTLED by the send limit (${sendRate}/s) for about ${figures.sendThrottledSeconds} s`);
     return figures;
   }
 
@@ -402,6 +417,8 @@ async function main(): Promise<void> {
     ));
   }
   clearInterval(sampler);
+  await sendQueue.close();
+  queueConnection.disconnect();
 
   const peakRss = nodes.map((n) => peakRssMb(n.child.pid ?? 0) ?? 0);
   const load1 = machineLoad();

@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import { assertProductionSecret, loadEnv, type Env } from "../config/env.ts";
 import { secretRing } from "../config/secrets.ts";
 import { resolvePassword } from "../config/apply-config.ts";
+import { ConfigCache } from "../config/config-cache.ts";
 import { createDb, type Db } from "../db/client.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createTransport } from "../pipeline/send/transport.ts";
@@ -17,6 +18,7 @@ import { createQueues, STAGES } from "../pipeline/stages.ts";
 import { sweep } from "../pipeline/sweeper.ts";
 import { TemplateRenderer } from "../render/templates.ts";
 import { DEFAULT_SIGN_IN_LIMITS, startWebServer, type WebOptions } from "../web/server.ts";
+import { warmParseWorkers } from "../parsing/parse-budget.ts";
 import { systemClock, type Clock, type Deps } from "../kernel/deps.ts";
 
 export interface Runtime {
@@ -48,6 +50,7 @@ export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; 
     secret: secretRing(env.MAILCASE_SECRET, env.MAILCASE_SECRET_PREVIOUS, env.MAILCASE_LEGACY_REPLY_TOKENS),
     templates: new TemplateRenderer(),
     queues,
+    config: new ConfigCache(db),
     coalesceMs: env.MAILCASE_COALESCE_MS,
     limits: { maxMessageBytes: env.MAILCASE_MAX_MESSAGE_BYTES, parseTimeoutMs: env.MAILCASE_PARSE_TIMEOUT_MS },
     faultIngestDelayMs: env.MAILCASE_FAULT_INGEST_DELAY_MS,
@@ -107,6 +110,8 @@ export function startWorkers(rt: Runtime): Handle {
   // short so a crash costs seconds, not a minute. Locks are renewed while the process lives.
   const common = { connection, prefix, concurrency: env.WORKER_CONCURRENCY, lockDuration: 15_000, stalledInterval: 10_000 };
   const ctx = { deps, env, transport };
+  // The parse pool starts with the workers, not with the first message of a burst (which would wait for it).
+  void warmParseWorkers().catch(() => undefined);
   const workers = STAGES.map((stage) => new Worker(stage.queue, stage.processor(ctx), { ...common, ...stage.workerOptions?.(env) }));
   for (const w of workers) {
     w.on("failed", (job, err) => {

@@ -4,11 +4,11 @@
  * given an owner by the team's assignment strategy when the group names only a team, with its SLA due times,
  * contacts, initial followers, opening post and `case.created` event, all in the caller's transaction.
  */
+import { groupsOf, loadConfigSnapshot, type ConfigSnapshot } from "../config/config-cache.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts";
-import { routeCase, type GroupCandidate } from "../routing/route-case.ts";
-import { recomputeSlaDue } from "../sla/sla.service.ts";
-import { agentDirectoryIds } from "./access.ts";
+import { routeCase } from "../routing/route-case.ts";
+import { openingSlaDue } from "../sla/sla.service.ts";
 import { recordEvents } from "./case-events.ts";
 import { initialFollowers } from "./followers.ts";
 import { writePost, type NewPost } from "./posts.ts";
@@ -47,11 +47,18 @@ export interface OpenedCase {
   postId: number;
 }
 
-export async function openCase(tx: Tx, input: OpenCaseInput): Promise<OpenedCase> {
-  const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
-  const mailbox = await tx.mailbox.findUniqueOrThrow({ where: { id: input.mailboxId }, include: { defaultArea: true } });
-  const area = mailbox.defaultArea ?? (await tx.area.findUniqueOrThrow({ where: { key: settings.defaultAreaKey } }));
-  const groups = await loadGroups(tx, input.requester.id, input.requester.accountId, input.requesterDomain);
+/**
+ * `config`: the caller's in-memory configuration (config/config-cache.ts); without one, or when it does not know
+ * the mailbox yet (configured a moment ago), the configuration is read here, in the transaction.
+ */
+export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnapshot): Promise<OpenedCase> {
+  const cfg = config?.mailboxes.has(input.mailboxId) ? config : await loadConfigSnapshot(tx);
+  const settings = cfg.settings;
+  const mailbox = cfg.mailboxes.get(input.mailboxId);
+  if (!mailbox) throw new Error(`mailbox #${input.mailboxId} does not exist`);
+  const area = mailbox.defaultArea ?? cfg.areasByKey.get(settings.defaultAreaKey);
+  if (!area) throw new Error(`default area "${settings.defaultAreaKey}" does not exist`);
+  const groups = groupsOf(cfg, input.requester.id, input.requester.accountId, input.requesterDomain);
   const routing = routeCase({ groups, area, areaSource: mailbox.defaultArea ? "mailbox" : "settings" });
   if (routing.ownerId === null && routing.teamId !== null) {
     const pick = await pickTeamMember(tx, routing.teamId);
@@ -60,6 +67,9 @@ export async function openCase(tx: Tx, input: OpenCaseInput): Promise<OpenedCase
   }
   const subject = input.subject.trim() || "(no subject)";
   const overflow = subject.length > SUBJECT_MAX ? `${subject}\n\n` : "";
+  // Business hours, holidays and severity targets: the SLA service decides the due times, stored with the row.
+  const contract = routing.slaContractId === null ? undefined : cfg.contracts.get(routing.slaContractId);
+  const due = contract ? openingSlaDue(contract, routing.priority, input.now) : null;
   const created = await tx.case.create({
     data: {
       subject: subject.slice(0, SUBJECT_MAX),
@@ -78,10 +88,10 @@ export async function openCase(tx: Tx, input: OpenCaseInput): Promise<OpenedCase
       routing: { explain: routing.explain, threading: input.threading },
       parentCaseId: input.linkTo?.caseId ?? null,
       createdAt: input.now,
+      ...(due ?? {}),
     },
+    select: { id: true, number: true, ownerId: true, teamId: true },
   });
-  // Business hours, holidays and severity targets: the SLA service decides the stored due times (once).
-  const due = await recomputeSlaDue(tx, created.id, input.now, null);
   if (input.linkTo) {
     await recordEvents(tx, input.linkTo.caseId, [{ type: "case.linked", data: { caseId: created.id, number: created.number, reason: input.linkTo.reason } }]);
   }
@@ -89,7 +99,7 @@ export async function openCase(tx: Tx, input: OpenCaseInput): Promise<OpenedCase
     data: [{ caseId: created.id, contactId: input.requester.id, role: "REQUESTER" }, ...input.ccContactIds.map((id) => ({ caseId: created.id, contactId: id, role: "CC" as const }))],
     skipDuplicates: true,
   });
-  await addInitialFollowers(tx, { id: created.id, ownerId: created.ownerId, teamId: created.teamId }, input.requester);
+  await addInitialFollowers(tx, cfg, { id: created.id, ownerId: created.ownerId, teamId: created.teamId }, input.requester);
   const post = await writePost(tx, { ...input.post, caseId: created.id, visibility: "PUBLIC", author: { contactId: input.requester.id }, threadRule: "new-case" });
   await recordEvents(tx, created.id, [
     {
@@ -106,25 +116,20 @@ export async function openCase(tx: Tx, input: OpenCaseInput): Promise<OpenedCase
   return { caseId: created.id, number: created.number, postId: post.id };
 }
 
-async function addInitialFollowers(tx: Tx, c: { id: number; ownerId: number | null; teamId: number | null }, requester: OpenCaseInput["requester"]): Promise<void> {
-  const autoFollow = await tx.agent.findMany({ where: { autoFollowAll: true, active: true }, include: { teams: true } });
+async function addInitialFollowers(tx: Tx, cfg: ConfigSnapshot, c: { id: number; ownerId: number | null; teamId: number | null }, requester: OpenCaseInput["requester"]): Promise<void> {
   // Auto-follow never reaches past a directory the agent may not see (group membership grants nothing).
-  const grants = autoFollow.length ? await tx.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } }) : [];
+  const autoFollow = [...cfg.agents.values()].filter((a) => a.autoFollowAll && a.active);
   const followers = initialFollowers({
     caseAccess: { ownerId: c.ownerId, teamId: c.teamId, contactIds: [requester.id], requesterDirectoryId: requester.directoryId },
-    autoFollowAgents: autoFollow.map((a) => {
-      const teamIds = a.teams.map((t) => t.teamId);
-      return { id: a.id, active: a.active, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants) };
-    }),
+    autoFollowAgents: autoFollow.map((a) => ({ id: a.id, active: a.active, teamIds: a.teamIds, directoryIds: a.directoryIds })),
     requester,
   });
-  await tx.follower.createMany({
-    data: [
-      ...followers.agentIds.map((f) => ({ caseId: c.id, agentId: f.id, reason: f.reason })),
-      ...followers.contactIds.map((f) => ({ caseId: c.id, contactId: f.id, reason: f.reason })),
-    ],
-    skipDuplicates: true,
-  });
+  const rows = [
+    ...followers.agentIds.map((f) => ({ caseId: c.id, agentId: f.id, reason: f.reason })),
+    ...followers.contactIds.map((f) => ({ caseId: c.id, contactId: f.id, reason: f.reason })),
+  ];
+  if (rows.length === 0) return;
+  await tx.follower.createMany({ data: rows, skipDuplicates: true });
 }
 
 /**
@@ -145,32 +150,4 @@ async function pickTeamMember(tx: Tx, teamId: number): Promise<{ agentId: number
   );
   if (pick.agentId !== null) await tx.team.update({ where: { id: teamId }, data: { lastAssignedAgentId: pick.agentId } });
   return { agentId: pick.agentId, explain: `${pick.explain} of ${team.key}` };
-}
-
-/** Every customer group the requester belongs to, directly, through their account, or by mail domain. */
-async function loadGroups(tx: Tx, contactId: number, accountId: number | null, domain: string): Promise<GroupCandidate[]> {
-  const include = { responsibilities: true } as const;
-  // Sequential on purpose: a transaction has one connection, parallel queries would only queue on it.
-  const byContact = await tx.customerGroup.findMany({ where: { contacts: { some: { contactId } } }, include });
-  const byAccount = accountId === null ? [] : await tx.customerGroup.findMany({ where: { accounts: { some: { accountId } } }, include });
-  const byDomain = await tx.customerGroup.findMany({ where: { domains: { some: { domain } } }, include });
-  const out = new Map<number, GroupCandidate>();
-  const add = (list: typeof byContact, via: GroupCandidate["via"]) => {
-    for (const g of list) {
-      if (out.has(g.id)) continue;
-      out.set(g.id, {
-        id: g.id,
-        key: g.key,
-        priority: g.priority,
-        slaContractId: g.slaContractId,
-        defaultCasePriority: g.defaultCasePriority,
-        via,
-        responsibilities: g.responsibilities.map((r) => ({ areaId: r.areaId, agentId: r.agentId, teamId: r.teamId })),
-      });
-    }
-  };
-  add(byContact, "contact");
-  add(byAccount, "account");
-  add(byDomain, "domain");
-  return [...out.values()];
 }

@@ -3,6 +3,7 @@
  * upserted by key, membership and responsibility tables are replaced with exactly what the file says,
  * agents and mailboxes missing from the file are deactivated (never deleted: cases still reference them).
  */
+import { configChanged } from "./config-cache.ts";
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { BusinessCalendar } from "../sla/calendar.ts";
@@ -25,7 +26,7 @@ export interface ApplySummary {
 }
 
 export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySummary> {
-  return db.$transaction(
+  const summary = await db.$transaction(
     async (tx) => {
       const agentId = new Map<string, number>();
       for (const a of cfg.agents) {
@@ -59,6 +60,8 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
         const row = await tx.area.upsert({ where: { key: a.key }, create: { key: a.key, ...data }, update: data });
         areaId.set(a.key, row.id);
       }
+      // Workers hold the configuration in memory and reload it when this moves (config/config-cache.ts).
+      await tx.configVersion.upsert({ where: { id: 1 }, create: { id: 1, version: 1n }, update: { version: { increment: 1 } } });
       await tx.settings.upsert({
         where: { id: 1 },
         create: { id: 1, ...settingsData(cfg) },
@@ -194,6 +197,9 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
     },
     { timeout: 60_000 },
   );
+  // Other processes see the new version through ConfigVersion (bumped by triggers); this one at once.
+  configChanged();
+  return summary;
 }
 
 /** The module-wide settings row as the file says (every field, so a key removed from the file goes back to its default). */

@@ -46,8 +46,13 @@ const EnvSchema = z.object({
    * sender is told once. 25 MiB is what the big mail providers accept.
    */
   MAILCASE_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
-  /** Outbound mails per second across all workers (a relay's limit; BullMQ's queue-wide rate limiter). */
-  MAILCASE_SEND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
+  /**
+   * What the outbound relay (SMTP_HOST:SMTP_PORT, the one relay every worker sends through) accepts per second,
+   * enforced across all worker processes (BullMQ's queue-wide limiter in Redis); 0: no limit. The default is
+   * above what a normal deployment sends (each new case is 1–3 mails), so it protects a relay from a runaway
+   * without capping intake; set it to the relay's own limit (a provider's quota) where there is one.
+   */
+  MAILCASE_SEND_RATE_PER_SECOND: z.coerce.number().int().min(0).max(100_000).default(500),
   /** Update mails wait this long so a burst of posts on a case becomes one mail per recipient. */
   MAILCASE_COALESCE_MS: z.coerce.number().int().min(0).default(30_000),
   /** Time budget for parsing one message (MIME walk, charset decoding, HTML to text); over it: quarantine. */

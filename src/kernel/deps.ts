@@ -1,4 +1,5 @@
 import type { Queue } from "bullmq";
+import type { ConfigCache } from "../config/config-cache.ts";
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { SecretRing } from "../config/secrets.ts";
@@ -19,6 +20,8 @@ export interface Deps {
   secret: SecretRing;
   templates: TemplateRenderer;
   queues: { ingest: Queue; notify: Queue; send: Queue; sla: Queue };
+  /** The helpdesk configuration in memory, reloaded when its version moves (config/config-cache.ts). */
+  config: ConfigCache;
   /** Coalescing window of update mails (MAILCASE_COALESCE_MS). */
   coalesceMs: number;
   /** Size cap and parse time budget (MAILCASE_MAX_MESSAGE_BYTES, MAILCASE_PARSE_TIMEOUT_MS). */

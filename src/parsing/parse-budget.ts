@@ -5,10 +5,17 @@
  * renewals with it. Here the parse runs in a worker thread that is terminated when the budget runs out, and the
  * caller gets an error starting with "parse budget exceeded" to quarantine the message with.
  *
- * Workers are kept warm and reused: starting one costs far more than parsing an ordinary message (tsx's loader
- * plus mailparser's module graph, hundreds of ms), while a warm worker adds about a millisecond. The pool grows
- * to the number of concurrent parses and shrinks again when workers sit idle.
+ * Workers are a small warm pool sized to the cores (parsing is CPU work: more threads than cores only add
+ * memory, about 40 MB each), started once and kept for the life of the process; a parse waits for a free worker
+ * rather than starting one of its own. A worker runs plain JavaScript bundled once per process by esbuild from
+ * parse-worker.ts and its imports (dependencies stay external), so it loads in tens of milliseconds instead of
+ * paying tsx's loader and TypeScript transforms in every thread.
  */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { parseMessage } from "./parse-message.ts";
 import type { ParsedMessage } from "./parsed-message.ts";
@@ -27,20 +34,64 @@ export const PARSE_BUDGET_EXCEEDED = "parse budget exceeded";
  * message), but bounded so a broken worker setup can not hang ingest.
  */
 const STARTUP_TIMEOUT_MS = 30_000;
-/** An idle worker is terminated after this long, so a burst of parallel ingests does not pin memory for good. */
-const IDLE_TTL_MS = 60_000;
+/** Workers in the pool: one per core, at most 4 (a parse is milliseconds; ingest does far more besides). */
+const POOL_SIZE = Math.max(1, Math.min(availableParallelism(), 4));
 
-const WORKER_URL = new URL("./parse-worker.ts", import.meta.url);
+const WORKER_TS = fileURLToPath(new URL("./parse-worker.ts", import.meta.url));
+
 /**
- * Worker threads do not inherit module loader hooks on Node 20: neither the parent's `register()` (what
- * bin/mailcase.mjs does) nor `--import tsx` in `execArgv` (not run in the worker) gets a .ts entry loaded — both
- * fail with ERR_UNKNOWN_FILE_EXTENSION. So the worker starts from this small script that registers tsx's ESM
- * hooks in the worker itself and then imports the TypeScript entry. tsx is resolved here, from this file, so it
- * works from any cwd and under vitest (whose own transform does not reach worker threads either). The ESM entry
- * of tsx/esm/api is needed: its CommonJS build fails to find its own chunks when required from an eval worker.
+ * The worker's entry as a plain ES module. Written under node_modules/.cache so that the bundle's bare imports
+ * (mailparser …) resolve from the project's node_modules; named by the hash of its contents, so a changed
+ * source gets a new file and concurrent processes write identical ones (renamed into place atomically).
  */
-const BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
-  .then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+async function bundleWorker(): Promise<URL> {
+  const { build } = await import("esbuild");
+  const out = await build({
+    entryPoints: [WORKER_TS],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    write: false,
+    logLevel: "silent",
+  });
+  const code = out.outputFiles[0]?.text;
+  if (code === undefined) throw new Error("esbuild produced no output");
+  const root = path.resolve(path.dirname(WORKER_TS), "../..");
+  const dir = path.join(root, "node_modules", ".cache", "mailcase");
+  const file = path.join(dir, `parse-worker-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, code);
+    renameSync(tmp, file);
+  }
+  return pathToFileURL(file);
+}
+
+/**
+ * Fallback entry when bundling is not possible (esbuild missing from an install): worker threads do not inherit
+ * module loader hooks on Node 20 (neither the parent's `register()` nor `--import tsx` in `execArgv`), so this
+ * small script registers tsx's ESM hooks in the worker itself and then imports the TypeScript entry. The ESM
+ * entry of tsx/esm/api is needed: its CommonJS build fails to find its own chunks when required from an eval
+ * worker.
+ */
+const TSX_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(WORKER_TS).href)}); });`;
+
+let entry: Promise<{ url: URL } | { eval: string }> | null = null;
+
+function workerEntry(): Promise<{ url: URL } | { eval: string }> {
+  entry ??= bundleWorker().then(
+    (url) => ({ url }),
+    (err: unknown) => {
+      process.emitWarning(`parse worker not bundled (${err instanceof Error ? err.message : String(err)}); workers load it through tsx`, { code: "MAILCASE_PARSE_WORKER_TSX" });
+      return { eval: TSX_BOOTSTRAP };
+    },
+  );
+  return entry;
+}
 
 interface Job {
   id: number;
@@ -55,14 +106,20 @@ interface Slot {
   ready: Promise<void>;
   job: Job | null;
   dead: boolean;
-  idleTimer: NodeJS.Timeout | null;
 }
 
-const idle: Slot[] = [];
-let nextJobId = 0;
+type Entry = { url: URL } | { eval: string };
 
-function spawn(): Slot {
-  const worker = new Worker(BOOTSTRAP, { eval: true });
+/** Every live worker, busy or not; never more than POOL_SIZE. */
+const slots = new Set<Slot>();
+const idle: Slot[] = [];
+/** Parses waiting for a worker, first come first served. */
+const waiters: ((slot: Slot) => void)[] = [];
+let nextJobId = 0;
+let loadedEntry: Entry | null = null;
+
+function spawn(source: Entry): Slot {
+  const worker = "url" in source ? new Worker(source.url) : new Worker(source.eval, { eval: true });
   let markReady: () => void = () => undefined;
   let failStartup: (err: Error) => void = () => undefined;
   const slot: Slot = {
@@ -73,11 +130,9 @@ function spawn(): Slot {
     }),
     job: null,
     dead: false,
-    idleTimer: null,
   };
+  slots.add(slot);
   const die = (err: Error): void => {
-    slot.dead = true;
-    forget(slot);
     failStartup(err);
     const job = slot.job;
     slot.job = null;
@@ -86,6 +141,7 @@ function spawn(): Slot {
       // Out of memory or a crash while parsing: the message caused it, so it is the message's error.
       job.reject(new Error(`parse worker died: ${err.message}`));
     }
+    if (!slot.dead) kill(slot);
   };
   worker.on("message", (signal: WorkerSignal) => {
     if ("ready" in signal) return markReady();
@@ -102,34 +158,44 @@ function spawn(): Slot {
   return slot;
 }
 
-function forget(slot: Slot): void {
-  const at = idle.indexOf(slot);
-  if (at >= 0) idle.splice(at, 1);
-  if (slot.idleTimer) clearTimeout(slot.idleTimer);
-  slot.idleTimer = null;
-}
-
+/** Takes a worker out of the pool for good; a parse waiting for one gets a fresh worker in its place. */
 function kill(slot: Slot): void {
   slot.dead = true;
-  forget(slot);
+  slots.delete(slot);
+  const at = idle.indexOf(slot);
+  if (at >= 0) idle.splice(at, 1);
   void slot.worker.terminate();
+  if (waiters.length && loadedEntry && slots.size < POOL_SIZE) waiters.shift()?.(spawn(loadedEntry));
 }
 
-/** Back to the pool, unref'd so an idle worker never keeps the process alive. */
+/** To the next waiting parse, or back to the pool unref'd, so an idle worker never keeps the process alive. */
 function release(slot: Slot): void {
   if (slot.dead) return;
+  const waiter = waiters.shift();
+  if (waiter) return waiter(slot);
   slot.worker.unref();
-  slot.idleTimer = setTimeout(() => kill(slot), IDLE_TTL_MS);
-  slot.idleTimer.unref();
   idle.push(slot);
 }
 
-function acquire(): Slot {
-  const slot = idle.pop() ?? spawn();
-  if (slot.idleTimer) clearTimeout(slot.idleTimer);
-  slot.idleTimer = null;
+async function acquire(): Promise<Slot> {
+  const source = (loadedEntry ??= await workerEntry());
+  const slot = idle.pop() ?? (slots.size < POOL_SIZE ? spawn(source) : await new Promise<Slot>((resolve) => waiters.push(resolve)));
   slot.worker.ref();
   return slot;
+}
+
+/**
+ * Starts the pool's workers ahead of the first message (worker start-up), so the first parses of a burst do not
+ * wait for them. Failures are left to the first parse to report.
+ */
+export async function warmParseWorkers(): Promise<void> {
+  const source = (loadedEntry ??= await workerEntry());
+  const fresh: Slot[] = [];
+  while (slots.size < POOL_SIZE) fresh.push(spawn(source));
+  await Promise.all(fresh.map(async (slot) => {
+    await withTimeout(slot.ready, STARTUP_TIMEOUT_MS, "starting the parse worker").catch(() => undefined);
+    if (!slot.dead && !slot.job) release(slot);
+  }));
 }
 
 /** Attachment bytes arrive as Uint8Array; wrapped back into Buffers over the same memory, without a copy. */
@@ -188,7 +254,7 @@ function warnUnguarded(err: unknown): void {
  * infrastructure fault would be worse than losing the guard, and the budget tests catch a broken worker setup.
  */
 export async function parseMessageWithBudget(raw: Buffer, opts: ParseBudgetOptions): Promise<ParsedMessage> {
-  const slot = acquire();
+  const slot = await acquire();
   try {
     await withTimeout(slot.ready, STARTUP_TIMEOUT_MS, "starting the parse worker");
   } catch (err) {
@@ -205,13 +271,13 @@ export async function parseMessageWithBudget(raw: Buffer, opts: ParseBudgetOptio
 
 /**
  * Terminates the idle workers (graceful shutdown, tests). Parses in flight still finish; their workers go back to
- * the pool unref'd and are reaped after IDLE_TTL_MS, so they never hold the process open.
+ * the pool unref'd, so they never hold the process open.
  */
 export async function closeParseWorkers(): Promise<void> {
-  const slots = idle.splice(0, idle.length);
-  await Promise.all(slots.map(async (slot) => {
+  const stopping = idle.splice(0, idle.length);
+  await Promise.all(stopping.map(async (slot) => {
     slot.dead = true;
-    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    slots.delete(slot);
     await slot.worker.terminate();
   }));
 }

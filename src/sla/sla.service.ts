@@ -52,6 +52,21 @@ export async function awaitingCustomerPostSince(tx: DbOrTx, caseId: number, firs
   return waiting?.createdAt ?? null;
 }
 
+/**
+ * The due times of a case opened at `now` with no pause, no severity and no answer yet: what recomputeSlaDue
+ * would write right after the insert, decided before it so the case row is written once. Pure.
+ */
+export function openingSlaDue(
+  contract: ContractTargets & { calendar: Prisma.JsonValue | null },
+  priority: CasePriority,
+  now: Date,
+): SlaDueWrite | null {
+  const picked = slaTargetsFor(contract, priority, null);
+  if (!picked) return null;
+  const r = recomputeAfterChange({ openedAt: now, targets: picked.targets, calendar: calendarOf(contract.calendar), pauses: [], lastCustomerPostAt: null, now });
+  return { firstResponseDueAt: r.firstResponseDueAt, nextResponseDueAt: r.nextResponseDueAt, resolutionDueAt: r.resolutionDueAt };
+}
+
 export interface SlaDueWrite {
   firstResponseDueAt: Date | null;
   nextResponseDueAt: Date | null;

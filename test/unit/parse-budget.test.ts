@@ -79,7 +79,7 @@ function normalMessage(): Buffer {
 }
 
 beforeAll(async () => {
-  // Warm the pool: a worker's start (tsx + mailparser, hundreds of ms) is not part of any budget.
+  // Warm the pool: a worker's start (bundling once, then loading mailparser) is not part of any budget.
   await parseMessageWithBudget(small, { timeoutMs: 30_000 });
 }, 60_000);
 
@@ -138,7 +138,7 @@ describe("parseMessageWithBudget", () => {
     expect((await parseMessageWithBudget(small, { timeoutMs: 30_000 })).subject).toBe("Printer");
   }, 60_000);
 
-  it("parses concurrently, one worker per parse in flight", async () => {
+  it("parses more messages at once than the pool has workers: they wait for a free one", async () => {
     const raws = Array.from({ length: 4 }, (_, i) => Buffer.from(lines("From: a@example.cz", `Subject: parallel ${i}`, "", `body ${i}`, "")));
     const results = await Promise.all(raws.map((raw) => parseMessageWithBudget(raw, { timeoutMs: 30_000 })));
     expect(results.map((m) => m.subject)).toEqual(["parallel 0", "parallel 1", "parallel 2", "parallel 3"]);

@@ -41,9 +41,11 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
   const now = deps.clock.now();
   const domain = sender.slice(sender.lastIndexOf("@") + 1);
 
+  // Settings, accounts, groups, contracts: the configuration in memory, not read per message.
+  const config = await deps.config.get();
   const outcome = await inGuardedTx(io, inboundId, async (tx): Promise<IngestOutcome> => {
-    const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
-    const account = await tx.account.findFirst({ where: { domains: { has: domain } } });
+    const settings = config.settings;
+    const account = config.accountByDomain.get(domain) ?? null;
     const contact = await tx.contact.upsert({
       where: { email: sender },
       create: { email: sender, name: msg.from?.name || null, accountId: account?.id ?? null },
@@ -99,7 +101,7 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
     }
 
     const threading = decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note;
-    const opened = await openMailCase(tx, m, { contact, domain, messageId, linkTo, threading, now });
+    const opened = await openMailCase(tx, m, { contact, domain, messageId, linkTo, threading, now, config });
     await markProcessed(deps, tx, inboundId, opened.caseId, "case");
     return { kind: "case-created", caseId: opened.caseId, number: opened.number, postId: opened.postId };
   });

@@ -27,15 +27,18 @@ import { answersSignInMail } from "../../portal/sign-in-mail.ts";
 export { liveIo, txIo, type IngestIo, type IngestOutcome } from "./ingest-io.ts";
 
 export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo = liveIo(deps)): Promise<IngestOutcome> {
-  const inbound = await io.db.inboundMessage.findUnique({ where: { id: inboundId }, include: { mailbox: true, post: true } });
-  if (!inbound) return { kind: "missing" };
+  const row = await io.db.inboundMessage.findUnique({ where: { id: inboundId }, include: { post: true } });
+  if (!row) return { kind: "missing" };
+  // Mailboxes and agents: the configuration in memory (a mailbox configured a moment ago is read directly).
+  const config = await deps.config.get();
+  const mailbox = config.mailboxes.get(row.mailboxId) ?? (await io.db.mailbox.findUniqueOrThrow({ where: { id: row.mailboxId } }));
+  const inbound = { ...row, mailbox };
   if (inbound.status !== "PENDING") {
     // A crash between commit and enqueue would leave the post un-notified: re-enqueue (idempotent job id).
     if (inbound.post && inbound.post.notifiedAt === null) await io.notify([notifyFor(inbound.post)]);
     return { kind: "already-done", status: inbound.status };
   }
-  const mailboxes = await io.db.mailbox.findMany({ select: { address: true } });
-  const ownAddresses = mailboxes.map((m) => m.address.toLowerCase());
+  const ownAddresses = [...config.ownAddresses];
   if (inbound.oversizeBytes !== null) return oversized(deps, io, inbound, ownAddresses);
 
   let msg: ParsedMessage;
@@ -55,13 +58,17 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
   // A delivery report without a sender (null envelope, bare MAILER-DAEMON) is a bounce, not a nameless mail.
   if (classification.kind === "bounce" && isSenderless(sender)) return senderlessBounce(deps, io, inboundId, msg, classification, inbound.mailbox.address);
   const recipients = [...msg.to, ...msg.cc].map((a) => a.address).concat(msg.deliveredTo);
-  const agents = await io.db.agent.findMany({ select: { id: true, email: true, aliases: true, active: true, name: true, locale: true } });
+  const token = findReplyToken(deps.secret, inbound.mailbox.address, recipients);
+  const tokenAgent = token.kind === "valid" ? token.token.agentId : token.kind === "forward" ? token.agentId : null;
+  // A reply address of an agent the snapshot does not know: configured a moment ago, read the configuration now.
+  const cfg = tokenAgent !== null && !config.agents.has(tokenAgent) ? await deps.config.get({ fresh: true }) : config;
+  const agents = [...cfg.agents.values()];
   const route = routeSender({
     sender,
     senderName: msg.from?.name ?? "",
     ownAddresses,
     automaticReason: classification.kind === "human" ? null : classification.reason,
-    token: findReplyToken(deps.secret, inbound.mailbox.address, recipients),
+    token,
     agents,
     startsWithForward: /^\s*#forward\b/i.test(msg.text),
     forwardAddressOf: (agentId) => replyAddress(inbound.mailbox.address, signForwardToken(deps.secret, agentId)),

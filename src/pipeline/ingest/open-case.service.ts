@@ -3,6 +3,7 @@
  * and the case itself through the case write model (`case/open-case.ts`), routed like every new case.
  */
 import { openCase, type OpenedCase } from "../../case/open-case.ts";
+import type { ConfigSnapshot } from "../../config/config-cache.ts";
 import { trimMessage } from "../../parsing/trim-message.ts";
 import { stripReplyPrefixes } from "../../threading/subject.ts";
 import type { CustomerMessage } from "./customer-post.service.ts";
@@ -20,6 +21,7 @@ export async function openMailCase(
     linkTo: number | null;
     threading: string;
     now: Date;
+    config: ConfigSnapshot;
   },
 ): Promise<OpenedCase> {
   const { msg, sender } = m;
@@ -44,7 +46,7 @@ export async function openMailCase(
     inboundId: m.inboundId,
     forwardedBy: m.forwardedBy,
     now: ctx.now,
-  });
+  }, ctx.config);
 }
 
 /** `support+anything@…` of one of our own mailboxes (e.g. a reply address) is never a customer's Cc. */

@@ -14,9 +14,10 @@ import { writeOutbound, type OutboundDraft } from "../../case/outbox.ts";
 import { enqueueSend } from "../send/send.job.ts";
 import type { TemplateName } from "../../render/templates.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
-import { agentDirectoryIds, caseAccessOf } from "../../case/access.ts";
+import { caseAccessOf } from "../../case/access.ts";
+import type { ConfigSnapshot } from "../../config/config-cache.ts";
 import { caseTag, taggedSubject } from "../../threading/subject.ts";
-import { planNotifications, portalCaseUrl, withinAutoMailCap, type PlanAgent, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
+import { planNotifications, portalCaseUrl, withinAutoMailCap, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
 
 export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: number } | { kind: "already-planned"; pending: number };
 
@@ -44,41 +45,36 @@ export async function notifyPost(deps: Deps, postId: number, event: "case-opened
 }
 
 export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, postId: number, event: "case-opened" | "post-added"): Promise<number> {
+  // The case's own rows only: owner, team, area, group, mailbox, agents with their teams and directory grants
+  // (which decide with the team who may see the case and which posts) are configuration, held in memory.
   const post = await tx.post.findUniqueOrThrow({
     where: { id: postId },
     include: {
-      authorAgent: true,
       authorContact: true,
       inbound: { select: { messageId: true } },
       case: {
         include: {
           contacts: { include: { contact: true } },
           followers: true,
-          owner: true,
-          team: { include: { members: true } },
-          area: true,
-          group: true,
-          mailbox: true,
           inbound: { where: { status: "PROCESSED" }, orderBy: { id: "asc" }, select: { messageId: true, post: { select: { authorContactId: true } } } },
         },
       },
     },
   });
   const c = post.case;
-  const mailbox = c.mailbox ?? (await tx.mailbox.findFirstOrThrow({ orderBy: { id: "asc" } }));
-  const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
-  const agentRows = await tx.agent.findMany({ include: { teams: true } });
-  // Directory grants decide, with the team, which agents may see the case and which posts (case/access.ts).
-  const grants = await tx.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } });
-  const agents = new Map<number, PlanAgent & { name: string; email: string; locale: string }>(
-    agentRows.map((a) => {
-      const teamIds = a.teams.map((t) => t.teamId);
-      return [
-        a.id,
-        { id: a.id, active: a.active, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants), preferences: a.preferences, name: a.name, email: a.email, locale: a.locale },
-      ];
-    }),
-  );
+  const wanted = [c.ownerId, post.authorAgentId, ...c.followers.map((f) => f.agentId)].filter((id): id is number => id !== null);
+  let config = await deps.config.get();
+  const knows = (cfg: ConfigSnapshot) =>
+    wanted.every((id) => cfg.agents.has(id)) && cfg.areasById.has(c.areaId) && (c.teamId === null || cfg.teams.has(c.teamId)) && (c.mailboxId === null || cfg.mailboxes.has(c.mailboxId));
+  // An id the snapshot does not know was configured a moment ago: look at the version now.
+  if (!knows(config)) config = await deps.config.get({ fresh: true });
+  const mailbox = (c.mailboxId === null ? undefined : config.mailboxes.get(c.mailboxId)) ?? [...config.mailboxes.values()][0];
+  if (!mailbox) throw new Error("no mailbox is configured");
+  const settings = config.settings;
+  const team = c.teamId === null ? null : (config.teams.get(c.teamId) ?? null);
+  const owner = c.ownerId === null ? null : (config.agents.get(c.ownerId) ?? null);
+  const authorAgent = post.authorAgentId === null ? null : (config.agents.get(post.authorAgentId) ?? null);
+  const agents = config.agents;
   const contacts = new Map<number, PlanContact & { email: string; name: string | null; locale: string }>(
     c.contacts.map(({ contact }) => [
       contact.id,
@@ -93,8 +89,8 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
     post: { ...post, authorDirectoryId: post.authorContact?.directoryId ?? null },
     followerAgentIds: c.followers.flatMap((f) => (f.agentId === null ? [] : [f.agentId])),
     followerContactIds: c.followers.flatMap((f) => (f.contactId === null ? [] : [f.contactId])),
-    teamMemberIds: c.team?.members.map((m) => m.agentId) ?? [],
-    teamFollowsCases: c.team?.followsCases ?? true,
+    teamMemberIds: team?.memberIds ?? [],
+    teamFollowsCases: team?.followsCases ?? true,
     agents,
     contacts,
     automatic,
@@ -104,7 +100,7 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
   const tagPrefix = settings.caseTagPrefix;
   const threadIds = c.inbound.length ? [c.inbound[0]!.messageId] : [];
   const lastCustomerId = [...c.inbound].reverse().find((m) => m.post?.authorContactId != null)?.messageId ?? null;
-  const authorName = post.authorAgent?.name ?? post.authorContact?.name ?? post.authorContact?.email ?? "Mailcase";
+  const authorName = authorAgent?.name ?? post.authorContact?.name ?? post.authorContact?.email ?? "Mailcase";
   const fmt = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "none");
   const baseView = {
     tag: caseTag(tagPrefix, c.number),
@@ -115,11 +111,11 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
     authorName,
     internal: post.visibility !== "PUBLIC",
     fromName: post.authorContact?.name || post.authorContact?.email || authorName,
-    fromAddress: post.authorContact?.email ?? post.authorAgent?.email ?? "",
-    groupName: c.group?.name ?? "(none)",
-    areaName: c.area.name,
-    ownerName: c.owner?.name ?? "(unassigned)",
-    teamName: c.team?.name ?? "(none)",
+    fromAddress: post.authorContact?.email ?? authorAgent?.email ?? "",
+    groupName: (c.groupId === null ? undefined : config.groupNames.get(c.groupId)) ?? "(none)",
+    areaName: config.areasById.get(c.areaId)?.name ?? "",
+    ownerName: owner?.name ?? "(unassigned)",
+    teamName: team?.name ?? "(none)",
     priority: c.priority,
     firstResponseDue: fmt(c.firstResponseDueAt),
     resolutionDue: fmt(c.resolutionDueAt),
@@ -143,7 +139,7 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
     const view = {
       ...baseView,
       contactName: recipient.name,
-      agentName: post.authorAgent?.name ?? mailbox.displayName,
+      agentName: authorAgent?.name ?? mailbox.displayName,
       arrivalOnly: r.view === "arrival-only",
       forAgent: r.to === "agent",
       body: r.view === "arrival-only" ? "" : post.body,
@@ -158,7 +154,7 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
       postId: post.id,
       recipientKey: recipient.key,
       to: { address: recipient.address, agentId: r.to === "agent" ? r.agentId : null, contactId: r.to === "contact" ? r.contactId : null },
-      from: { address: mailbox.address, name: r.kind === "REPLY" && post.authorAgent ? `${post.authorAgent.name} via ${mailbox.displayName}` : mailbox.displayName },
+      from: { address: mailbox.address, name: r.kind === "REPLY" && authorAgent ? `${authorAgent.name} via ${mailbox.displayName}` : mailbox.displayName },
       // Agents answer through a signed address bound to case, agent and the post's visibility.
       replyTo:
         r.to === "agent"
@@ -182,8 +178,8 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
 
 function resolveRecipient(
   r: PlannedRecipient,
-  agents: Map<number, { email: string; name: string; locale: string }>,
-  contacts: Map<number, { email: string; name: string | null; locale: string }>,
+  agents: ReadonlyMap<number, { email: string; name: string; locale: string }>,
+  contacts: ReadonlyMap<number, { email: string; name: string | null; locale: string }>,
 ): { address: string; name: string; locale: string; key: string } | null {
   if (r.to === "agent") {
     const a = agents.get(r.agentId);

@@ -106,6 +106,10 @@ export class MailboxPoller {
       logger: false,
       // IDLE is restarted periodically; a dead TCP connection surfaces as 'close' within this bound.
       maxIdleTime: 5 * 60_000,
+      // imapflow's own auto-IDLE waits 15 s without commands, and with any poll interval under that it never
+      // runs: a new message then waits for the next poll. requestSync() enters IDLE itself right after each
+      // sync; this shorter delay is the backstop for any other command that leaves the connection free.
+      autoIdleDelay: 1_000,
     });
     this.client = client;
     const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
@@ -158,8 +162,19 @@ export class MailboxPoller {
         if (this.again && !this.stopped) {
           this.again = false;
           this.requestSync();
-        }
+        } else if (!this.stopped) this.idle();
       });
+  }
+
+  /**
+   * Enters IDLE now that the fetch is done, so the server's next EXISTS reaches us within its own notify delay
+   * instead of at the next poll. The promise only settles when IDLE ends (the next command breaks it), so it
+   * is not awaited; `whenFree` waits for anything still queued on the connection rather than interleaving.
+   */
+  private idle(): void {
+    const client = this.client;
+    if (!client?.usable || client.idling) return;
+    client.idle({ whenFree: true }).catch((err: Error) => this.log.debug({ err: err.message }, "IDLE ended with an error"));
   }
 
   private async syncOnce(): Promise<SyncResult> {

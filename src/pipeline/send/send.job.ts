@@ -17,7 +17,7 @@ export const sendJob = defineJob({
     // Lock must outlast the SMTP socket timeout, or a slow send is taken as stalled and sent twice.
     lockDuration: 60_000,
     // Relays throttle or block senders that burst; the limit holds across all worker processes (Redis).
-    limiter: { max: env.MAILCASE_SEND_RATE_PER_SECOND, duration: 1_000 },
+    ...(env.MAILCASE_SEND_RATE_PER_SECOND > 0 ? { limiter: { max: env.MAILCASE_SEND_RATE_PER_SECOND, duration: 1_000 } } : {}),
   }),
   handle: ({ deps, transport }, p, job) => sendOutbound(deps, transport, p.outboundId, isFinalAttempt(job)),
   logFields: (p) => ({ outboundId: p.outboundId }),

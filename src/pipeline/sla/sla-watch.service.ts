@@ -82,11 +82,11 @@ export async function slaStateOf(db: DbOrTx, c: SlaCaseRow, pausedStatuses: read
 export async function scheduleSla(deps: Deps, caseIds: readonly number[]): Promise<number> {
   const ids = [...new Set(caseIds)];
   if (ids.length === 0) return 0;
-  const [rows, settings] = await Promise.all([
+  const [rows, config] = await Promise.all([
     deps.db.case.findMany({ where: { id: { in: ids } }, select: { ...slaCaseSelect, slaEvents: { select: { metric: true, kind: true, dueAt: true } } } }),
-    deps.db.settings.findUnique({ where: { id: 1 }, select: { slaPausedStatuses: true } }),
+    deps.config.get(),
   ]);
-  const paused = settings?.slaPausedStatuses ?? ["WAITING_ON_CUSTOMER"];
+  const paused = config.settings.slaPausedStatuses;
   const jobs: SlaPayload[] = [];
   for (const c of rows) {
     if (c.firstResponseDueAt === null && c.nextResponseDueAt === null && c.resolutionDueAt === null) continue;

@@ -1,0 +1,56 @@
+/**
+ * One Mailcase process of the benchmark (forked by bench.ts with an IPC channel): the workers, and with the
+ * argument `poller` the mailbox pollers too. It runs apart from the benchmark's client so that its CPU, memory
+ * and SQL statements are Mailcase's alone.
+ *
+ * Every SQL statement the process sends is counted by wrapping pg's Client.query (Prisma's pg adapter goes
+ * through it): PostgreSQL here has no pg_stat_statements, and a client-side count includes BEGIN and COMMIT.
+ */
+import pg from "pg";
+import { createRuntime, startPollers, startWorkers, type Handle } from "../src/app/runtime.ts";
+import { loadEnv } from "../src/config/env.ts";
+
+export type NodeRequest = { cmd: "stats" } | { cmd: "stop" };
+export type NodeReply = { ready: true } | { stats: { statements: number; heapMb: number } } | { stopped: true };
+
+let statements = 0;
+/** BENCH_SQL_PROFILE=1: statements counted by their text too, printed when the process stops. */
+const profile = process.env.BENCH_SQL_PROFILE ? new Map<string, number>() : null;
+const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+const query = proto.query;
+proto.query = function (this: unknown, ...args: unknown[]): unknown {
+  statements++;
+  if (profile) {
+    const first = args[0];
+    const text = typeof first === "string" ? first : ((first as { text?: string } | null)?.text ?? "?");
+    const key = text.replace(/\s+/g, " ").replace(/"public"\./g, "").slice(0, 110);
+    profile.set(key, (profile.get(key) ?? 0) + 1);
+  }
+  return query.apply(this, args);
+};
+
+const send = (reply: NodeReply): void => void process.send?.(reply);
+
+async function main(): Promise<void> {
+  const rt = createRuntime(loadEnv());
+  const handles: Handle[] = [startWorkers(rt)];
+  if (process.argv.includes("poller")) handles.push(await startPollers(rt));
+  process.on("message", (request: NodeRequest) => {
+    if (request.cmd === "stats") send({ stats: { statements, heapMb: Math.round(process.memoryUsage().heapUsed / 1e6) } });
+    else if (request.cmd === "stop") {
+      void (async () => {
+        for (const h of handles.reverse()) await h.close().catch(() => undefined);
+        await rt.close().catch(() => undefined);
+        if (profile) for (const [text, n] of [...profile].sort((a, b) => b[1] - a[1])) process.stderr.write(`sql ${n}\t${text}\n`);
+        send({ stopped: true });
+        process.exit(0);
+      })();
+    }
+  });
+  send({ ready: true });
+}
+
+main().catch((err: Error) => {
+  console.error(`bench node failed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});

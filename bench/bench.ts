@@ -378,9 +378,21 @@ async function main(): Promise<void> {
     })),
     async () => N,
   );
-  const rows = await watchQuery<{ messageId: string; sentAt: Date }>(`
-    SELECT i."messageId", o."sentAt" FROM "InboundMessage" i
-    JOIN "OutboundMail" o ON o."caseId" = i."caseId" AND o.kind = 'ACK' AND o.status = 'SENT'`);
+  const rows = await watchQuery<{ messageId: string; sentAt: Date; fetchedAt: Date; processedAt: Date; notifiedAt: Date; queuedAt: Date }>(`
+    SELECT i."messageId", o."sentAt", i."fetchedAt", i."processedAt", p."notifiedAt", o."createdAt" AS "queuedAt" FROM "InboundMessage" i
+    JOIN "OutboundMail" o ON o."caseId" = i."caseId" AND o.kind = 'ACK' AND o.status = 'SENT'
+    JOIN "Post" p ON p."inboundId" = i.id`);
+  // Where a message's time goes, step by step (medians): SMTP acceptance → stored by the poller → filed by
+  // ingest → the notify transaction starts (the ACK row's createdAt is PostgreSQL's now(), the transaction's
+  // start) → planned, committed, the send job run and the ACK accepted by the SMTP server.
+  const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
+  const steps = {
+    fetchMs: median(rows.flatMap((r) => (acceptedAt.has(r.messageId) ? [r.fetchedAt.getTime() - acceptedAt.get(r.messageId)!] : []))),
+    ingestMs: median(rows.map((r) => r.processedAt.getTime() - r.fetchedAt.getTime())),
+    notifyMs: median(rows.map((r) => r.queuedAt.getTime() - r.processedAt.getTime())),
+    sendMs: median(rows.map((r) => r.sentAt.getTime() - r.queuedAt.getTime())),
+  };
+  console.log(`new cases: median per step: accepted → fetched ${steps.fetchMs} ms → filed ${steps.ingestMs} ms → notify started ${steps.notifyMs} ms → ACK sent ${steps.sendMs} ms`);
   const latencies = rows.flatMap((r) => {
     const a = acceptedAt.get(r.messageId);
     return a === undefined ? [] : [r.sentAt.getTime() - a];
@@ -441,6 +453,7 @@ async function main(): Promise<void> {
     maxMs: latencies.at(-1) ?? NaN,
     peakRssMbByProcess: peakRss,
     loadAverage: { before: load0.load1, after: load1.load1, cores: load0.cores },
+    medianStepsMs: steps,
     phases: [newCases, ...more],
   };
   const dir = path.resolve(import.meta.dirname, "results");

@@ -27,7 +27,7 @@ import { answersSignInMail } from "../../portal/sign-in-mail.ts";
 export { liveIo, txIo, type IngestIo, type IngestOutcome } from "./ingest-io.ts";
 
 export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo = liveIo(deps)): Promise<IngestOutcome> {
-  const row = await io.db.inboundMessage.findUnique({ where: { id: inboundId }, include: { post: true } });
+  const row = await io.db.inboundMessage.findUnique({ where: { id: inboundId } });
   if (!row) return { kind: "missing" };
   // Mailboxes and agents: the configuration in memory (a mailbox configured a moment ago is read directly).
   const config = await deps.config.get();
@@ -35,7 +35,8 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
   const inbound = { ...row, mailbox };
   if (inbound.status !== "PENDING") {
     // A crash between commit and enqueue would leave the post un-notified: re-enqueue (idempotent job id).
-    if (inbound.post && inbound.post.notifiedAt === null) await io.notify([notifyFor(inbound.post)]);
+    const post = await io.db.post.findUnique({ where: { inboundId } });
+    if (post && post.notifiedAt === null) await io.notify([notifyFor(post)]);
     return { kind: "already-done", status: inbound.status };
   }
   const ownAddresses = [...config.ownAddresses];

@@ -15,7 +15,7 @@ import { enqueueSend } from "../send/send.job.ts";
 import type { TemplateName } from "../../render/templates.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
 import { caseAccessOf } from "../../case/access.ts";
-import type { ConfigSnapshot } from "../../config/config-cache.ts";
+import { loadConfigSnapshot, type ConfigSnapshot } from "../../config/config-cache.ts";
 import { caseTag, taggedSubject } from "../../threading/subject.ts";
 import { planNotifications, portalCaseUrl, withinAutoMailCap, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
 
@@ -24,19 +24,24 @@ export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: n
 const TEMPLATE: Record<OutboundKind, TemplateName> = { NOTICE: "notice", ACK: "ack", NEW_CASE: "new-case", UPDATE: "update", REPLY: "reply", SIGN_IN: "sign-in" };
 
 export async function notifyPost(deps: Deps, postId: number, event: "case-opened" | "post-added"): Promise<NotifyOutcome> {
+  // Read before the transaction: waiting for a pooled connection while holding one could starve the pool.
+  const config = await deps.config.get();
   const planned = await deps.db.$transaction(
     async (tx) => {
       const rows = await tx.$queryRaw<{ notifiedAt: Date | null }[]>`SELECT "notifiedAt" FROM "Post" WHERE id = ${postId} FOR UPDATE`;
       if (rows.length === 0) return { kind: "missing" } as const;
       if (rows[0]?.notifiedAt) return { kind: "already-planned" } as const;
-      const count = await planAndWrite(deps, tx, postId, event);
-      await tx.post.update({ where: { id: postId }, data: { notifiedAt: deps.clock.now() } });
-      return { kind: "planned", count } as const;
+      const { written, pending } = await planAndWrite(deps, tx, postId, event, config);
+      await tx.post.update({ where: { id: postId }, data: { notifiedAt: deps.clock.now() }, select: { id: true } });
+      return { kind: "planned", count: written, pending } as const;
     },
     { timeout: 30_000 },
   );
   if (planned.kind === "missing") return planned;
-  const pending = await deps.db.outboundMail.findMany({ where: { postId, status: "PENDING" }, select: { id: true, kind: true } });
+  // Planned now: the rows this transaction wrote are the ones to send. Planned before (a retry after the commit):
+  // whatever of this post is still waiting.
+  const pending =
+    planned.kind === "planned" ? planned.pending : await deps.db.outboundMail.findMany({ where: { postId, status: "PENDING" }, select: { id: true, kind: true } });
   // Updates wait the coalescing window so a burst of posts becomes one mail per recipient; acknowledgements,
   // new-case notices and agents' answers to customers go at once.
   await enqueueSend(deps.queues.send, pending.filter((p) => p.kind !== "UPDATE").map((p) => p.id));
@@ -44,7 +49,14 @@ export async function notifyPost(deps: Deps, postId: number, event: "case-opened
   return planned.kind === "planned" ? { kind: "planned", outbound: planned.count } : { kind: "already-planned", pending: pending.length };
 }
 
-export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, postId: number, event: "case-opened" | "post-added"): Promise<number> {
+/** Plans and writes the post's mails; returns how many rows are new and the post's rows still to be sent. */
+export async function planAndWrite(
+  deps: Deps,
+  tx: Prisma.TransactionClient,
+  postId: number,
+  event: "case-opened" | "post-added",
+  preloaded?: ConfigSnapshot,
+): Promise<{ written: number; pending: Array<{ id: number; kind: OutboundKind }> }> {
   // The case's own rows only: owner, team, area, group, mailbox, agents with their teams and directory grants
   // (which decide with the team who may see the case and which posts) are configuration, held in memory.
   const post = await tx.post.findUniqueOrThrow({
@@ -63,11 +75,12 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
   });
   const c = post.case;
   const wanted = [c.ownerId, post.authorAgentId, ...c.followers.map((f) => f.agentId)].filter((id): id is number => id !== null);
-  let config = await deps.config.get();
+  let config = preloaded ?? (await deps.config.get());
   const knows = (cfg: ConfigSnapshot) =>
     wanted.every((id) => cfg.agents.has(id)) && cfg.areasById.has(c.areaId) && (c.teamId === null || cfg.teams.has(c.teamId)) && (c.mailboxId === null || cfg.mailboxes.has(c.mailboxId));
-  // An id the snapshot does not know was configured a moment ago: look at the version now.
-  if (!knows(config)) config = await deps.config.get({ fresh: true });
+  // An id the snapshot does not know was configured a moment ago: read the configuration now, through this
+  // transaction's own connection.
+  if (!knows(config)) config = await loadConfigSnapshot(tx);
   const mailbox = (c.mailboxId === null ? undefined : config.mailboxes.get(c.mailboxId)) ?? [...config.mailboxes.values()][0];
   if (!mailbox) throw new Error("no mailbox is configured");
   const settings = config.settings;
@@ -168,12 +181,12 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
   }
   const events: CaseEvent[] = [];
   if (suppressed.length) events.push({ type: "notifications.suppressed", data: { postId, reason: "automatic-mail cap per address", recipients: suppressed } });
-  const { written } = await writeOutbound(tx, drafts);
+  const { written, pending } = await writeOutbound(tx, drafts);
   if (drafts.length) {
     events.push({ type: "notifications.planned", data: { postId, recipients: plan.map((p) => `${p.kind}:${p.to}:${p.to === "agent" ? p.agentId : p.contactId}:${p.reason}`) } });
   }
   await recordEvents(tx, c.id, events);
-  return written;
+  return { written, pending };
 }
 
 function resolveRecipient(

@@ -55,3 +55,17 @@ export async function replyFromPortal(deps: Deps, portal: PortalDef, viewer: Vie
   }
   return result;
 }
+
+/**
+ * Follow or stop following a case the viewer may see: a follower gets an email for each public update
+ * (the notify stage's plan decides, as for every follower). Idempotent both ways.
+ */
+export async function setFollowing(deps: Deps, portal: PortalDef, viewer: Viewer, caseNumber: number, follow: boolean): Promise<"done" | "not-found"> {
+  return deps.db.$transaction(async (tx) => {
+    const found = await tx.case.findFirst({ where: { AND: [exposureWhere(portal.exposure, viewer), { number: caseNumber }] }, select: { id: true } });
+    if (!found) return "not-found";
+    if (follow) await tx.follower.createMany({ data: [{ caseId: found.id, contactId: viewer.contactId, reason: "portal" }], skipDuplicates: true });
+    else await tx.follower.deleteMany({ where: { caseId: found.id, contactId: viewer.contactId } });
+    return "done";
+  });
+}

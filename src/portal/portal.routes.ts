@@ -22,7 +22,7 @@ import type { PortalDirectory } from "./portals.ts";
 import { renderPostBody } from "./render-body.ts";
 import { createSession, loadSession, revokeAllSessions, revokeSession, type PortalSessionView, type SessionPolicy } from "./session.ts";
 import { consumeCode, consumeLink, requestSignIn } from "./sign-in.service.ts";
-import { acceptsReply, REPLY_MAX, replyFromPortal } from "./portal-writes.ts";
+import { acceptsReply, REPLY_MAX, replyFromPortal, setFollowing } from "./portal-writes.ts";
 import { writePortalMail } from "./portal-mail.ts";
 import { enqueueSend } from "../pipeline/send/send.job.ts";
 
@@ -366,6 +366,7 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
     if (!found) return notFound(req, reply);
     const numbers = await numberSettings();
     const settings = await deps.db.settings.findUnique({ where: { id: 1 }, select: { closedReplyPolicy: true } });
+    const following = (await deps.db.follower.count({ where: { caseId: found.id, contactId: user.contactId } })) > 0;
     const fmt = dateFmt(c.lang);
     const posts = found.posts.map((post) => ({
       id: post.id,
@@ -399,6 +400,7 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
         created: fmt.format(found.createdAt),
         createdIso: found.createdAt.toISOString(),
         posts,
+        following,
         canReply: acceptsReply(found.status, settings?.closedReplyPolicy ?? "new-linked-case"),
         labels: { private: t(req, "privateToYou"), attachments: t(req, "attachments") },
       },
@@ -429,6 +431,18 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
     if (outcome.kind === "closed") return casePage(req, reply.code(409), user, p.data.number, { error: t(req, "closedNoReply") });
     // Post/redirect/get: a reload does not post twice.
     return reply.redirect(`${base}/cases/${p.data.number}?sent=1#reply-title`, 303);
+  });
+
+  app.post("/cases/:number/follow", post, async (req, reply) => {
+    const user = requireUser(req, reply);
+    if (!user) return reply;
+    const p = z.object({ number: CaseNumber }).safeParse(req.params);
+    const body = z.object({ follow: z.enum(["0", "1"]) }).safeParse(req.body);
+    if (!p.success) return notFound(req, reply);
+    if (!body.success) return casePage(req, reply.code(400), user, p.data.number);
+    const done = await setFollowing(deps, ctx(req).portal, await loadViewer(deps, user), p.data.number, body.data.follow === "1");
+    if (done === "not-found") return notFound(req, reply);
+    return reply.redirect(`${base}/cases/${p.data.number}`, 303);
   });
 
   app.get("/attachments/:id", async (req, reply) => {

@@ -418,6 +418,25 @@ describe("reply", () => {
   });
 });
 
+describe("follow", () => {
+  it("follows and unfollows a visible case; a case out of scope is 404 and nothing is written", async () => {
+    const db = app.rt.deps.db;
+    const b = await signIn(web, db, pat);
+    const url = `/portal/cases/${cases.acmeOther.number}`;
+    expect((await b.get(url)).body).toContain("Follow this case");
+    expect((await b.submit(url, `${url}/follow`, { follow: "1" })).statusCode).toBe(303);
+    expect(await db.follower.count({ where: { caseId: cases.acmeOther.id, contactId: ids[pat]! } })).toBe(1);
+    expect((await b.get(url)).body).toContain("Stop following");
+    expect((await b.submit(url, `${url}/follow`, { follow: "0" })).statusCode).toBe(303);
+    expect(await db.follower.count({ where: { caseId: cases.acmeOther.id, contactId: ids[pat]! } })).toBe(0);
+    const token = await b.csrf(url);
+    expect((await b.request("POST", `/portal/cases/${cases.globex.number}/follow`, { _csrf: token, follow: "1" })).statusCode).toBe(404);
+    expect((await b.request("POST", `/portal/cases/${cases.internalAcme.number}/follow`, { _csrf: token, follow: "1" })).statusCode).toBe(404);
+    expect((await b.request("POST", `${url}/follow`, { follow: "1" })).statusCode).toBe(403);
+    expect(await db.follower.count({ where: { contactId: ids[pat]!, caseId: { in: [cases.globex.id, cases.internalAcme.id, cases.acmeOther.id] } } })).toBe(0);
+  });
+});
+
 describe("language", () => {
   it("uses the contact's language, then Accept-Language; the switcher offers only the portal's languages", async () => {
     const anon = new Browser(web, { "accept-language": "pl-PL,pl;q=0.9,en;q=0.5" });

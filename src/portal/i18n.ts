@@ -75,6 +75,17 @@ const en = {
   replySent: "Your reply was added to the case.",
   closedNoReply: "This case is closed. To continue, please open a new case.",
   replyEmpty: "Please write a message.",
+  follow: "Follow this case",
+  newCase: "New case",
+  newCaseIntro: "Describe what happened. We will answer here and by email.",
+  subjectLabel: "Subject",
+  descriptionLabel: "Description",
+  create: "Open the case",
+  newCaseMissing: "Please fill in a subject and a description.",
+  caseOpened: "Your case was opened.",
+  unfollow: "Stop following",
+  followingNote: "You get an email when this case is updated.",
+  notFollowingNote: "You get no emails about updates of this case.",
 };
 export type MessageKey = keyof typeof en;
 type Messages = Record<MessageKey, string>;
@@ -149,6 +160,17 @@ const cs: Messages = {
   replySent: "Vaše odpověď byla přidána k požadavku.",
   closedNoReply: "Tento požadavek je uzavřený. Chcete-li pokračovat, založte prosím nový.",
   replyEmpty: "Napište prosím zprávu.",
+  follow: "Sledovat požadavek",
+  newCase: "Nový požadavek",
+  newCaseIntro: "Popište, co se stalo. Odpovíme zde i e-mailem.",
+  subjectLabel: "Předmět",
+  descriptionLabel: "Popis",
+  create: "Založit požadavek",
+  newCaseMissing: "Vyplňte prosím předmět a popis.",
+  caseOpened: "Váš požadavek byl založen.",
+  unfollow: "Přestat sledovat",
+  followingNote: "Při každé změně požadavku dostanete e-mail.",
+  notFollowingNote: "O změnách tohoto požadavku e-maily nedostáváte.",
 };
 
 const pl: Messages = {
@@ -221,6 +243,17 @@ const pl: Messages = {
   replySent: "Twoja odpowiedź została dodana do zgłoszenia.",
   closedNoReply: "To zgłoszenie jest zamknięte. Aby kontynuować, utwórz nowe zgłoszenie.",
   replyEmpty: "Napisz wiadomość.",
+  follow: "Obserwuj zgłoszenie",
+  newCase: "Nowe zgłoszenie",
+  newCaseIntro: "Opisz, co się stało. Odpowiemy tutaj i e-mailem.",
+  subjectLabel: "Temat",
+  descriptionLabel: "Opis",
+  create: "Utwórz zgłoszenie",
+  newCaseMissing: "Wpisz temat i opis.",
+  caseOpened: "Twoje zgłoszenie zostało utworzone.",
+  unfollow: "Przestań obserwować",
+  followingNote: "Dostajesz e-mail przy każdej zmianie zgłoszenia.",
+  notFollowingNote: "Nie dostajesz e-maili o zmianach tego zgłoszenia.",
 };
 
 const zh: Messages = {
@@ -293,6 +326,17 @@ const zh: Messages = {
   replySent: "您的回复已添加到工单。",
   closedNoReply: "此工单已关闭。如需继续，请新建工单。",
   replyEmpty: "请输入消息。",
+  follow: "关注此工单",
+  newCase: "新建工单",
+  newCaseIntro: "请描述发生了什么。我们会在这里并通过电子邮件答复。",
+  subjectLabel: "主题",
+  descriptionLabel: "描述",
+  create: "提交工单",
+  newCaseMissing: "请填写主题和描述。",
+  caseOpened: "您的工单已创建。",
+  unfollow: "取消关注",
+  followingNote: "此工单有更新时，您会收到电子邮件。",
+  notFollowingNote: "您不会收到此工单更新的电子邮件。",
 };
 
 export const MESSAGES: Record<PortalLanguage, Messages> = { en, cs, pl, zh };

@@ -9,6 +9,7 @@
  * like a case that does not exist. Only the text comes from the form: case, visibility, author and source
  * are set here (no mass assignment).
  */
+import { DESCRIPTION_MAX, openCase, SUBJECT_MAX } from "../case/open-case.ts";
 import { addPost, customerPosted } from "../case/posts.ts";
 import type { ClosedReplyPolicy } from "../case/status.ts";
 import type { Deps } from "../kernel/deps.ts";
@@ -54,4 +55,53 @@ export async function replyFromPortal(deps: Deps, portal: PortalDef, viewer: Vie
     await enqueueNotify(deps.queues.notify, [{ v: 1, postId: result.postId, event: "post-added" }]);
   }
   return result;
+}
+
+/**
+ * Follow or stop following a case the viewer may see: a follower gets an email for each public update
+ * (the notify stage's plan decides, as for every follower). Idempotent both ways.
+ */
+export async function setFollowing(deps: Deps, portal: PortalDef, viewer: Viewer, caseNumber: number, follow: boolean): Promise<"done" | "not-found"> {
+  return deps.db.$transaction(async (tx) => {
+    const found = await tx.case.findFirst({ where: { AND: [exposureWhere(portal.exposure, viewer), { number: caseNumber }] }, select: { id: true } });
+    if (!found) return "not-found";
+    if (follow) await tx.follower.createMany({ data: [{ caseId: found.id, contactId: viewer.contactId, reason: "portal" }], skipDuplicates: true });
+    else await tx.follower.deleteMany({ where: { caseId: found.id, contactId: viewer.contactId } });
+    return "done";
+  });
+}
+
+export { DESCRIPTION_MAX, SUBJECT_MAX };
+
+/**
+ * A new case from the portal, through the same opening path as mail (openCase: routed by the contact's
+ * customer group, SLA contract, owner and followers, the opening post), origin PORTAL. Only subject and
+ * description come from the form; requester, account, group, area, SLA and visibility are the server's.
+ */
+export async function openPortalCase(deps: Deps, viewer: Viewer, email: string, input: { subject: string; description: string }): Promise<{ caseId: number; number: number } | null> {
+  const now = deps.clock.now();
+  const opened = await deps.db.$transaction(async (tx) => {
+    const contact = await tx.contact.findUniqueOrThrow({ where: { id: viewer.contactId } });
+    const mailbox = await tx.mailbox.findFirst({ where: { active: true }, orderBy: { id: "asc" } });
+    if (!mailbox) return null;
+    return openCase(tx, {
+      requester: contact,
+      requesterDomain: email.slice(email.lastIndexOf("@") + 1),
+      ccContactIds: [],
+      mailboxId: mailbox.id,
+      origin: "PORTAL",
+      subject: input.subject,
+      description: input.description,
+      post: { source: "PORTAL", subject: input.subject, body: input.description, inboundId: null, attachments: [], messageId: null },
+      linkTo: null,
+      threading: "portal",
+      inboundId: null,
+      forwardedBy: null,
+      now,
+    });
+  });
+  if (!opened) return null;
+  await scheduleSla(deps, [opened.caseId]);
+  await enqueueNotify(deps.queues.notify, [{ v: 1, postId: opened.postId, event: "case-opened" }]);
+  return { caseId: opened.caseId, number: opened.number };
 }

@@ -22,7 +22,7 @@ import type { PortalDirectory } from "./portals.ts";
 import { renderPostBody } from "./render-body.ts";
 import { createSession, loadSession, revokeAllSessions, revokeSession, type PortalSessionView, type SessionPolicy } from "./session.ts";
 import { consumeCode, consumeLink, requestSignIn } from "./sign-in.service.ts";
-import { acceptsReply, REPLY_MAX, replyFromPortal } from "./portal-writes.ts";
+import { acceptsReply, DESCRIPTION_MAX, openPortalCase, REPLY_MAX, replyFromPortal, setFollowing, SUBJECT_MAX } from "./portal-writes.ts";
 import { writePortalMail } from "./portal-mail.ts";
 import { enqueueSend } from "../pipeline/send/send.job.ts";
 
@@ -366,6 +366,7 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
     if (!found) return notFound(req, reply);
     const numbers = await numberSettings();
     const settings = await deps.db.settings.findUnique({ where: { id: 1 }, select: { closedReplyPolicy: true } });
+    const following = (await deps.db.follower.count({ where: { caseId: found.id, contactId: user.contactId } })) > 0;
     const fmt = dateFmt(c.lang);
     const posts = found.posts.map((post) => ({
       id: post.id,
@@ -399,6 +400,7 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
         created: fmt.format(found.createdAt),
         createdIso: found.createdAt.toISOString(),
         posts,
+        following,
         canReply: acceptsReply(found.status, settings?.closedReplyPolicy ?? "new-linked-case"),
         labels: { private: t(req, "privateToYou"), attachments: t(req, "attachments") },
       },
@@ -411,8 +413,8 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
     if (!user) return reply;
     const p = z.object({ number: CaseNumber }).safeParse(req.params);
     if (!p.success) return notFound(req, reply);
-    const q = z.object({ sent: z.literal("1").optional().catch(undefined) }).parse(req.query);
-    return casePage(req, reply, user, p.data.number, q.sent ? { notice: t(req, "replySent") } : {});
+    const q = z.object({ sent: z.literal("1").optional().catch(undefined), opened: z.literal("1").optional().catch(undefined) }).parse(req.query);
+    return casePage(req, reply, user, p.data.number, q.sent ? { notice: t(req, "replySent") } : q.opened ? { notice: t(req, "caseOpened") } : {});
   });
 
   // A reply: only the text comes from the form; the case is looked up through the viewer's scope.
@@ -429,6 +431,37 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
     if (outcome.kind === "closed") return casePage(req, reply.code(409), user, p.data.number, { error: t(req, "closedNoReply") });
     // Post/redirect/get: a reload does not post twice.
     return reply.redirect(`${base}/cases/${p.data.number}?sent=1#reply-title`, 303);
+  });
+
+  app.get("/cases/new", async (req, reply) => {
+    if (!requireUser(req, reply)) return reply;
+    return page(req, reply, "new-case", { subject: "", description: "" }, t(req, "newCase"));
+  });
+
+  // Only subject and description are read from the form (anything else in the body is ignored).
+  app.post("/cases/new", post, async (req, reply) => {
+    const user = requireUser(req, reply);
+    if (!user) return reply;
+    const body = z.object({ subject: z.string().trim().min(1).max(SUBJECT_MAX), description: z.string().trim().min(1).max(DESCRIPTION_MAX) }).safeParse(req.body);
+    if (!body.success) {
+      const raw = z.object({ subject: z.string().max(SUBJECT_MAX).catch(""), description: z.string().max(DESCRIPTION_MAX).catch("") }).parse(req.body ?? {});
+      return page(req, reply.code(400), "new-case", { error: t(req, "newCaseMissing"), ...raw }, t(req, "newCase"));
+    }
+    const opened = await openPortalCase(deps, await loadViewer(deps, user), user.email, body.data);
+    if (!opened) return reply.code(503).send("no mailbox configured");
+    return reply.redirect(`${base}/cases/${opened.number}?opened=1`, 303);
+  });
+
+  app.post("/cases/:number/follow", post, async (req, reply) => {
+    const user = requireUser(req, reply);
+    if (!user) return reply;
+    const p = z.object({ number: CaseNumber }).safeParse(req.params);
+    const body = z.object({ follow: z.enum(["0", "1"]) }).safeParse(req.body);
+    if (!p.success) return notFound(req, reply);
+    if (!body.success) return casePage(req, reply.code(400), user, p.data.number);
+    const done = await setFollowing(deps, ctx(req).portal, await loadViewer(deps, user), p.data.number, body.data.follow === "1");
+    if (done === "not-found") return notFound(req, reply);
+    return reply.redirect(`${base}/cases/${p.data.number}`, 303);
   });
 
   app.get("/attachments/:id", async (req, reply) => {

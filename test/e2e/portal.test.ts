@@ -2,7 +2,7 @@
  * The portal in a real browser (Debian's chromium-headless-shell driven by playwright-core; never a browser
  * download), against a real web server, workers, poller and the lab mail server, as a person uses it:
  * ask for a sign-in link, read it in the lab mailbox over IMAP, confirm, see my cases, open one, reply,
- * try another company's case by URL (404), try the link again (refused). axe-core checks WCAG 2.1 A/AA on
+ * open a new case, try another company's case by URL (404), try the link again (refused). axe-core checks WCAG 2.1 A/AA on
  * the main pages; screenshots (desktop and phone width) go to test/e2e/screenshots/.
  */
 import { AxeBuilder } from "@axe-core/playwright";
@@ -145,6 +145,17 @@ describe("portal in a browser", () => {
     await page.getByText("The serial number is PRN-4711.").waitFor();
     expect(await page.getByText("Waiting for your reply").count()).toBe(0);
     await shot(page, "06-replied");
+
+    // A new case, routed like mail.
+    await page.getByRole("link", { name: "My cases", exact: true }).click();
+    await page.getByRole("link", { name: "New case" }).click();
+    await page.getByLabel("Subject").fill("Scanner jams");
+    await page.getByLabel("Description").fill("The scanner jams on every page.");
+    await axe(page, "new case");
+    await shot(page, "06b-new-case");
+    await page.getByRole("button", { name: "Open the case" }).click();
+    await page.getByText("Your case was opened.").waitFor();
+    await page.getByText("The scanner jams on every page.").waitFor();
 
     const outside = await page.goto(`${base}/portal/cases/${foreign.number}`);
     expect(outside?.status()).toBe(404);

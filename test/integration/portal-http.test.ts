@@ -418,6 +418,49 @@ describe("reply", () => {
   });
 });
 
+describe("new case", () => {
+  it("opens a case through the mail path's opening: origin PORTAL, routed by the contact's group, server fields never from the form", async () => {
+    const db = app.rt.deps.db;
+    const b = await signIn(web, db, sam);
+    const globex = (await db.account.findUniqueOrThrow({ where: { key: "globex" } })).id;
+    const res = await b.submit("/portal/cases/new", "/portal/cases/new", { subject: "Scanner jams", description: "The scanner jams on every page.", accountId: String(globex), internal: "true", groupId: "1", status: "CLOSED" });
+    expect(res.statusCode).toBe(303);
+    const number = Number(/\/cases\/(\d+)/.exec(String(res.headers.location))?.[1]);
+    const c = await db.case.findUniqueOrThrow({ where: { number }, include: { posts: true, contacts: true, group: true } });
+    expect(c).toMatchObject({ origin: "PORTAL", subject: "Scanner jams", internal: false, status: expect.not.stringMatching(/CLOSED/) });
+    expect(c.accountId).not.toBe(globex);
+    expect(c.group?.key).toBe("vip"); // ACME's group: VIP, owned by alice
+    expect(c.ownerId).toBe((await db.agent.findUniqueOrThrow({ where: { key: "alice" } })).id);
+    expect(c.posts).toHaveLength(1);
+    expect(c.posts[0]).toMatchObject({ source: "PORTAL", visibility: "PUBLIC", authorContactId: ids[sam] });
+    expect(c.contacts).toEqual([expect.objectContaining({ contactId: ids[sam], role: "REQUESTER" })]);
+    const page = (await b.get(String(res.headers.location))).body;
+    expect(page).toContain("Your case was opened.");
+    expect(page).toContain("The scanner jams on every page.");
+    expect((await b.request("POST", "/portal/cases/new", { subject: "x", description: "y" })).statusCode).toBe(403);
+    expect((await b.submit("/portal/cases/new", "/portal/cases/new", { subject: " ", description: "" })).statusCode).toBe(400);
+  });
+});
+
+describe("follow", () => {
+  it("follows and unfollows a visible case; a case out of scope is 404 and nothing is written", async () => {
+    const db = app.rt.deps.db;
+    const b = await signIn(web, db, pat);
+    const url = `/portal/cases/${cases.acmeOther.number}`;
+    expect((await b.get(url)).body).toContain("Follow this case");
+    expect((await b.submit(url, `${url}/follow`, { follow: "1" })).statusCode).toBe(303);
+    expect(await db.follower.count({ where: { caseId: cases.acmeOther.id, contactId: ids[pat]! } })).toBe(1);
+    expect((await b.get(url)).body).toContain("Stop following");
+    expect((await b.submit(url, `${url}/follow`, { follow: "0" })).statusCode).toBe(303);
+    expect(await db.follower.count({ where: { caseId: cases.acmeOther.id, contactId: ids[pat]! } })).toBe(0);
+    const token = await b.csrf(url);
+    expect((await b.request("POST", `/portal/cases/${cases.globex.number}/follow`, { _csrf: token, follow: "1" })).statusCode).toBe(404);
+    expect((await b.request("POST", `/portal/cases/${cases.internalAcme.number}/follow`, { _csrf: token, follow: "1" })).statusCode).toBe(404);
+    expect((await b.request("POST", `${url}/follow`, { follow: "1" })).statusCode).toBe(403);
+    expect(await db.follower.count({ where: { contactId: ids[pat]!, caseId: { in: [cases.globex.id, cases.internalAcme.id, cases.acmeOther.id] } } })).toBe(0);
+  });
+});
+
 describe("language", () => {
   it("uses the contact's language, then Accept-Language; the switcher offers only the portal's languages", async () => {
     const anon = new Browser(web, { "accept-language": "pl-PL,pl;q=0.9,en;q=0.5" });

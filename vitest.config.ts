@@ -12,7 +12,8 @@ export default defineConfig({
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], env } },
+      // Property tests run hundreds of cases: a loaded machine must not turn them into timeouts.
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30_000, env } },
       { test: { name: "corpus", include: ["test/corpus/**/*.test.ts"], testTimeout: 120_000, env } },
       {
         test: {

@@ -9,7 +9,8 @@ import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts"
 import { routeCase, type GroupCandidate } from "../routing/route-case.ts";
 import { recomputeSlaDue } from "../sla/sla.service.ts";
 import { agentDirectoryIds } from "./access.ts";
-import { recordEvents } from "./case-events.ts";
+import { recordEvents, type Actor } from "./case-events.ts";
+import type { CasePriority, CaseTypeChoice } from "../kernel/domain-types.ts";
 import { initialFollowers } from "./followers.ts";
 import { writePost, type NewPost } from "./posts.ts";
 
@@ -39,6 +40,20 @@ export interface OpenCaseInput {
   inboundId: number | null;
   forwardedBy: number | null;
   now: Date;
+  /**
+   * Owner and/or team chosen by the agent who opens the case (CLI, API): each replaces routing's choice,
+   * the rest (group, area, SLA level, priority) is still routed like mail. A team without an owner gets one
+   * by the team's assignment strategy, as a routed team does.
+   */
+  assign?: { ownerId?: number; teamId?: number };
+  /** Set by the opening agent; missing: routed priority, QUESTION. */
+  priority?: CasePriority;
+  type?: CaseTypeChoice;
+  /** Whether the requester gets an acknowledgement (default true: mail always does). */
+  acknowledge?: boolean;
+  /** The agent who opened it, for the record; absent for mail. */
+  by?: Actor;
+  clonedFrom?: number | null;
 }
 
 export interface OpenedCase {
@@ -53,6 +68,16 @@ export async function openCase(tx: Tx, input: OpenCaseInput): Promise<OpenedCase
   const area = mailbox.defaultArea ?? (await tx.area.findUniqueOrThrow({ where: { key: settings.defaultAreaKey } }));
   const groups = await loadGroups(tx, input.requester.id, input.requester.accountId, input.requesterDomain);
   const routing = routeCase({ groups, area, areaSource: mailbox.defaultArea ? "mailbox" : "settings" });
+  if (input.assign?.teamId !== undefined) {
+    routing.teamId = input.assign.teamId;
+    // The routed owner belongs to the routed team; a team chosen by hand picks its own owner below.
+    routing.ownerId = null;
+    routing.explain.push(`team: chosen by ${input.by ?? "the opening agent"}`);
+  }
+  if (input.assign?.ownerId !== undefined) {
+    routing.ownerId = input.assign.ownerId;
+    routing.explain.push(`owner: chosen by ${input.by ?? "the opening agent"}`);
+  }
   if (routing.ownerId === null && routing.teamId !== null) {
     const pick = await pickTeamMember(tx, routing.teamId);
     if (pick.agentId !== null) routing.ownerId = pick.agentId;
@@ -65,8 +90,9 @@ export async function openCase(tx: Tx, input: OpenCaseInput): Promise<OpenedCase
       subject: subject.slice(0, SUBJECT_MAX),
       description: (overflow + input.description.trim()).slice(0, DESCRIPTION_MAX),
       status: routing.ownerId !== null ? "ASSIGNED" : "NEW",
-      priority: routing.priority,
-      type: "QUESTION",
+      priority: input.priority ?? routing.priority,
+      type: input.type ?? "QUESTION",
+      acknowledge: input.acknowledge ?? true,
       origin: input.origin,
       mailboxId: input.mailboxId,
       accountId: input.requester.accountId,
@@ -100,6 +126,8 @@ export async function openCase(tx: Tx, input: OpenCaseInput): Promise<OpenedCase
         routing: routing.explain,
         sla: due ? { firstResponseDueAt: due.firstResponseDueAt?.toISOString() ?? null, resolutionDueAt: due.resolutionDueAt?.toISOString() ?? null } : null,
         threading: input.threading,
+        ...(input.by ? { by: input.by } : {}),
+        ...(input.clonedFrom ? { clonedFrom: input.clonedFrom } : {}),
       },
     },
   ]);

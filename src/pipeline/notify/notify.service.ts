@@ -99,6 +99,7 @@ export async function planAndWrite(deps: Deps, tx: Prisma.TransactionClient, pos
     contacts,
     automatic,
     caseInternal: c.internal,
+    acknowledge: c.acknowledge,
   });
 
   const tagPrefix = settings.caseTagPrefix;

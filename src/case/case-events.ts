@@ -42,6 +42,8 @@ export type CaseEvent =
   | { type: "case.merged"; data: { into: number; number: number; by: Actor; posts: number; messageRefs: number; contacts: number; followers: number } }
   /** Another case was merged into this one (the survivor). */
   | { type: "case.merged-from"; data: { from: number; number: number; by: Actor; posts: number; messageRefs: number; contacts: number; followers: number } }
+  /** Written or updated by `mailcase import cases`: `updated` lists the fields a re-import changed (null: created). */
+  | { type: "case.imported"; data: { source: string; line: number; externalId: string; updated: string[] | null } }
   /** An agent started or stopped following the case. */
   | { type: "follower.changed"; data: { agentId: number; following: boolean; by: Actor } }
   | {

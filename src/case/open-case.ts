@@ -19,7 +19,7 @@ type Tx = Prisma.TransactionClient;
 export const SUBJECT_MAX = 255;
 export const DESCRIPTION_MAX = 32_000;
 
-export type CaseOrigin = "EMAIL" | "PORTAL" | "WEB" | "API" | "PHONE";
+export type CaseOrigin = "EMAIL" | "PORTAL" | "WEB" | "API" | "PHONE" | "IMPORT";
 
 export interface OpenCaseInput {
   requester: { id: number; accountId: number | null; directoryId: number | null; portalUser: boolean; bouncing: boolean };

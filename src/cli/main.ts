@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { registerAdminCommands } from "./commands-admin.ts";
 import { registerCaseActions } from "./commands-case-act.ts";
+import { registerImportExport } from "./commands-import.ts";
 import { registerReadCommands } from "./commands-read.ts";
 
 const program = new Command("mailcase").description("Email-driven helpdesk worker").showHelpAfterError();
@@ -13,6 +14,7 @@ const program = new Command("mailcase").description("Email-driven helpdesk worke
 program.enablePositionalOptions();
 registerAdminCommands(program);
 registerCaseActions(registerReadCommands(program));
+registerImportExport(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`mailcase: ${err.message}`);

@@ -7,6 +7,7 @@ import { registerAdminCommands } from "./commands-admin.ts";
 import { registerCaseActions } from "./commands-case-act.ts";
 import { registerImportExport } from "./commands-import.ts";
 import { registerReadCommands } from "./commands-read.ts";
+import { registerTokenCommands } from "./commands-token.ts";
 
 const program = new Command("mailcase").description("Email-driven helpdesk worker").showHelpAfterError();
 // A command's options are read before its subcommand only: `case --as` (view) and `case post --as` (act)
@@ -15,6 +16,7 @@ program.enablePositionalOptions();
 registerAdminCommands(program);
 registerCaseActions(registerReadCommands(program));
 registerImportExport(program);
+registerTokenCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`mailcase: ${err.message}`);

@@ -30,21 +30,20 @@ export const CreateCaseInput = z.object({
 });
 export type CreateCaseInput = z.infer<typeof CreateCaseInput>;
 
-export const PostInput = z
-  .object({
-    case: CaseNumber,
+/** A post's fields (the case comes from the command line or the URL). */
+export const PostBody = z.object({
     visibility: z.enum(VISIBILITIES).default("INTERNAL"),
     body: z.string().trim().min(1).max(100_000),
     /** PRIVATE only: an agent key or the address of a contact of the case. */
     to: z.string().trim().min(1).optional(),
-  })
+  });
+export const PostInput = PostBody.extend({ case: CaseNumber })
   .refine((p) => p.visibility !== "PRIVATE" || p.to !== undefined, { message: "a private post needs its addressee", path: ["to"] })
   .refine((p) => p.visibility === "PRIVATE" || p.to === undefined, { message: "only a private post has an addressee", path: ["to"] });
 export type PostInput = z.infer<typeof PostInput>;
 
-export const ChangeInput = z
-  .object({
-    case: CaseNumber,
+/** The fields a change may set (the case comes from the command line or the URL). */
+export const ChangeBody = z.object({
     status: z.enum(CASE_STATUSES).optional(),
     solution: z.string().trim().min(1).max(DESCRIPTION_MAX).optional(),
     priority: z.enum(CASE_PRIORITIES).optional(),
@@ -58,20 +57,21 @@ export const ChangeInput = z
     portal: z.boolean().optional(),
     /** SLA level (contract key). */
     sla: z.string().trim().min(1).optional(),
-  })
+  });
+export const ChangeInput = ChangeBody.extend({ case: CaseNumber })
   .refine((p) => Object.entries(p).some(([k, v]) => k !== "case" && v !== undefined), { message: "nothing to change", path: [] });
 export type ChangeInput = z.infer<typeof ChangeInput>;
 
 export const FollowInput = z.object({ case: CaseNumber, follow: z.boolean().default(true) });
 export type FollowInput = z.infer<typeof FollowInput>;
 
-export const LinkInput = z.object({
-  case: CaseNumber,
+export const LinkBody = z.object({
   to: CaseNumber,
   /** parent: `case` becomes a sub-case / follow-up of `to`; related: both are marked related. */
   kind: z.enum(["parent", "related"]).default("related"),
   remove: z.boolean().default(false),
 });
+export const LinkInput = LinkBody.extend({ case: CaseNumber });
 export type LinkInput = z.infer<typeof LinkInput>;
 
 export const MergeInput = z.object({ case: CaseNumber, into: CaseNumber });

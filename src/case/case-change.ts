@@ -24,6 +24,10 @@ export interface CasePatch {
   severity?: Severity;
   type?: CaseTypeChoice;
   ownerId?: number;
+  /** The team that may see and work the case; null: no team (every agent with the directory may see it). */
+  teamId?: number | null;
+  /** The case this one is a follow-up or sub-case of; null removes the link. The caller checks for cycles. */
+  parentCaseId?: number | null;
   reason?: string;
   /** An internal case is hidden from the portal. */
   internal?: boolean;
@@ -75,6 +79,15 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
       data.status = effect.to;
       changed.push({ field: "status", from: c.status, to: effect.to });
     }
+  }
+  if (patch.teamId !== undefined && patch.teamId !== c.teamId) {
+    data.team = patch.teamId === null ? { disconnect: true } : { connect: { id: patch.teamId } };
+    changed.push({ field: "teamId", from: c.teamId, to: patch.teamId });
+  }
+  if (patch.parentCaseId !== undefined && patch.parentCaseId !== c.parentCaseId) {
+    if (patch.parentCaseId === caseId) return { ok: false, reason: "a case cannot be its own parent" };
+    data.parentCase = patch.parentCaseId === null ? { disconnect: true } : { connect: { id: patch.parentCaseId } };
+    changed.push({ field: "parentCaseId", from: c.parentCaseId, to: patch.parentCaseId });
   }
   // A new SLA level: the calendar the elapsed time ran on until now is the old level's.
   let previousCalendar: BusinessCalendar | undefined;

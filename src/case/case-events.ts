@@ -23,12 +23,29 @@ export type CaseEvent =
         routing: string[];
         sla: { firstResponseDueAt: string | null; resolutionDueAt: string | null } | null;
         threading: string;
+        /** The agent who opened it in Mailcase (CLI, API), when not by mail; absent for mail. */
+        by?: Actor;
+        /** The case it was cloned from. */
+        clonedFrom?: number | null;
       };
     }
   /** One field changed; `from`/`to` as stored (enum names, ids, text). */
   | { type: "case.changed"; data: { field: string; from: Scalar; to: Scalar; by: Actor } }
   /** Another case was opened linked to this one (e.g. a customer replied to it after it was closed). */
-  | { type: "case.linked"; data: { caseId: number; number: number; reason: string } }
+  | { type: "case.linked"; data: { caseId: number; number: number; reason: string; by?: Actor } }
+  /** Marked related (or no longer related) to another case, recorded on both. */
+  | { type: "case.related"; data: { caseId: number; number: number; related: boolean; by: Actor } }
+  /**
+   * This case was merged into `into` (and closed): its posts, contacts, followers and message references
+   * moved there, so later mail about it lands on the survivor. Recorded on the merged case.
+   */
+  | { type: "case.merged"; data: { into: number; number: number; by: Actor; posts: number; messageRefs: number; contacts: number; followers: number } }
+  /** Another case was merged into this one (the survivor). */
+  | { type: "case.merged-from"; data: { from: number; number: number; by: Actor; posts: number; messageRefs: number; contacts: number; followers: number } }
+  /** Written or updated by `mailcase import cases`: `updated` lists the fields a re-import changed (null: created). */
+  | { type: "case.imported"; data: { source: string; line: number; externalId: string; updated: string[] | null } }
+  /** An agent started or stopped following the case. */
+  | { type: "follower.changed"; data: { agentId: number; following: boolean; by: Actor } }
   | {
       type: "post.added";
       data: {

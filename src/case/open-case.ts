@@ -9,7 +9,8 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts";
 import { routeCase } from "../routing/route-case.ts";
 import { openingSlaDue } from "../sla/sla.service.ts";
-import { recordEvents } from "./case-events.ts";
+import { recordEvents, type Actor } from "./case-events.ts";
+import type { CasePriority, CaseTypeChoice } from "../kernel/domain-types.ts";
 import { initialFollowers } from "./followers.ts";
 import { writePost, type NewPost } from "./posts.ts";
 
@@ -18,7 +19,7 @@ type Tx = Prisma.TransactionClient;
 export const SUBJECT_MAX = 255;
 export const DESCRIPTION_MAX = 32_000;
 
-export type CaseOrigin = "EMAIL" | "PORTAL" | "WEB" | "API" | "PHONE";
+export type CaseOrigin = "EMAIL" | "PORTAL" | "WEB" | "API" | "PHONE" | "IMPORT";
 
 export interface OpenCaseInput {
   requester: { id: number; accountId: number | null; directoryId: number | null; portalUser: boolean; bouncing: boolean };
@@ -39,6 +40,20 @@ export interface OpenCaseInput {
   inboundId: number | null;
   forwardedBy: number | null;
   now: Date;
+  /**
+   * Owner and/or team chosen by the agent who opens the case (CLI, API): each replaces routing's choice,
+   * the rest (group, area, SLA level, priority) is still routed like mail. A team without an owner gets one
+   * by the team's assignment strategy, as a routed team does.
+   */
+  assign?: { ownerId?: number; teamId?: number };
+  /** Set by the opening agent; missing: routed priority, QUESTION. */
+  priority?: CasePriority;
+  type?: CaseTypeChoice;
+  /** Whether the requester gets an acknowledgement (default true: mail always does). */
+  acknowledge?: boolean;
+  /** The agent who opened it, for the record; absent for mail. */
+  by?: Actor;
+  clonedFrom?: number | null;
 }
 
 export interface OpenedCase {
@@ -60,6 +75,16 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
   if (!area) throw new Error(`default area "${settings.defaultAreaKey}" does not exist`);
   const groups = groupsOf(cfg, input.requester.id, input.requester.accountId, input.requesterDomain);
   const routing = routeCase({ groups, area, areaSource: mailbox.defaultArea ? "mailbox" : "settings" });
+  if (input.assign?.teamId !== undefined) {
+    routing.teamId = input.assign.teamId;
+    // The routed owner belongs to the routed team; a team chosen by hand picks its own owner below.
+    routing.ownerId = null;
+    routing.explain.push(`team: chosen by ${input.by ?? "the opening agent"}`);
+  }
+  if (input.assign?.ownerId !== undefined) {
+    routing.ownerId = input.assign.ownerId;
+    routing.explain.push(`owner: chosen by ${input.by ?? "the opening agent"}`);
+  }
   if (routing.ownerId === null && routing.teamId !== null) {
     const pick = await pickTeamMember(tx, routing.teamId);
     if (pick.agentId !== null) routing.ownerId = pick.agentId;
@@ -69,14 +94,15 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
   const overflow = subject.length > SUBJECT_MAX ? `${subject}\n\n` : "";
   // Business hours, holidays and severity targets: the SLA service decides the due times, stored with the row.
   const contract = routing.slaContractId === null ? undefined : cfg.contracts.get(routing.slaContractId);
-  const due = contract ? openingSlaDue(contract, routing.priority, input.now) : null;
+  const due = contract ? openingSlaDue(contract, input.priority ?? routing.priority, input.now) : null;
   const created = await tx.case.create({
     data: {
       subject: subject.slice(0, SUBJECT_MAX),
       description: (overflow + input.description.trim()).slice(0, DESCRIPTION_MAX),
       status: routing.ownerId !== null ? "ASSIGNED" : "NEW",
-      priority: routing.priority,
-      type: "QUESTION",
+      priority: input.priority ?? routing.priority,
+      type: input.type ?? "QUESTION",
+      acknowledge: input.acknowledge ?? true,
       origin: input.origin,
       mailboxId: input.mailboxId,
       accountId: input.requester.accountId,
@@ -110,6 +136,8 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
         routing: routing.explain,
         sla: due ? { firstResponseDueAt: due.firstResponseDueAt?.toISOString() ?? null, resolutionDueAt: due.resolutionDueAt?.toISOString() ?? null } : null,
         threading: input.threading,
+        ...(input.by ? { by: input.by } : {}),
+        ...(input.clonedFrom ? { clonedFrom: input.clonedFrom } : {}),
       },
     },
   ]);

@@ -21,6 +21,8 @@ export interface NewPost {
   author: { agentId: number } | { contactId: number } | null;
   /** The agent a private note is addressed to. */
   addresseeAgentId?: number | null;
+  /** The contact a private message is addressed to (only they, and agents, may read it). */
+  addresseeContactId?: number | null;
   subject: string;
   body: string;
   /** The inbound message the post was filed from (unique: a message becomes at most one post). */
@@ -41,6 +43,7 @@ export async function writePost(tx: Tx, p: NewPost): Promise<{ id: number }> {
       source: p.source,
       ...(p.author === null ? {} : "agentId" in p.author ? { authorAgentId: p.author.agentId } : { authorContactId: p.author.contactId }),
       addresseeAgentId: p.addresseeAgentId ?? null,
+      addresseeContactId: p.addresseeContactId ?? null,
       subject: p.subject.slice(0, 998),
       body: p.body,
       inboundId: p.inboundId ?? null,

@@ -29,6 +29,7 @@ const PURE = [
   "case/followers.ts",
   "case/compose.ts",
   "case/case-number.ts",
+  "case/import/import-row.ts",
   "kernel/domain-types.ts",
   "config/agent-preferences.ts",
   "pipeline/ingest/sender-route.ts",

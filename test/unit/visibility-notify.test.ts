@@ -84,6 +84,15 @@ describe("planNotifications", () => {
     expect(who({ ...base, post })).toEqual(["REPLY:c50", "REPLY:c51"]);
   });
 
+  it("mails an agent's public post from the CLI or API exactly like a reply by email", () => {
+    const post = { ...pub, source: "AGENT_DESK" as const, authorAgentId: 1, authorContactId: null };
+    expect(who({ ...base, post })).toEqual(["REPLY:c50", "REPLY:c51"]);
+  });
+
+  it("sends no acknowledgement when the agent who opened the case asked for none, and still tells the team", () => {
+    expect(who({ ...base, event: "case-opened", acknowledge: false })).toEqual(["NEW_CASE:a1", "NEW_CASE:a2"]);
+  });
+
   it("mails an internal agent note to no customer and not back to its author", () => {
     const post = { ...internal, source: "AGENT_EMAIL" as const, authorAgentId: 1, authorContactId: null };
     expect(who({ ...base, followerAgentIds: [1, 2], post })).toEqual(["UPDATE:a2"]);

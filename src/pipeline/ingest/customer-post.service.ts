@@ -6,6 +6,7 @@
  */
 import { recordEvents } from "../../case/case-events.ts";
 import { addPost, customerPosted } from "../../case/posts.ts";
+import { survivorCaseId } from "../../case/ops/merge-case.ts";
 import { onCustomerReply, type ClosedReplyPolicy } from "../../case/status.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import type { Classification } from "../../parsing/automatic/classify.ts";
@@ -123,7 +124,10 @@ async function threadOf(tx: Tx, m: CustomerMessage, tagPrefix: string, contact: 
   const tagNumber = findCaseTag(tagPrefix, msg.subject);
   let subjectTag: { caseId: number; senderTakesPart: boolean } | null = null;
   if (tagNumber !== null) {
-    const tagged = await tx.case.findUnique({ where: { number: tagNumber }, include: { contacts: true } });
+    const named = await tx.case.findUnique({ where: { number: tagNumber }, select: { id: true, mergedIntoId: true } });
+    // The tag of a merged case names its survivor: the conversation continues there (case/ops/merge-case.ts).
+    const survivorId = named === null ? null : named.mergedIntoId === null ? named.id : await survivorCaseId(tx, named.id);
+    const tagged = survivorId === null ? null : await tx.case.findUnique({ where: { id: survivorId }, include: { contacts: true } });
     if (tagged) {
       const takesPart = tagged.contacts.some((cc) => cc.contactId === contact.id) || (contact.accountId !== null && tagged.accountId === contact.accountId);
       subjectTag = { caseId: tagged.id, senderTakesPart: takesPart };

@@ -8,6 +8,7 @@
  * job can never create a second case or post. A message that cannot be processed is QUARANTINED with its
  * reason and the raw bytes kept — never dropped.
  */
+import { survivorCaseId } from "../../case/ops/merge-case.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import { classifyMessage } from "../../parsing/automatic/classify.ts";
 import { extractForwarded } from "../../parsing/forwarded.ts";
@@ -82,7 +83,8 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
     case "refuse":
       return refuseAgentMail(deps, io, inboundId, msg, { to: route.to, name: route.name, locale: route.locale, caseId: null, reasons: route.reasons, logOnCase: route.rejectedOnCase });
     case "agent-reply":
-      return agentReply(deps, io, inboundId, msg, route.agent, route.caseId, route.visibility, inbound.mailbox.address);
+      // A token minted for a case that was merged since answers on the survivor (case/ops/merge-case.ts).
+      return agentReply(deps, io, inboundId, msg, route.agent, await survivorCaseId(io.db, route.caseId), route.visibility, inbound.mailbox.address);
     case "forwarded": {
       const original = await extractForwarded(msg, parseMessage).catch(() => null);
       const from = original?.from?.address ?? null;

@@ -19,8 +19,10 @@
  *   Agents' preferences never filter them.
  *   A contact without a portal account gets no stream notifications: agents reach them by reply email.
  * - An agent's public reply by email is mailed as a REPLY to every contact of the case (portal or not);
- *   those contacts get no second, "update" copy of the same post.
- * - The requester of a new case gets one acknowledgement, never in answer to automatic mail.
+ *   those contacts get no second, "update" copy of the same post. A public post an agent writes in Mailcase
+ *   itself (CLI, API: source AGENT_DESK) is the same answer by another channel, so it goes out the same way.
+ * - The requester of a new case gets one acknowledgement, never in answer to automatic mail, and not when the
+ *   agent who opened the case (a phone call) chose not to send one.
  * - Addresses known to bounce are skipped.
  */
 import type { OutboundKind, PostSource } from "../../kernel/domain-types.ts";
@@ -52,6 +54,8 @@ export interface PlanInput {
   automatic: boolean;
   /** An internal case is hidden from the portal: portal followers get no updates of it. */
   caseInternal?: boolean;
+  /** Case.acknowledge: whether the requester of a new case gets an acknowledgement. Missing: true (mail always does). */
+  acknowledge?: boolean;
 }
 
 export type PlannedRecipient =
@@ -85,7 +89,8 @@ export function planNotifications(input: PlanInput): PlannedRecipient[] {
 
   // Customers.
   const replied = new Set<number>();
-  if (input.event === "post-added" && post.source === "AGENT_EMAIL" && post.visibility === "PUBLIC") {
+  const agentAnswer = post.authorAgentId !== null && (post.source === "AGENT_EMAIL" || post.source === "AGENT_DESK");
+  if (input.event === "post-added" && agentAnswer && post.visibility === "PUBLIC") {
     for (const contact of input.contacts.values()) {
       if (contact.bouncing || !canSeeCase({ kind: "contact", contactId: contact.id }, caseAccess)) continue;
       replied.add(contact.id);
@@ -94,7 +99,7 @@ export function planNotifications(input: PlanInput): PlannedRecipient[] {
   }
   if (input.event === "case-opened") {
     const requester = post.authorContactId === null ? undefined : input.contacts.get(post.authorContactId);
-    if (requester && !input.automatic && !requester.bouncing)
+    if (requester && !input.automatic && input.acknowledge !== false && !requester.bouncing)
       out.push({ to: "contact", contactId: requester.id, kind: "ACK", view: "full", reason: "requester" });
     return out;
   }

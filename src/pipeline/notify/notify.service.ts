@@ -108,6 +108,7 @@ export async function planAndWrite(
     contacts,
     automatic,
     caseInternal: c.internal,
+    acknowledge: c.acknowledge,
   });
 
   const tagPrefix = settings.caseTagPrefix;

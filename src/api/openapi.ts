@@ -1,0 +1,48 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table's zod schemas (zod 4's own JSON Schema output is
+ * the 2020-12 dialect OpenAPI 3.1 uses), so the document and the validation cannot disagree.
+ */
+import { z } from "zod";
+import { ROUTES } from "./routes.ts";
+
+const PROBLEM = {
+  description: "RFC 9457 problem details",
+  content: {
+    "application/problem+json": {
+      schema: {
+        type: "object",
+        properties: { type: { type: "string" }, title: { type: "string" }, status: { type: "integer" }, detail: { type: "string" }, field: { type: "string" } },
+      },
+    },
+  },
+};
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of ROUTES) {
+    const path = `/api/v1${r.path.replace(/:(\w+)/g, "{$1}")}`;
+    const params = r.params ? Object.keys(r.params.shape).map((name) => ({ name, in: "path", required: true, schema: { type: "integer", minimum: 1 } })) : [];
+    paths[path] ??= {};
+    paths[path][r.method.toLowerCase()] = {
+      summary: r.summary,
+      security: [{ bearer: [r.scope] }],
+      parameters: [...params, ...(r.method === "POST" ? [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 200 } }] : [])],
+      ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(r.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
+      responses: {
+        [r.created ? "201" : "200"]: { description: "done", content: { "application/json": { schema: { type: "object" } } } },
+        "400": PROBLEM,
+        "401": PROBLEM,
+        "403": PROBLEM,
+        "404": PROBLEM,
+        "409": PROBLEM,
+        "422": PROBLEM,
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "Mailcase API", version: "1" },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "a token from `mailcase token create`" } } },
+    paths,
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * GET /cases/:number: a case as the acting agent may see it (same rules as `mailcase case N --as`): not found
+ * when they may not see it, CC contacts of closed directories without their address, posts they may not see
+ * left out, private posts as their arrival only.
+ */
+import type { Db } from "../db/client.ts";
+import { canSeeCase, canSeeCaseContact, caseAccessOf, postView } from "../case/access.ts";
+import type { ActingAgent } from "../case/acting-agent.ts";
+import { notFound, type OpResult } from "../case/ops/common.ts";
+
+export async function getCase(db: Db, agent: ActingAgent, number: number): Promise<OpResult<{ case: object }>> {
+  const c = await db.case.findUnique({
+    where: { number },
+    include: {
+      owner: true,
+      team: true,
+      group: true,
+      slaContract: true,
+      contacts: { include: { contact: true } },
+      followers: { include: { agent: true } },
+      posts: { orderBy: { id: "asc" }, include: { authorAgent: true, authorContact: true } },
+    },
+  });
+  if (!c) return notFound(`case ${number}`, "number");
+  const access = caseAccessOf(c);
+  if (!canSeeCase(agent, access)) return notFound(`case ${number}`, "number");
+  return {
+    ok: true,
+    case: {
+      number: c.number,
+      subject: c.subject,
+      description: c.description,
+      status: c.status,
+      priority: c.priority,
+      severity: c.severity,
+      type: c.type,
+      origin: c.origin,
+      owner: c.owner?.key ?? null,
+      team: c.team?.key ?? null,
+      group: c.group?.key ?? null,
+      mergedInto: c.mergedIntoId,
+      routing: (c.routing as { explain?: string[] }).explain ?? [],
+      sla: { level: c.slaContract?.key ?? null, firstResponseDueAt: c.firstResponseDueAt, resolutionDueAt: c.resolutionDueAt, firstRespondedAt: c.firstRespondedAt },
+      contacts: c.contacts.map((cc) => ({ role: cc.role, email: canSeeCaseContact(agent, access, cc.contact.directoryId) ? cc.contact.email : null })),
+      followers: c.followers.flatMap((f) => (f.agent ? [f.agent.key] : [])),
+      stream: c.posts.flatMap((p) => {
+        const view = postView(agent, access, { ...p, authorDirectoryId: p.authorContact?.directoryId ?? null });
+        if (view === "none") return [];
+        return [{ id: p.id, at: p.createdAt, visibility: p.visibility, author: p.authorAgent?.key ?? (p.authorContact ? "contact" : "system"), body: view === "full" ? p.body : null }];
+      }),
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Opening a case for a phone call, a web form or an API client, as an agent: routed like mail through
+ * `openCase` (group, area, SLA level, owner by the team's strategy) unless the agent names an owner or a
+ * team, with the customer's words as the opening post. The requester is mailed an acknowledgement only when
+ * asked (they are usually on the phone); the owner and team hear of it through the notify stage as of mail.
+ */
+import { mayAccessDirectory } from "../access.ts";
+import { actorOf, type ActingAgent } from "../acting-agent.ts";
+import { openCase } from "../open-case.ts";
+import { inOperation, OpRefused, refused, requireAgent, type OpResult, type OpsDeps, type Tx } from "./common.ts";
+import type { CreateCaseInput } from "./schemas.ts";
+
+export interface CreatedCase {
+  caseId: number;
+  number: number;
+  postId: number;
+}
+
+export async function createCase(deps: OpsDeps, agent: ActingAgent, input: CreateCaseInput): Promise<OpResult<CreatedCase>> {
+  const now = deps.clock.now();
+  const by = actorOf(agent);
+  return inOperation(
+    deps,
+    async (tx): Promise<OpResult<CreatedCase>> => {
+      const mailbox = input.mailbox
+        ? await tx.mailbox.findUnique({ where: { key: input.mailbox } })
+        : await tx.mailbox.findFirst({ where: { active: true }, orderBy: { id: "asc" } });
+      if (!mailbox) return refused(input.mailbox ? `no mailbox "${input.mailbox}"` : "no active mailbox to send the case's mail from", "mailbox");
+      const requester = await contactFor(tx, agent, input.requester.email, input.requester.name, "requester.email");
+      const cc: number[] = [];
+      for (const [i, address] of input.cc.entries()) if (address !== input.requester.email) cc.push((await contactFor(tx, agent, address, undefined, `cc.${i}`)).id);
+      const ownerId = input.owner === undefined ? undefined : (await requireAgent(tx, input.owner, "owner")).id;
+      let teamId: number | undefined;
+      if (input.team !== undefined) {
+        const team = await tx.team.findUnique({ where: { key: input.team } });
+        if (!team) return refused(`no team "${input.team}"`, "team");
+        teamId = team.id;
+      }
+      const opened = await openCase(tx, {
+        requester,
+        requesterDomain: domainOf(input.requester.email),
+        ccContactIds: cc,
+        mailboxId: mailbox.id,
+        origin: input.origin,
+        subject: input.subject,
+        description: input.description || input.subject,
+        post: { source: "AGENT_DESK", subject: input.subject, body: input.description || input.subject },
+        linkTo: null,
+        threading: `opened by ${agent.key} (${input.origin.toLowerCase()})`,
+        inboundId: null,
+        forwardedBy: null,
+        now,
+        assign: { ...(ownerId !== undefined ? { ownerId } : {}), ...(teamId !== undefined ? { teamId } : {}) },
+        ...(input.priority ? { priority: input.priority } : {}),
+        ...(input.type ? { type: input.type } : {}),
+        acknowledge: input.acknowledge,
+        by,
+      });
+      return { ok: true, ...opened };
+    },
+    async (r) => {
+      await deps.effects.sla([r.caseId]);
+      await deps.effects.notify([{ postId: r.postId, event: "case-opened" }]);
+    },
+  );
+}
+
+/**
+ * The contact with this address, created (joining the account of its domain) when new. A contact of a
+ * directory the agent may not see is refused: an agent cannot open, and so read, cases of an address book
+ * closed to them.
+ */
+export async function contactFor(
+  tx: Tx,
+  agent: ActingAgent,
+  email: string,
+  name: string | undefined,
+  field: string,
+): Promise<{ id: number; accountId: number | null; directoryId: number | null; portalUser: boolean; bouncing: boolean }> {
+  const existing = await tx.contact.findUnique({ where: { email } });
+  if (existing) {
+    if (!mayAccessDirectory(agent, existing.directoryId)) throw new OpRefused(refused(`no access to the directory of ${email}`, field));
+    return existing;
+  }
+  const account = await tx.account.findFirst({ where: { domains: { has: domainOf(email) } } });
+  return tx.contact.create({ data: { email, name: name || null, accountId: account?.id ?? null } });
+}
+
+export const domainOf = (email: string): string => email.slice(email.lastIndexOf("@") + 1).toLowerCase();

@@ -1,0 +1,81 @@
+/**
+ * The inputs of the case operations, validated at every boundary that takes them from outside (CLI flags,
+ * HTTP bodies) by these schemas, so both channels accept and refuse exactly the same things. The HTTP API's
+ * OpenAPI document is generated from them.
+ */
+import { z } from "zod";
+import { CASE_PRIORITIES, CASE_STATUSES, CASE_TYPE_CHOICES, SEVERITIES, VISIBILITIES } from "../../kernel/domain-types.ts";
+import { DESCRIPTION_MAX } from "../open-case.ts";
+
+export const CaseNumber = z.coerce.number().int().positive().describe("case number (1042 for MC-1042)");
+const AgentKey = z.string().trim().min(1).max(100).describe("agent key");
+const Address = z.string().trim().toLowerCase().pipe(z.email());
+
+export const CreateCaseInput = z.object({
+  requester: z.object({ email: Address, name: z.string().trim().max(200).optional() }),
+  cc: z.array(Address).max(20).default([]),
+  subject: z.string().trim().min(1).max(998),
+  description: z.string().max(DESCRIPTION_MAX).default(""),
+  origin: z.enum(["PHONE", "API", "WEB"]).default("PHONE"),
+  priority: z.enum(CASE_PRIORITIES).optional(),
+  type: z.enum(CASE_TYPE_CHOICES).optional(),
+  /** Replaces routing's owner (routing still decides group, area and SLA level). */
+  owner: AgentKey.optional(),
+  /** Replaces routing's team. */
+  team: z.string().trim().min(1).optional(),
+  /** Mail the requester an acknowledgement (off by default: they are on the phone). */
+  acknowledge: z.boolean().default(false),
+  /** Mailbox the case's mail goes out from (default: the first active one). */
+  mailbox: z.string().trim().min(1).optional(),
+});
+export type CreateCaseInput = z.infer<typeof CreateCaseInput>;
+
+/** A post's fields (the case comes from the command line or the URL). */
+export const PostBody = z.object({
+    visibility: z.enum(VISIBILITIES).default("INTERNAL"),
+    body: z.string().trim().min(1).max(100_000),
+    /** PRIVATE only: an agent key or the address of a contact of the case. */
+    to: z.string().trim().min(1).optional(),
+  });
+export const PostInput = PostBody.extend({ case: CaseNumber })
+  .refine((p) => p.visibility !== "PRIVATE" || p.to !== undefined, { message: "a private post needs its addressee", path: ["to"] })
+  .refine((p) => p.visibility === "PRIVATE" || p.to === undefined, { message: "only a private post has an addressee", path: ["to"] });
+export type PostInput = z.infer<typeof PostInput>;
+
+/** The fields a change may set (the case comes from the command line or the URL). */
+export const ChangeBody = z.object({
+    status: z.enum(CASE_STATUSES).optional(),
+    solution: z.string().trim().min(1).max(DESCRIPTION_MAX).optional(),
+    priority: z.enum(CASE_PRIORITIES).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    type: z.enum(CASE_TYPE_CHOICES).optional(),
+    owner: AgentKey.optional(),
+    /** A team key, or null for no team. */
+    team: z.string().trim().min(1).nullable().optional(),
+    reason: z.string().trim().min(1).max(500).optional(),
+    /** Whether the portal shows the case (false: internal). */
+    portal: z.boolean().optional(),
+    /** SLA level (contract key). */
+    sla: z.string().trim().min(1).optional(),
+  });
+export const ChangeInput = ChangeBody.extend({ case: CaseNumber })
+  .refine((p) => Object.entries(p).some(([k, v]) => k !== "case" && v !== undefined), { message: "nothing to change", path: [] });
+export type ChangeInput = z.infer<typeof ChangeInput>;
+
+export const FollowInput = z.object({ case: CaseNumber, follow: z.boolean().default(true) });
+export type FollowInput = z.infer<typeof FollowInput>;
+
+export const LinkBody = z.object({
+  to: CaseNumber,
+  /** parent: `case` becomes a sub-case / follow-up of `to`; related: both are marked related. */
+  kind: z.enum(["parent", "related"]).default("related"),
+  remove: z.boolean().default(false),
+});
+export const LinkInput = LinkBody.extend({ case: CaseNumber });
+export type LinkInput = z.infer<typeof LinkInput>;
+
+export const MergeInput = z.object({ case: CaseNumber, into: CaseNumber });
+export type MergeInput = z.infer<typeof MergeInput>;
+
+export const CloneInput = z.object({ case: CaseNumber });
+export type CloneInput = z.infer<typeof CloneInput>;

@@ -1,0 +1,90 @@
+/**
+ * Changing a case's fields as an agent (`mailcase case set|assign|close`, the API's PATCH): the same path as
+ * the mail commands (`changeCase`: status rules with the solution required to resolve or close, SLA level
+ * and due times, one audit event per field), so no channel can do what another may not.
+ * Following is the agent's own: follow and unfollow change only the acting agent's subscription.
+ */
+import { actorOf, type ActingAgent } from "../acting-agent.ts";
+import { changeCase, type CasePatch } from "../case-change.ts";
+import { recordEvents } from "../case-events.ts";
+import { inOperation, OpRefused, refused, requireAgent, requireCase, type OpResult, type OpsDeps } from "./common.ts";
+import type { ChangeInput, FollowInput } from "./schemas.ts";
+
+export interface ChangedCase {
+  caseId: number;
+  number: number;
+  /** The fields that changed; empty when the case already was as asked (a repeat is a no-op). */
+  changed: string[];
+}
+
+/** Which input field a refusal of changeCase is about, for problem details. */
+function fieldOf(reason: string): string {
+  if (reason.includes("solution")) return "solution";
+  if (reason.includes("SLA level")) return "sla";
+  if (reason.includes("parent")) return "to";
+  return "status";
+}
+
+export async function changeCaseFields(deps: OpsDeps, agent: ActingAgent, input: ChangeInput): Promise<OpResult<ChangedCase>> {
+  const now = deps.clock.now();
+  const by = actorOf(agent);
+  return inOperation(
+    deps,
+    async (tx): Promise<OpResult<ChangedCase>> => {
+      const c = await requireCase(tx, agent, input.case);
+      const patch: CasePatch = {};
+      // A status the case already has is not a change (changeCase would refuse it as a transition): asking
+      // twice for "closed" is a repeat, not an error.
+      if (input.status !== undefined && input.status !== c.status) patch.status = input.status;
+      if (input.solution !== undefined) patch.solution = input.solution;
+      if (input.priority !== undefined) patch.priority = input.priority;
+      if (input.severity !== undefined) patch.severity = input.severity;
+      if (input.type !== undefined) patch.type = input.type;
+      if (input.reason !== undefined) patch.reason = input.reason;
+      if (input.portal !== undefined) patch.internal = !input.portal;
+      if (input.owner !== undefined) patch.ownerId = (await requireAgent(tx, input.owner, "owner")).id;
+      if (input.team !== undefined) {
+        if (input.team === null) patch.teamId = null;
+        else {
+          const team = await tx.team.findUnique({ where: { key: input.team } });
+          if (!team) return refused(`no team "${input.team}"`, "team");
+          patch.teamId = team.id;
+        }
+      }
+      if (c.mergedIntoId !== null && Object.keys(patch).length > 0) return refused("the case was merged into another case; change that one", "case");
+      const change = await changeCase(tx, c.id, patch, { by, now });
+      if (!change.ok) throw new OpRefused(refused(change.reason, fieldOf(change.reason)));
+      if (input.sla !== undefined) {
+        const level = await changeCase(tx, c.id, { slaContract: input.sla }, { by, now });
+        if (!level.ok) throw new OpRefused(refused(level.reason, "sla"));
+        change.changed.push(...level.changed);
+      }
+      // Whoever is given a case follows it, as routing makes the owner a follower of a new case.
+      if (patch.ownerId !== undefined) await tx.follower.createMany({ data: [{ caseId: c.id, agentId: patch.ownerId, reason: "owner" }], skipDuplicates: true });
+      return { ok: true, caseId: c.id, number: c.number, changed: change.changed };
+    },
+    async (r) => {
+      if (r.changed.length) await deps.effects.sla([r.caseId]);
+    },
+  );
+}
+
+export interface FollowedCase {
+  caseId: number;
+  number: number;
+  following: boolean;
+  /** False when the agent already followed (or did not follow) the case. */
+  changed: boolean;
+}
+
+export async function followCase(deps: OpsDeps, agent: ActingAgent, input: FollowInput): Promise<OpResult<FollowedCase>> {
+  const by = actorOf(agent);
+  return inOperation(deps, async (tx): Promise<OpResult<FollowedCase>> => {
+    const c = await requireCase(tx, agent, input.case);
+    const n = input.follow
+      ? (await tx.follower.createMany({ data: [{ caseId: c.id, agentId: agent.agentId, reason: "follow" }], skipDuplicates: true })).count
+      : (await tx.follower.deleteMany({ where: { caseId: c.id, agentId: agent.agentId } })).count;
+    if (n > 0) await recordEvents(tx, c.id, [{ type: "follower.changed", data: { agentId: agent.agentId, following: input.follow, by } }]);
+    return { ok: true, caseId: c.id, number: c.number, following: input.follow, changed: n > 0 };
+  });
+}

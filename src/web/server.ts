@@ -21,6 +21,8 @@ import type { PortalLanguage } from "../portal/portal-config.ts";
 import { loadPortalDefs, PortalDirectory } from "../portal/portals.ts";
 import type { SessionPolicy } from "../portal/session.ts";
 import { TEMPLATES_DIR } from "../render/templates.ts";
+import { apiPlugin } from "../api/plugin.ts";
+import { pipelineEffects } from "../pipeline/case-effects.ts";
 
 export interface WebOptions {
   host: string;
@@ -49,6 +51,8 @@ export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): P
   const tls = opts.publicUrl?.startsWith("https://") ?? false;
 
   registerMetrics(app, deps, redis);
+  // The agent API acts as the token's agent through the same case operations as the CLI.
+  await app.register(apiPlugin, { prefix: "/api/v1", ops: { db: deps.db, clock: deps.clock, effects: pipelineEffects(deps) } });
 
   const portals = opts.publicUrl ? await loadPortalDefs(deps.db) : [];
   if (!opts.publicUrl) deps.log.warn("MAILCASE_PUBLIC_URL is not set: the customer portal is not served");

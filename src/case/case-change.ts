@@ -42,9 +42,33 @@ export interface CasePatch {
 
 export type ChangeResult = { ok: true; changed: string[] } | { ok: false; reason: string };
 
+/**
+ * The field name approvals use for each patch key (src/approval): a pending request locks these fields
+ * (case.heldFields). The reason, the parent link and the first response are never held.
+ */
+export const HELD_FIELD_OF: Readonly<Partial<Record<keyof CasePatch, string>>> = {
+  status: "status",
+  solution: "status",
+  priority: "priority",
+  severity: "severity",
+  type: "type",
+  ownerId: "owner",
+  teamId: "team",
+  slaContract: "sla",
+  internal: "portal",
+};
+
 /** Applies `patch` to case `caseId` as `by` ("agent:3", "contact:7", "system"). Nothing is written when it is refused. */
 export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: { by: Actor; now: Date; policyReopen?: boolean }): Promise<ChangeResult> {
   const c = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { slaContract: true } });
+  // A field held for approval waits for the approvers' decision: nobody changes it meanwhile (the decision
+  // releases the lock before it applies the approved change).
+  const held = new Set(c.heldFields);
+  const locked = (Object.keys(patch) as (keyof CasePatch)[]).filter((k) => patch[k] !== undefined && held.has(HELD_FIELD_OF[k] ?? ""));
+  if (locked.length > 0) {
+    const fields = [...new Set(locked.map((k) => HELD_FIELD_OF[k]))];
+    return { ok: false, reason: `the ${fields.join(" and ")} of this case ${fields.length > 1 ? "are" : "is"} awaiting approval: nobody can change ${fields.length > 1 ? "them" : "it"} until the pending request is decided` };
+  }
   const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
   const data: Prisma.CaseUpdateInput = {};
   const changed: Array<{ field: string; from: unknown; to: unknown }> = [];
@@ -73,9 +97,10 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
   if (patch.ownerId !== undefined && patch.ownerId !== c.ownerId) {
     data.owner = { connect: { id: patch.ownerId } };
     changed.push({ field: "ownerId", from: c.ownerId, to: patch.ownerId });
-    // Assigning a new case moves it on (unless the same change sets a status explicitly).
+    // Assigning a new case moves it on (unless the same change sets a status explicitly, or the status is
+    // held for approval: then the assignment goes ahead and the status stays).
     const effect = onAssign(c.status);
-    if (effect.action === "set" && patch.status === undefined) {
+    if (effect.action === "set" && patch.status === undefined && !held.has("status")) {
       data.status = effect.to;
       changed.push({ field: "status", from: c.status, to: effect.to });
     }

@@ -82,7 +82,14 @@ export type CaseEvent =
         resolutionDueAt: string | null;
       };
     }
-  | { type: "sla.warning" | "sla.breached"; data: { metric: string; dueAt: string; at: string; superseded?: boolean; recipients: string[] } };
+  | { type: "sla.warning" | "sla.breached"; data: { metric: string; dueAt: string; at: string; superseded?: boolean; recipients: string[] } }
+  /** A change (or the new case) is held for approval (src/approval): the fields wait for the approvers. */
+  | { type: "approval.requested"; data: { requestId: number; rule: string; kind: string; fields: string[]; approvers: number[]; mode: string; by: Actor } }
+  /** An approver's verdict; `outcome` is the request's state after it ("pending" while others must decide). */
+  | { type: "approval.decided"; data: { requestId: number; verdict: string; outcome: string; by: Actor; why: string | null; applied?: string[]; error?: string } }
+  | { type: "approval.reminded"; data: { requestId: number; approvers: number[] } }
+  /** Undecided in time and handed to the rule's escalateTo agents. */
+  | { type: "approval.escalated"; data: { requestId: number; approvers: number[] } };
 
 export type CaseEventType = CaseEvent["type"];
 

@@ -54,8 +54,9 @@ export function composeHeaders(input: ComposeInput): ComposedHeaders {
   if (input.kind === "ACK" || (input.kind === "NOTICE" && input.parentId !== null)) {
     headers["Auto-Submitted"] = "auto-replied";
     headers["X-Auto-Response-Suppress"] = "All";
-  } else if (input.kind === "NOTICE" || input.kind === "SIGN_IN") {
+  } else if (input.kind === "NOTICE" || input.kind === "SIGN_IN" || input.kind === "APPROVAL") {
     // Portal sign-in mail (SIGN_IN): automatic, so auto-responders stay quiet, and not part of any case thread.
+    // Approval requests and decisions (APPROVAL) go to agents; their answers come back through reply tokens.
     headers["Auto-Submitted"] = "auto-generated";
     headers["X-Auto-Response-Suppress"] = "All";
   } else if (input.kind === "NEW_CASE" || input.kind === "UPDATE") {

@@ -16,7 +16,7 @@ import { mergeCases } from "../case/ops/merge-case.ts";
 import { postOnCase } from "../case/ops/post-case.ts";
 import { ChangeInput, CloneInput, CreateCaseInput, FollowInput, LinkInput, MergeInput, PostInput } from "../case/ops/schemas.ts";
 import { changeCaseFields, followCase } from "../case/ops/set-case.ts";
-import { pipelineEffects } from "../pipeline/case-effects.ts";
+import { opsDepsOf } from "../pipeline/case-effects.ts";
 import { withRuntime } from "./cli-runtime.ts";
 
 /** A CLI usage error: printed as is, exit code 2 (nothing was attempted). */
@@ -50,7 +50,7 @@ async function act<I, T extends object>(
   const result = await withRuntime(async (rt) => {
     const agent = await actingAgentByKey(rt.deps.db, as!);
     if (!agent) return null;
-    return run({ db: rt.deps.db, clock: rt.deps.clock, effects: pipelineEffects(rt.deps) }, agent, parsed);
+    return run(opsDepsOf(rt.deps), agent, parsed);
   });
   if (result === null) {
     console.error(`mailcase: unknown or deactivated agent "${as}"`);
@@ -145,7 +145,13 @@ export function registerCaseActions(caseCommand: Command): void {
       ),
     );
 
-  const describeChange = (r: { number: number; changed: string[] }) => (r.changed.length ? `${ref(r.number)}: changed ${r.changed.join(", ")}` : `${ref(r.number)}: already so, nothing changed`);
+  const describeChange = (r: { number: number; changed: string[]; held: { requestId: number; rule: string; fields: string[] } | null }) =>
+    [
+      r.changed.length ? `${ref(r.number)}: changed ${r.changed.join(", ")}` : r.held ? null : `${ref(r.number)}: already so, nothing changed`,
+      r.held ? `${ref(r.number)}: ${r.held.fields.join(", ")} held for approval (rule "${r.held.rule}", request ${r.held.requestId}); the approvers were mailed` : null,
+    ]
+      .filter((line) => line !== null)
+      .join("\n");
 
   sub("set", "change fields, by the same rules as the mail commands (a solution is required to resolve or close)")
     .argument("<number>", "case number")

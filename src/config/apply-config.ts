@@ -182,6 +182,12 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
       }
       await tx.portal.updateMany({ where: { key: { notIn: cfg.portals.map((p) => p.key) } }, data: { active: false } });
 
+      // Approval rules: exactly the file's, in its order (pending requests keep what they were opened with).
+      await tx.approvalRule.deleteMany({});
+      await tx.approvalRule.createMany({
+        data: cfg.approvalRules.map((r, position) => ({ key: r.key, position, definition: JSON.parse(JSON.stringify(r)) as Prisma.InputJsonObject })),
+      });
+
       return {
         portals: cfg.portals.length,
         mailboxes: cfg.mailboxes.length,
@@ -197,7 +203,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
     },
     { timeout: 60_000 },
   );
-  // Other processes see the new version through ConfigVersion (bumped by triggers); this one at once.
+  // Other processes see the new version through ConfigVersion (bumped above, in the same transaction); this one at once.
   configChanged();
   return summary;
 }

@@ -18,6 +18,8 @@ import type { CasePriority } from "../kernel/domain-types.ts";
 import type { GroupCandidate } from "../routing/route-case.ts";
 import type { ContractTargets } from "../sla/sla.service.ts";
 import { agentDirectoryIds } from "../case/access.ts";
+import type { ApprovalRule } from "../approval/approval-rules.ts";
+import { loadApprovalRules } from "../approval/approval-store.ts";
 
 export interface ConfigAgent {
   id: number;
@@ -70,6 +72,8 @@ export interface ConfigSnapshot {
   /** The account owning a mail domain (the first configured, as `findFirst` did). */
   accountByDomain: ReadonlyMap<string, Account>;
   contracts: ReadonlyMap<number, ConfigContract>;
+  /** Approval rules in the configured order (src/approval). */
+  approvalRules: readonly ApprovalRule[];
 }
 
 /**
@@ -90,6 +94,7 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
   });
   const accounts = await db.account.findMany({ orderBy: { id: "asc" } });
   const contracts = await db.slaContract.findMany({ include: { targets: true, severityTargets: true } });
+  const approvalRules = await loadApprovalRules(db);
 
   const byContact = new Map<number, ConfigGroup[]>();
   const byAccount = new Map<number, ConfigGroup[]>();
@@ -132,6 +137,7 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
     groupsByAccount: byAccount,
     groupsByDomain: byDomain,
     accountByDomain,
+    approvalRules,
     contracts: new Map(contracts.map((c) => [c.id, { ...c, targets: c.targets.map((t) => ({ ...t, priority: t.priority as CasePriority })) }])),
   };
 }

@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 import { PortalConfigSchema } from "../portal/portal-config.ts";
+import { ApprovalRuleSchema } from "../approval/approval-rules.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -232,6 +233,8 @@ const ConfigSchema = z
       .default([]),
     /** Customer portals (src/portal): path, look, languages and which cases their users see. */
     portals: z.array(PortalConfigSchema).default([]),
+    /** Changes (and new cases) held until approvers decide (src/approval), first matching rule wins. */
+    approvalRules: z.array(ApprovalRuleSchema).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -262,6 +265,14 @@ const ConfigSchema = z
     unique(cfg.customerGroups, "customerGroups");
     unique(cfg.directories, "directories");
     unique(cfg.portals, "portals");
+    unique(cfg.approvalRules, "approvalRules");
+    const groups = keys(cfg.customerGroups);
+    cfg.approvalRules.forEach((r, i) => {
+      r.approvers.agents.forEach((a, j) => need(agents, a, "agent", ["approvalRules", i, "approvers", "agents", j]));
+      r.escalateTo.forEach((a, j) => need(agents, a, "agent", ["approvalRules", i, "escalateTo", j]));
+      r.when.byAgents?.forEach((a, j) => need(agents, a, "agent", ["approvalRules", i, "when", "byAgents", j]));
+      r.when.groups?.forEach((g, j) => need(groups, g, "customer group", ["approvalRules", i, "when", "groups", j]));
+    });
     const paths = new Set<string>();
     cfg.portals.forEach((p, i) => {
       // The web process serves its own routes beside the portals; a portal must not shadow them or another portal.

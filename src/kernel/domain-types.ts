@@ -5,7 +5,7 @@
 export type CasePriority = "LOW" | "NORMAL" | "HIGH" | "URGENT";
 export type Visibility = "PUBLIC" | "INTERNAL" | "PRIVATE";
 export type PostSource = "CUSTOMER_EMAIL" | "AGENT_EMAIL" | "SYSTEM" | "PORTAL" | "AGENT_DESK";
-export type OutboundKind = "NOTICE" | "ACK" | "NEW_CASE" | "UPDATE" | "REPLY" | "SIGN_IN";
+export type OutboundKind = "NOTICE" | "ACK" | "NEW_CASE" | "UPDATE" | "REPLY" | "SIGN_IN" | "APPROVAL";
 
 /** Mirrored from `enum CaseStatus` in prisma/schema.prisma (pure modules do not import the client). */
 export type CaseStatus = "NEW" | "ASSIGNED" | "IN_PROGRESS" | "WAITING_ON_CUSTOMER" | "RESOLVED" | "CLOSED";
@@ -43,7 +43,7 @@ export const SLA_METRICS: readonly SlaMetric[] = ["FIRST_RESPONSE", "NEXT_RESPON
 export const CASE_PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const satisfies readonly CasePriority[];
 export const VISIBILITIES = ["PUBLIC", "INTERNAL", "PRIVATE"] as const satisfies readonly Visibility[];
 export const POST_SOURCES = ["CUSTOMER_EMAIL", "AGENT_EMAIL", "SYSTEM", "PORTAL", "AGENT_DESK"] as const satisfies readonly PostSource[];
-export const OUTBOUND_KINDS = ["NOTICE", "ACK", "NEW_CASE", "UPDATE", "REPLY", "SIGN_IN"] as const satisfies readonly OutboundKind[];
+export const OUTBOUND_KINDS = ["NOTICE", "ACK", "NEW_CASE", "UPDATE", "REPLY", "SIGN_IN", "APPROVAL"] as const satisfies readonly OutboundKind[];
 export const SEVERITIES = ["MINOR", "MAJOR", "CRITICAL", "BLOCKER"] as const satisfies readonly Severity[];
 export const CASE_TYPE_CHOICES = ["QUESTION", "INCIDENT", "PROBLEM", "FEATURE_REQUEST"] as const satisfies readonly CaseTypeChoice[];
 export const SLA_EVENT_KINDS = ["WARNING", "BREACH"] as const satisfies readonly SlaEventKind[];

@@ -14,6 +14,9 @@ import { addPost, customerPosted } from "../case/posts.ts";
 import type { ClosedReplyPolicy } from "../case/status.ts";
 import type { Deps } from "../kernel/deps.ts";
 import { enqueueNotify } from "../pipeline/notify/notify.job.ts";
+import { enqueueSend } from "../pipeline/send/send.job.ts";
+import { holdNewCase } from "../approval/approval.service.ts";
+import { loadApprovalRules } from "../approval/approval-store.ts";
 import { scheduleSla } from "../pipeline/sla/sla-watch.service.ts";
 import { exposureWhere, type Viewer } from "./exposure.ts";
 import type { PortalDef } from "./portal-config.ts";
@@ -84,7 +87,7 @@ export async function openPortalCase(deps: Deps, viewer: Viewer, email: string, 
     const contact = await tx.contact.findUniqueOrThrow({ where: { id: viewer.contactId } });
     const mailbox = await tx.mailbox.findFirst({ where: { active: true }, orderBy: { id: "asc" } });
     if (!mailbox) return null;
-    return openCase(tx, {
+    const created = await openCase(tx, {
       requester: contact,
       requesterDomain: email.slice(email.lastIndexOf("@") + 1),
       ccContactIds: [],
@@ -99,9 +102,12 @@ export async function openPortalCase(deps: Deps, viewer: Viewer, email: string, 
       forwardedBy: null,
       now,
     });
+    const approvalOutbound = await holdNewCase(tx, { templates: deps.templates, secret: deps.secret }, created.caseId, await loadApprovalRules(tx), now);
+    return { ...created, approvalOutbound };
   });
   if (!opened) return null;
   await scheduleSla(deps, [opened.caseId]);
   await enqueueNotify(deps.queues.notify, [{ v: 1, postId: opened.postId, event: "case-opened" }]);
+  if (opened.approvalOutbound.length) await enqueueSend(deps.queues.send, opened.approvalOutbound);
   return { caseId: opened.caseId, number: opened.number };
 }

@@ -22,7 +22,7 @@ import { loadPortalDefs, PortalDirectory } from "../portal/portals.ts";
 import type { SessionPolicy } from "../portal/session.ts";
 import { TEMPLATES_DIR } from "../render/templates.ts";
 import { apiPlugin } from "../api/plugin.ts";
-import { pipelineEffects } from "../pipeline/case-effects.ts";
+import { opsDepsOf } from "../pipeline/case-effects.ts";
 
 export interface WebOptions {
   host: string;
@@ -52,7 +52,7 @@ export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): P
 
   registerMetrics(app, deps, redis);
   // The agent API acts as the token's agent through the same case operations as the CLI.
-  await app.register(apiPlugin, { prefix: "/api/v1", ops: { db: deps.db, clock: deps.clock, effects: pipelineEffects(deps) } });
+  await app.register(apiPlugin, { prefix: "/api/v1", ops: opsDepsOf(deps) });
 
   const portals = opts.publicUrl ? await loadPortalDefs(deps.db) : [];
   if (!opts.publicUrl) deps.log.warn("MAILCASE_PUBLIC_URL is not set: the customer portal is not served");

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiPlugin } from "../../src/api/plugin.ts";
 import { createToken, revokeToken } from "../../src/api/tokens.ts";
-import { pipelineEffects } from "../../src/pipeline/case-effects.ts";
+import { opsDepsOf } from "../../src/pipeline/case-effects.ts";
 import { labConfig, rand, startApp, type App } from "../support/harness.ts";
 
 describe("HTTP API /api/v1", () => {
@@ -28,7 +28,7 @@ describe("HTTP API /api/v1", () => {
     http.addHook("onRoute", (r) => {
       for (const m of [r.method].flat()) if (m !== "HEAD") registered.push({ method: m, url: r.url });
     });
-    await http.register(apiPlugin, { prefix: "/api/v1", ops: { db: app.rt.deps.db, clock: app.rt.deps.clock, effects: pipelineEffects(app.rt.deps) } });
+    await http.register(apiPlugin, { prefix: "/api/v1", ops: opsDepsOf(app.rt.deps) });
     await http.ready();
     tokens.alice = (await createToken(db(), "alice", ["cases:read", "cases:write"]))!.token;
     tokens.dana = (await createToken(db(), "dana", ["cases:read", "cases:write"]))!.token;

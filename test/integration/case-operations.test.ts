@@ -13,7 +13,7 @@ import { mergeCases } from "../../src/case/ops/merge-case.ts";
 import { postOnCase } from "../../src/case/ops/post-case.ts";
 import { ChangeInput, CreateCaseInput, LinkInput, PostInput } from "../../src/case/ops/schemas.ts";
 import { changeCaseFields, followCase } from "../../src/case/ops/set-case.ts";
-import { pipelineEffects } from "../../src/pipeline/case-effects.ts";
+import { opsDepsOf } from "../../src/pipeline/case-effects.ts";
 import { replyAddress, signReplyToken } from "../../src/threading/reply-token.ts";
 import { inbox, labConfig, rand, sendMail, startApp, waitFor, waitForMail, type App } from "../support/harness.ts";
 
@@ -42,7 +42,7 @@ describe("case operations as an agent", () => {
         (doc.contacts as unknown[]).push({ email: ceo, name: "Cleo CEO", directory: "board" });
       }),
     );
-    ops = { db: app.rt.deps.db, clock: app.rt.deps.clock, effects: pipelineEffects(app.rt.deps) };
+    ops = opsDepsOf(app.rt.deps);
     alice = (await actingAgentByKey(db(), "alice"))!;
     dana = (await actingAgentByKey(db(), "dana"))!;
   });

@@ -24,7 +24,7 @@ describe("merge property: threads follow the survivor, posts are neither lost no
   beforeAll(async () => {
     app = await startApp(labConfig(id), { roles: [] });
     // Nothing is sent in this test: the merge's follow-up jobs are not what it is about.
-    ops = { db: app.rt.deps.db, clock: app.rt.deps.clock, effects: { notify: async () => undefined, sla: async () => undefined } };
+    ops = { db: app.rt.deps.db, clock: app.rt.deps.clock, effects: { notify: async () => undefined, sla: async () => undefined, send: async () => undefined }, mail: { templates: app.rt.deps.templates, secret: app.rt.deps.secret } };
     alice = (await actingAgentByKey(app.rt.deps.db, "alice"))!;
   });
   afterAll(async () => app?.close());

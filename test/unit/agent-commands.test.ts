@@ -488,3 +488,15 @@ describe("#portal", () => {
     expect(parseAgentCommands("#portal maybe", "PUBLIC").errors).toEqual(['#portal needs on or off (got "maybe")']);
   });
 });
+
+describe("#approve and #reject", () => {
+  it("reads a verdict with the rest of its line as the note; a rejection needs its reason", async () => {
+    const { parseAgentCommands } = await import("../../src/pipeline/ingest/agent-commands/parse.ts");
+    expect(parseAgentCommands("#approve", "INTERNAL").commands).toEqual([{ kind: "verdict", verdict: "approve", why: null }]);
+    expect(parseAgentCommands("#Approve: fine by me\nThanks.", "INTERNAL")).toMatchObject({ commands: [{ kind: "verdict", verdict: "approve", why: "fine by me" }], body: "Thanks.", errors: [] });
+    expect(parseAgentCommands("#reject the contract does not cover it", "INTERNAL").commands).toEqual([{ kind: "verdict", verdict: "reject", why: "the contract does not cover it" }]);
+    expect(parseAgentCommands("#reject", "INTERNAL").errors).toEqual(["#reject needs the reason on the same line, e.g. #reject the customer's contract does not cover this"]);
+    expect(parseAgentCommands("#approve\n#reject no", "INTERNAL").errors[0]).toContain("contradict");
+    expect(parseAgentCommands("#aprove", "INTERNAL").errors[0]).toContain("did you mean #approve?");
+  });
+});

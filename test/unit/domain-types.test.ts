@@ -57,7 +57,7 @@ describe("domain types mirror the schema's enums", () => {
   });
 
   it("reads the enums out of the schema (a parser finding nothing would make the checks above vacuous)", () => {
-    expect(enums.get("OutboundKind")).toEqual(["NOTICE", "ACK", "NEW_CASE", "UPDATE", "REPLY", "SIGN_IN"]);
+    expect(enums.get("OutboundKind")).toEqual(["NOTICE", "ACK", "NEW_CASE", "UPDATE", "REPLY", "SIGN_IN", "APPROVAL"]);
     expect(enums.get("OutboundStatus")).toEqual(["PENDING", "SENDING", "SENT", "FAILED"]);
     expect(enums.size).toBeGreaterThanOrEqual(12);
   });

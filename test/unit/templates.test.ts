@@ -97,6 +97,30 @@ function newSignInView(over: Record<string, unknown> = {}) {
   return { contactName: "Jana Nováková", portalName: "ACME portal", supportName: "ACME Support", when: "2025-03-01 10:00 UTC", browser: "Firefox", signOutLink: "https://support.example.com/portal/account", ...over };
 }
 
+/** The view src/approval/approval.service.ts builds for approval requests, reminders and decisions. */
+function approvalView(over: Record<string, unknown> = {}) {
+  return {
+    recipientName: "Alice Novak",
+    tag: "[MC-1042]",
+    caseRef: "MC-1042",
+    subject: "Printer on fire",
+    supportName: "ACME Support",
+    rule: "vip-priority",
+    opening: false,
+    requesterName: "Bob Kowalski",
+    changes: [{ field: "priority", from: "HIGH", to: "LOW" }],
+    reminder: false,
+    escalated: false,
+    timeoutAt: "2025-03-03 10:00 UTC",
+    decided: false,
+    approved: false,
+    timedOut: false,
+    deciderName: "",
+    why: "",
+    ...over,
+  };
+}
+
 /** The realistic view for a template; notice and refusal mail are not (necessarily) about a case. */
 const viewFor = (name: string, over: Record<string, unknown> = {}) =>
   name === "notice"
@@ -109,7 +133,9 @@ const viewFor = (name: string, over: Record<string, unknown> = {}) =>
           ? signInView(over)
           : name === "new-sign-in"
             ? newSignInView(over)
-            : view(over);
+            : name === "approval"
+              ? approvalView(over)
+              : view(over);
 
 /** Every combination of the view's flags, so every {{#if}} branch of every template runs under strict mode. */
 const FLAGS = [false, true].flatMap((arrivalOnly) =>
@@ -283,6 +309,27 @@ describe("SLA escalation mail", () => {
         }
       });
     }
+  });
+});
+
+describe("approval mails", () => {
+  const variants: Array<[string, Record<string, unknown>]> = [
+    ["request", {}],
+    ["reminder", { reminder: true }],
+    ["escalated", { escalated: true }],
+    ["opening", { opening: true, changes: [] }],
+    ["approved", { decided: true, approved: true, deciderName: "Dana Li" }],
+    ["rejected", { decided: true, deciderName: "Dana Li", why: "contract says no" }],
+    ["timed out", { decided: true, timedOut: true }],
+  ];
+  it.each(LOCALES.flatMap((l) => variants.map(([n, v]) => [l, n, v] as const)))("%s/%s renders, with the tag and what to do", (locale, name, over) => {
+    const r = renderer.render(locale, "approval", approvalView(over));
+    expect(r.subject.startsWith("[MC-1042] ")).toBe(true);
+    const decided = over.decided === true;
+    // Approvers are told how to answer; the requester of a decided request is not asked anything.
+    expect(r.text.includes("#approve")).toBe(!decided);
+    if (!decided && over.opening !== true) expect(r.text).toContain("priority: HIGH -> LOW");
+    if (over.why) expect(r.text).toContain("contract says no");
   });
 });
 

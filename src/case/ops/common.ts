@@ -8,6 +8,7 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import type { Clock } from "../../kernel/deps.ts";
 import { canSeeCase, caseAccessOf } from "../access.ts";
 import type { ActingAgent } from "../acting-agent.ts";
+import type { ApprovalMail } from "../../approval/approval.service.ts";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -20,12 +21,16 @@ export type Tx = Prisma.TransactionClient;
 export interface CaseEffects {
   notify(items: readonly { postId: number; event: "case-opened" | "post-added" }[]): Promise<void>;
   sla(caseIds: readonly number[]): Promise<void>;
+  /** Sends outbox rows written by the operation (approval requests and decisions). */
+  send(outboundIds: readonly number[]): Promise<void>;
 }
 
 export interface OpsDeps {
   db: Db;
   clock: Clock;
   effects: CaseEffects;
+  /** Templates and reply-token secret for the approval mails an operation may write (src/approval). */
+  mail: ApprovalMail;
 }
 
 /** A refusal names the input field it is about (for problem details), when there is one. */

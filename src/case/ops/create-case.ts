@@ -6,6 +6,8 @@
  */
 import { mayAccessDirectory } from "../access.ts";
 import { actorOf, type ActingAgent } from "../acting-agent.ts";
+import { holdNewCase } from "../../approval/approval.service.ts";
+import { loadApprovalRules } from "../../approval/approval-store.ts";
 import { openCase } from "../open-case.ts";
 import { inOperation, OpRefused, refused, requireAgent, type OpResult, type OpsDeps, type Tx } from "./common.ts";
 import type { CreateCaseInput } from "./schemas.ts";
@@ -19,9 +21,10 @@ export interface CreatedCase {
 export async function createCase(deps: OpsDeps, agent: ActingAgent, input: CreateCaseInput): Promise<OpResult<CreatedCase>> {
   const now = deps.clock.now();
   const by = actorOf(agent);
-  return inOperation(
+  type Created = CreatedCase & { approvalOutbound: number[] };
+  const result = await inOperation(
     deps,
-    async (tx): Promise<OpResult<CreatedCase>> => {
+    async (tx): Promise<OpResult<Created>> => {
       const mailbox = input.mailbox
         ? await tx.mailbox.findUnique({ where: { key: input.mailbox } })
         : await tx.mailbox.findFirst({ where: { active: true }, orderBy: { id: "asc" } });
@@ -56,13 +59,18 @@ export async function createCase(deps: OpsDeps, agent: ActingAgent, input: Creat
         acknowledge: input.acknowledge,
         by,
       });
-      return { ok: true, ...opened };
+      const approvalOutbound = await holdNewCase(tx, deps.mail, opened.caseId, await loadApprovalRules(tx), now);
+      return { ok: true, ...opened, approvalOutbound };
     },
     async (r) => {
       await deps.effects.sla([r.caseId]);
       await deps.effects.notify([{ postId: r.postId, event: "case-opened" }]);
+      if (r.approvalOutbound.length) await deps.effects.send(r.approvalOutbound);
     },
   );
+  if (!result.ok) return result;
+  const { approvalOutbound: _sent, ...created } = result;
+  return created;
 }
 
 /**

@@ -5,7 +5,8 @@
  * Following is the agent's own: follow and unfollow change only the acting agent's subscription.
  */
 import { actorOf, type ActingAgent } from "../acting-agent.ts";
-import { changeCase, type CasePatch } from "../case-change.ts";
+import { type CasePatch } from "../case-change.ts";
+import { changeCaseAsAgent } from "../../approval/approval.service.ts";
 import { recordEvents } from "../case-events.ts";
 import { inOperation, OpRefused, refused, requireAgent, requireCase, type OpResult, type OpsDeps } from "./common.ts";
 import type { ChangeInput, FollowInput } from "./schemas.ts";
@@ -15,6 +16,8 @@ export interface ChangedCase {
   number: number;
   /** The fields that changed; empty when the case already was as asked (a repeat is a no-op). */
   changed: string[];
+  /** Fields held for approval instead of changed (src/approval): they change when the approvers agree. */
+  held: { requestId: number; rule: string; fields: string[] } | null;
 }
 
 /** Which input field a refusal of changeCase is about, for problem details. */
@@ -28,9 +31,9 @@ function fieldOf(reason: string): string {
 export async function changeCaseFields(deps: OpsDeps, agent: ActingAgent, input: ChangeInput): Promise<OpResult<ChangedCase>> {
   const now = deps.clock.now();
   const by = actorOf(agent);
-  return inOperation(
+  const result = await inOperation(
     deps,
-    async (tx): Promise<OpResult<ChangedCase>> => {
+    async (tx): Promise<OpResult<ChangedCase & { outbound: number[] }>> => {
       const c = await requireCase(tx, agent, input.case);
       const patch: CasePatch = {};
       // A status the case already has is not a change (changeCase would refuse it as a transition): asking
@@ -52,21 +55,30 @@ export async function changeCaseFields(deps: OpsDeps, agent: ActingAgent, input:
         }
       }
       if (c.mergedIntoId !== null && Object.keys(patch).length > 0) return refused("the case was merged into another case; change that one", "case");
-      const change = await changeCase(tx, c.id, patch, { by, now });
+      const change = await changeCaseAsAgent(tx, deps.mail, c.id, patch, { agentId: agent.agentId, by, now });
       if (!change.ok) throw new OpRefused(refused(change.reason, fieldOf(change.reason)));
+      let held = change.held;
+      const outbound = [...change.outbound];
       if (input.sla !== undefined) {
-        const level = await changeCase(tx, c.id, { slaContract: input.sla }, { by, now });
+        const level = await changeCaseAsAgent(tx, deps.mail, c.id, { slaContract: input.sla }, { agentId: agent.agentId, by, now });
         if (!level.ok) throw new OpRefused(refused(level.reason, "sla"));
         change.changed.push(...level.changed);
+        held ??= level.held;
+        outbound.push(...level.outbound);
       }
       // Whoever is given a case follows it, as routing makes the owner a follower of a new case.
       if (patch.ownerId !== undefined) await tx.follower.createMany({ data: [{ caseId: c.id, agentId: patch.ownerId, reason: "owner" }], skipDuplicates: true });
-      return { ok: true, caseId: c.id, number: c.number, changed: change.changed };
+      return { ok: true, caseId: c.id, number: c.number, changed: change.changed, held, outbound };
     },
     async (r) => {
       if (r.changed.length) await deps.effects.sla([r.caseId]);
+      if (r.outbound.length) await deps.effects.send(r.outbound);
     },
   );
+  if (!result.ok) return result;
+  // The outbox ids are this process's business, not the caller's.
+  const { outbound: _sent, ...changed } = result;
+  return changed;
 }
 
 export interface FollowedCase {

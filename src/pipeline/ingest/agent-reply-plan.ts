@@ -21,6 +21,8 @@ export interface AgentReplyPlan {
   follow: "follow" | "unfollow" | null;
   /** `#sla <level>` contract keys, in order; an unknown key is refused when applied. */
   slaLevels: string[];
+  /** `#approve` / `#reject`: the verdict on the approval request this agent is asked to decide. */
+  verdict: { verdict: "approve" | "reject"; why: string | null } | null;
   errors: string[];
 }
 
@@ -37,7 +39,7 @@ export function planAgentReply(commands: readonly AgentCommand[], replying: { id
       : ref.kind === "key"
         ? (active.find((a) => a.key === ref.key) ?? null)
         : (active.find((a) => a.email === ref.email || a.aliases.includes(ref.email)) ?? null);
-  const plan: AgentReplyPlan = { patch: {}, addresseeAgentId: null, follow: null, slaLevels: [], errors: [] };
+  const plan: AgentReplyPlan = { patch: {}, addresseeAgentId: null, follow: null, slaLevels: [], verdict: null, errors: [] };
   for (const cmd of commands) {
     switch (cmd.kind) {
       case "private": {
@@ -83,6 +85,9 @@ export function planAgentReply(commands: readonly AgentCommand[], replying: { id
         break;
       case "forward":
         plan.errors.push(`#forward does not work on a reply: forward the customer's mail to your forwarding address ${forwardAddress}`);
+        break;
+      case "verdict":
+        plan.verdict = { verdict: cmd.verdict, why: cmd.why };
         break;
       case "visibility":
         // Decided by the parser (the reply's visibility), not a change of the case.

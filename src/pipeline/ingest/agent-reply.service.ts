@@ -3,7 +3,7 @@
  * text becomes a post (public answer, internal note or private note), all in one transaction; a reply with
  * any error is refused whole and explained back, nothing applied in part.
  */
-import { changeCase } from "../../case/case-change.ts";
+import { changeCaseAsAgent, decideApproval } from "../../approval/approval.service.ts";
 import { recordEvents } from "../../case/case-events.ts";
 import { addMessageRef, writePost } from "../../case/posts.ts";
 import { onAgentPublicReply } from "../../case/status.ts";
@@ -43,25 +43,36 @@ export async function agentReply(
 
   const visibility = parsed.visibility;
   const answers = visibility === "PUBLIC" && parsed.body !== "";
-  let result: { postId: number | null; changed: string[] } | null;
+  let result: { postId: number | null; changed: string[]; outbound: number[] } | null;
+  const mail = { templates: deps.templates, secret: deps.secret };
   try {
     result = await inGuardedTx(io, inboundId, async (tx) => {
-      const c = await tx.case.findUnique({ where: { id: caseId }, select: { status: true } });
+      const c = await tx.case.findUnique({ where: { id: caseId }, select: { status: true, heldFields: true } });
       if (!c) return null;
       const patch = { ...plan.patch };
-      // An agent's public answer moves a new or assigned case on, unless the reply sets a status itself.
-      if (answers && patch.status === undefined) {
+      const outbound: number[] = [];
+      // A verdict first: an approved change is applied before the reply's own commands.
+      if (plan.verdict) {
+        const decided = await decideApproval(tx, mail, { caseId, agentId: agent.id, verdict: plan.verdict.verdict, why: plan.verdict.why, now });
+        if (!decided.ok) throw new AgentMailRefused(`#${plan.verdict.verdict}: ${decided.reason}`);
+        outbound.push(...decided.outbound);
+      }
+      // An agent's public answer moves a new or assigned case on, unless the reply sets a status itself or
+      // the status is held for approval.
+      if (answers && patch.status === undefined && !c.heldFields.includes("status")) {
         const effect = onAgentPublicReply(c.status);
         if (effect.action === "set") patch.status = effect.to;
       }
       // The first response means the first public agent post; SLA levels apply in the order written.
       if (answers) patch.firstRespondedAt = now;
-      const change = await changeCase(tx, caseId, patch, { by, now });
+      const change = await changeCaseAsAgent(tx, mail, caseId, patch, { agentId: agent.id, by, now });
       if (!change.ok) throw new AgentMailRefused(change.reason);
+      outbound.push(...change.outbound);
       for (const contract of plan.slaLevels) {
-        const level = await changeCase(tx, caseId, { slaContract: contract }, { by, now });
+        const level = await changeCaseAsAgent(tx, mail, caseId, { slaContract: contract }, { agentId: agent.id, by, now });
         if (!level.ok) throw new AgentMailRefused(`#sla ${contract}: ${level.reason}`);
         change.changed.push(...level.changed);
+        outbound.push(...level.outbound);
       }
       if (plan.follow === "follow") await tx.follower.createMany({ data: [{ caseId, agentId: agent.id, reason: "follow" }], skipDuplicates: true });
       if (plan.follow === "unfollow") await tx.follower.deleteMany({ where: { caseId, agentId: agent.id } });
@@ -91,7 +102,7 @@ export async function agentReply(
           : { type: "agent.commands", data: { postId: null, by, visibility, commands, rule: "reply-token" } },
       ]);
       await markProcessed(deps, tx, inboundId, caseId, postId ? "post" : "commands");
-      return { postId, changed: change.changed };
+      return { postId, changed: change.changed, outbound };
     });
   } catch (err) {
     if (!(err instanceof AgentMailRefused)) throw err;
@@ -103,6 +114,7 @@ export async function agentReply(
     return done;
   }
   await io.sla([caseId]);
+  if (result.outbound.length) await io.send(result.outbound);
   if (result.postId === null) return { kind: "commands-applied", caseId, changed: result.changed };
   await io.notify([{ v: 1, postId: result.postId, event: "post-added" }]);
   return { kind: "post-added", caseId, postId: result.postId, rule: "reply-token", visibility };

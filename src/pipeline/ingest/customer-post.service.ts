@@ -19,6 +19,7 @@ import { alreadyDone, inGuardedTx, markProcessed } from "./inbound-status.ts";
 import type { IngestIo, IngestOutcome, Tx } from "./ingest-io.ts";
 import { bouncedCase, hardFailedRecipients } from "./bounce.service.ts";
 import { openMailCase } from "./open-case.service.ts";
+import { holdNewCase } from "../../approval/approval.service.ts";
 
 export interface CustomerMessage {
   inboundId: number;
@@ -44,6 +45,7 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
 
   // Settings, accounts, groups, contracts: the configuration in memory, not read per message.
   const config = await deps.config.get();
+  let approvalOutbound: number[] = [];
   const outcome = await inGuardedTx(io, inboundId, async (tx): Promise<IngestOutcome> => {
     const settings = config.settings;
     const account = config.accountByDomain.get(domain) ?? null;
@@ -103,6 +105,8 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
 
     const threading = decision.kind === "existing" ? `reply to closed case (${decision.rule}): new linked case` : decision.note;
     const opened = await openMailCase(tx, m, { contact, domain, messageId, linkTo, threading, now, config });
+    // A new case an approval rule holds: its approvers are mailed once the case is committed.
+    approvalOutbound = await holdNewCase(tx, { templates: deps.templates, secret: deps.secret }, opened.caseId, config.approvalRules, now);
     await markProcessed(deps, tx, inboundId, opened.caseId, "case");
     return { kind: "case-created", caseId: opened.caseId, number: opened.number, postId: opened.postId };
   });
@@ -110,6 +114,7 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
   if (outcome === null) return alreadyDone(io, inboundId);
   if (outcome.kind === "case-created" || outcome.kind === "post-added") await io.sla([outcome.caseId]);
   if (outcome.kind === "case-created") await io.notify([{ v: 1, postId: outcome.postId, event: "case-opened" }]);
+  if (approvalOutbound.length) await io.send(approvalOutbound);
   if (outcome.kind === "post-added") await io.notify([{ v: 1, postId: outcome.postId, event: "post-added" }]);
   if (outcome.kind === "quarantined") deps.log.warn({ inboundId, reason: outcome.reason }, "message quarantined");
   return outcome;

@@ -21,7 +21,7 @@ import { planNotifications, portalCaseUrl, withinAutoMailCap, type PlanContact, 
 
 export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: number } | { kind: "already-planned"; pending: number };
 
-const TEMPLATE: Record<OutboundKind, TemplateName> = { NOTICE: "notice", ACK: "ack", NEW_CASE: "new-case", UPDATE: "update", REPLY: "reply", SIGN_IN: "sign-in" };
+const TEMPLATE: Record<OutboundKind, TemplateName> = { NOTICE: "notice", ACK: "ack", NEW_CASE: "new-case", UPDATE: "update", REPLY: "reply", SIGN_IN: "sign-in", APPROVAL: "approval" };
 
 export async function notifyPost(deps: Deps, postId: number, event: "case-opened" | "post-added"): Promise<NotifyOutcome> {
   // Read before the transaction: waiting for a pooled connection while holding one could starve the pool.

@@ -251,6 +251,16 @@ function parseLine(line: string, errors: string[]): { items: Item[]; prose: stri
         } else errors.push(`#portal needs on or off${got === undefined ? "" : ` (got "${got}")`}`);
         break;
       }
+      case "approve":
+      case "reject": {
+        // The rest of the line is the approver's note (required to reject): free text, like #reason.
+        const rest = toks[i];
+        const why = rest ? line.slice(rest.start).trim().slice(0, 500) : "";
+        if (name === "reject" && why === "") errors.push("#reject needs the reason on the same line, e.g. #reject the customer's contract does not cover this");
+        else items.push({ kind: "verdict", verdict: name, why: why === "" ? null : why });
+        i = toks.length;
+        break;
+      }
       case "reason": {
         // The reason is the rest of the line: it is free text, so nothing after it can be a command.
         const rest = toks[i];

@@ -87,6 +87,7 @@ export async function showCase(db: Db, number: number, viewer?: AgentViewer) {
       posts: { orderBy: { id: "asc" }, include: { authorAgent: true, authorContact: true } },
       outbound: { orderBy: { id: "asc" } },
       events: { orderBy: { id: "asc" } },
+      approvals: { where: { status: "PENDING" }, orderBy: { id: "asc" } },
     },
   });
   if (!c) return null;
@@ -142,6 +143,17 @@ export async function showCase(db: Db, number: number, viewer?: AgentViewer) {
       resolutionDueAt: c.resolutionDueAt?.toISOString() ?? null,
       firstRespondedAt: c.firstRespondedAt?.toISOString() ?? null,
     },
+    /** Pending approval requests: what is held, by which rule, and who is awaited (agent keys). */
+    approvals: await Promise.all(
+      c.approvals.map(async (a) => ({
+        request: a.id,
+        rule: a.ruleKey,
+        fields: a.fields,
+        mode: a.mode,
+        approvers: (await db.agent.findMany({ where: { id: { in: a.approverIds } }, select: { key: true } })).map((x) => x.key),
+        timeoutAt: a.timeoutAt?.toISOString() ?? null,
+      })),
+    ),
     followers: c.followers.map((f) => ({
       who: f.agent ? `agent:${f.agent.key}` : f.contact && contactShown(f.contact.directoryId) ? `contact:${f.contact.email}` : "contact:(hidden)",
       reason: f.reason,

@@ -45,6 +45,8 @@ export function registerReadCommands(program: Command): Command {
       console.log(`routing: area ${c.routing.area}, group ${c.routing.group ?? "-"}, owner ${c.routing.owner ?? "-"}, team ${c.routing.team ?? "-"}`);
       for (const line of c.routing.explain) console.log(`  - ${line}`);
       console.log(`SLA ${c.sla.contract ?? "-"}: first response due ${c.sla.firstResponseDueAt ?? "-"}, resolution due ${c.sla.resolutionDueAt ?? "-"}${c.sla.firstRespondedAt ? `, responded ${c.sla.firstRespondedAt}` : ""}`);
+      for (const a of c.approvals)
+        console.log(`held for approval: ${a.fields.join(", ")} (request ${a.request}, rule ${a.rule}, ${a.mode} of ${a.approvers.join(", ")}${a.timeoutAt ? `, times out ${a.timeoutAt}` : ""})`);
       console.log(`followers: ${c.followers.map((f) => `${f.who} (${f.reason})`).join(", ") || "-"}`);
       console.log("stream:");
       for (const p of c.stream) {

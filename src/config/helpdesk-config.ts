@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 import { PortalConfigSchema } from "../portal/portal-config.ts";
+import { AutomationSettingsSchema, DEFAULT_AUTOMATION, FollowUpSchema } from "./automation-config.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -169,6 +170,8 @@ const ConfigSchema = z
             targets: z.partialRecord(Priority, SlaTarget),
             /** Targets by assessed severity: when a case has a severity listed here, it wins over priority. */
             severityTargets: z.partialRecord(Severity, SlaTarget).default({}),
+            /** Reminders to the customer while a case under this contract waits on them (src/config/automation-config.ts). */
+            followUp: FollowUpSchema.optional(),
           })
           .strict(),
       )
@@ -226,12 +229,16 @@ const ConfigSchema = z
               .strict()
               .default({ contacts: [], accounts: [], domains: [] }),
             responsibilities: z.record(Key, Responsibility).default({}),
+            /** Follow-up cadence of the group's cases; wins over their SLA contract's. */
+            followUp: FollowUpSchema.optional(),
           })
           .strict(),
       )
       .default([]),
     /** Customer portals (src/portal): path, look, languages and which cases their users see. */
     portals: z.array(PortalConfigSchema).default([]),
+    /** Agent nudges, resolution mail, notice attachments (src/config/automation-config.ts). */
+    automation: AutomationSettingsSchema.default(DEFAULT_AUTOMATION),
   })
   .strict()
   .superRefine((cfg, ctx) => {

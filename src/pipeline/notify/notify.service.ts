@@ -17,7 +17,7 @@ import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
 import { caseAccessOf } from "../../case/access.ts";
 import { loadConfigSnapshot, type ConfigSnapshot } from "../../config/config-cache.ts";
 import { caseTag, taggedSubject } from "../../threading/subject.ts";
-import { planNotifications, portalCaseUrl, withinAutoMailCap, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
+import { planNotifications, portalCaseUrl, updateSendDelay, withinAutoMailCap, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
 
 export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: number } | { kind: "already-planned"; pending: number };
 
@@ -42,10 +42,27 @@ export async function notifyPost(deps: Deps, postId: number, event: "case-opened
   // whatever of this post is still waiting.
   const pending =
     planned.kind === "planned" ? planned.pending : await deps.db.outboundMail.findMany({ where: { postId, status: "PENDING" }, select: { id: true, kind: true } });
-  // Updates wait the coalescing window so a burst of posts becomes one mail per recipient; acknowledgements,
-  // new-case notices and agents' answers to customers go at once.
+  // Acknowledgements, new-case notices and agents' answers to customers go at once; updates go at once too
+  // unless the recipient heard about the case within the coalescing window, then they wait it (leading edge).
   await enqueueSend(deps.queues.send, pending.filter((p) => p.kind !== "UPDATE").map((p) => p.id));
-  await enqueueSend(deps.queues.send, pending.filter((p) => p.kind === "UPDATE").map((p) => p.id), deps.coalesceMs);
+  const updates = pending.filter((p) => p.kind === "UPDATE");
+  if (updates.length) {
+    const now = deps.clock.now();
+    const rows = await deps.db.outboundMail.findMany({ where: { id: { in: updates.map((u) => u.id) } }, select: { id: true, caseId: true, toAddress: true } });
+    const leading: number[] = [];
+    const trailing: number[] = [];
+    for (const r of rows) {
+      // The last earlier mail of this case to this address that a burst continues: a new-case notice or an update.
+      const previous = await deps.db.outboundMail.findFirst({
+        where: { caseId: r.caseId, toAddress: r.toAddress, kind: { in: ["NEW_CASE", "UPDATE"] }, id: { lt: r.id }, createdAt: { gte: new Date(now.getTime() - deps.coalesceMs) } },
+        orderBy: { id: "desc" },
+        select: { createdAt: true },
+      });
+      (updateSendDelay(previous?.createdAt ?? null, now, deps.coalesceMs) === 0 ? leading : trailing).push(r.id);
+    }
+    await enqueueSend(deps.queues.send, leading);
+    await enqueueSend(deps.queues.send, trailing, deps.coalesceMs);
+  }
   return planned.kind === "planned" ? { kind: "planned", outbound: planned.count } : { kind: "already-planned", pending: pending.length };
 }
 

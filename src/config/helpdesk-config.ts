@@ -274,7 +274,7 @@ const ConfigSchema = z
       // The web process serves its own routes beside the portals; a portal must not shadow them or another portal.
       const clash = [...paths].find((q) => p.path === q || p.path.startsWith(`${q}/`) || q.startsWith(`${p.path}/`));
       if (clash) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `overlaps portal path ${clash}` });
-      if (/^\/(healthz|metrics|forms)(\/|$)/.test(p.path)) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `${p.path} is reserved` });
+      if (/^\/(healthz|metrics|forms|satisfaction|files)(\/|$)/.test(p.path)) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `${p.path} is reserved` });
       paths.add(p.path);
     });
     need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);

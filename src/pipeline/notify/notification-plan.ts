@@ -143,3 +143,17 @@ export function updateSendDelay(lastMailToRecipientAt: Date | null, now: Date, w
   if (lastMailToRecipientAt === null) return 0;
   return now.getTime() - lastMailToRecipientAt.getTime() < windowMs ? windowMs : 0;
 }
+
+export interface NoticeFile {
+  id: number;
+  size: number;
+}
+
+/**
+ * Which of a post's customer files travel with an agent's notice: each one up to `maxBytes` is attached, a
+ * larger one is linked (a signed download link in the text), so a mail client shows the customer's files
+ * without bloating every follower's mailbox with a 20 MB scan. `maxBytes` 0 links every file.
+ */
+export function noticeAttachments<F extends NoticeFile>(files: readonly F[], maxBytes: number): { attach: F[]; link: F[] } {
+  return { attach: files.filter((f) => f.size <= maxBytes && maxBytes > 0), link: files.filter((f) => f.size > maxBytes || maxBytes === 0) };
+}

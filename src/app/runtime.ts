@@ -55,6 +55,7 @@ export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; 
     limits: { maxMessageBytes: env.MAILCASE_MAX_MESSAGE_BYTES, parseTimeoutMs: env.MAILCASE_PARSE_TIMEOUT_MS },
     faultIngestDelayMs: env.MAILCASE_FAULT_INGEST_DELAY_MS,
     portalUrl: env.MAILCASE_PORTAL_URL,
+    publicUrl: publicUrl(env),
   };
   return {
     env,

@@ -89,7 +89,18 @@ export type CaseEvent =
   | { type: "approval.decided"; data: { requestId: number; verdict: string; outcome: string; by: Actor; why: string | null; applied?: string[]; error?: string } }
   | { type: "approval.reminded"; data: { requestId: number; approvers: number[] } }
   /** Undecided in time and handed to the rule's escalateTo agents. */
-  | { type: "approval.escalated"; data: { requestId: number; approvers: number[] } };
+  | { type: "approval.escalated"; data: { requestId: number; approvers: number[] } }
+  /** A follow-up reminder to the customer while the case waits on them (`waitingSince`: the cadence's anchor). */
+  | { type: "followup.reminded"; data: { waitingSince: string; step: number; at: string; recipients: string[] } }
+  /** The last reminder went unanswered: the configured action was taken (`status`: the case's new status, if any). */
+  | { type: "followup.gave-up"; data: { waitingSince: string; action: string; status: string | null; at: string; recipients: string[] } }
+  /** The owner was nudged: no agent acted on the case since `since`. */
+  | { type: "nudge.sent"; data: { since: string; at: string; recipients: string[] } }
+  /** The solution was mailed to the customer on resolving or closing, with satisfaction links. */
+  | { type: "resolution.mailed"; data: { status: string; at: string; recipients: string[]; links: boolean } }
+  /** The customer rated the case (once), or added their comment to the rating. */
+  | { type: "satisfaction.rated"; data: { rating: "GOOD" | "BAD"; by: Actor; notified: string[] } }
+  | { type: "satisfaction.commented"; data: { rating: "GOOD" | "BAD"; by: Actor; comment: string } };
 
 export type CaseEventType = CaseEvent["type"];
 

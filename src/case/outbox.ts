@@ -33,6 +33,8 @@ export interface OutboundDraft {
    * answers are threaded otherwise (agents' signed reply addresses) or must not be filed on the case.
    */
   threadReplies: boolean;
+  /** Customer attachments (PostAttachment ids) to send with the mail (agents' notices). */
+  attachmentIds?: readonly number[];
 }
 
 /** Domain of the sending mailbox, where our Message-IDs live. */
@@ -66,6 +68,7 @@ export function outboundRow(d: OutboundDraft): Prisma.OutboundMailCreateManyInpu
     inReplyTo: composed.inReplyTo,
     references: composed.references,
     headers: composed.headers,
+    attachmentIds: [...(d.attachmentIds ?? [])],
   };
 }
 

@@ -90,7 +90,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
       const slaId = new Map<string, number>();
       for (const s of cfg.slaContracts) {
         // A contract without a calendar runs around the clock: SQL NULL, not a JSON null.
-        const data = { name: s.name, calendar: s.calendar ? calendarJson(s.calendar) : Prisma.DbNull, warningShare: s.warningShare, escalateTo: s.escalateTo };
+        const data = { name: s.name, calendar: s.calendar ? calendarJson(s.calendar) : Prisma.DbNull, warningShare: s.warningShare, escalateTo: s.escalateTo, followUp: s.followUp ?? Prisma.DbNull };
         const row = await tx.slaContract.upsert({ where: { key: s.key }, create: { key: s.key, ...data }, update: data });
         slaId.set(s.key, row.id);
         await tx.slaTarget.deleteMany({ where: { contractId: row.id } });
@@ -151,7 +151,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
       }
 
       for (const g of cfg.customerGroups) {
-        const data = { name: g.name, priority: g.priority, slaContractId: g.sla ? slaId.get(g.sla)! : null, defaultCasePriority: g.defaultPriority };
+        const data = { name: g.name, priority: g.priority, slaContractId: g.sla ? slaId.get(g.sla)! : null, defaultCasePriority: g.defaultPriority, followUp: g.followUp ?? Prisma.DbNull };
         const row = await tx.customerGroup.upsert({ where: { key: g.key }, create: { key: g.key, ...data }, update: data });
         await tx.customerGroupContact.deleteMany({ where: { groupId: row.id } });
         await tx.customerGroupAccount.deleteMany({ where: { groupId: row.id } });
@@ -216,6 +216,7 @@ function settingsData(cfg: HelpdeskConfig) {
     caseNumberFormat: cfg.settings.caseNumberFormat,
     closedReplyPolicy: cfg.settings.closedReplyPolicy,
     slaPausedStatuses: cfg.settings.slaPausedStatuses,
+    automation: cfg.automation,
   };
 }
 

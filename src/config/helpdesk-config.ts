@@ -4,6 +4,7 @@ import { z } from "zod";
 import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 import { PortalConfigSchema } from "../portal/portal-config.ts";
 import { ApprovalRuleSchema } from "../approval/approval-rules.ts";
+import { AutomationSettingsSchema, DEFAULT_AUTOMATION, FollowUpSchema } from "./automation-config.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -170,6 +171,8 @@ const ConfigSchema = z
             targets: z.partialRecord(Priority, SlaTarget),
             /** Targets by assessed severity: when a case has a severity listed here, it wins over priority. */
             severityTargets: z.partialRecord(Severity, SlaTarget).default({}),
+            /** Reminders to the customer while a case under this contract waits on them (src/config/automation-config.ts). */
+            followUp: FollowUpSchema.optional(),
           })
           .strict(),
       )
@@ -227,6 +230,8 @@ const ConfigSchema = z
               .strict()
               .default({ contacts: [], accounts: [], domains: [] }),
             responsibilities: z.record(Key, Responsibility).default({}),
+            /** Follow-up cadence of the group's cases; wins over their SLA contract's. */
+            followUp: FollowUpSchema.optional(),
           })
           .strict(),
       )
@@ -235,6 +240,8 @@ const ConfigSchema = z
     portals: z.array(PortalConfigSchema).default([]),
     /** Changes (and new cases) held until approvers decide (src/approval), first matching rule wins. */
     approvalRules: z.array(ApprovalRuleSchema).default([]),
+    /** Agent nudges, resolution mail, notice attachments (src/config/automation-config.ts). */
+    automation: AutomationSettingsSchema.default(DEFAULT_AUTOMATION),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -278,7 +285,7 @@ const ConfigSchema = z
       // The web process serves its own routes beside the portals; a portal must not shadow them or another portal.
       const clash = [...paths].find((q) => p.path === q || p.path.startsWith(`${q}/`) || q.startsWith(`${p.path}/`));
       if (clash) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `overlaps portal path ${clash}` });
-      if (/^\/(healthz|metrics|forms)(\/|$)/.test(p.path)) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `${p.path} is reserved` });
+      if (/^\/(healthz|metrics|forms|satisfaction|files)(\/|$)/.test(p.path)) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `${p.path} is reserved` });
       paths.add(p.path);
     });
     need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);

@@ -8,7 +8,7 @@ import { hkdfSync } from "node:crypto";
  * Rotation: the new secret signs; keys derived from MAILCASE_SECRET_PREVIOUS still verify (never sign) until
  * the operator removes them, which ends the grace period.
  */
-export type KeyPurpose = "reply-token" | "sign-in" | "session" | "form";
+export type KeyPurpose = "reply-token" | "sign-in" | "session" | "form" | "satisfaction" | "attachment";
 
 /** The lab default that ships in the source: refused outside lab mode (anyone could post as an agent with it). */
 export const LAB_SECRET = "mailcase-lab-secret-change-me";

@@ -19,7 +19,7 @@ export interface Deps {
   /** MAILCASE_SECRET with its rotation state; purpose keys are derived from it (src/config/secrets.ts). */
   secret: SecretRing;
   templates: TemplateRenderer;
-  queues: { ingest: Queue; notify: Queue; send: Queue; sla: Queue };
+  queues: { ingest: Queue; notify: Queue; send: Queue; sla: Queue; automation: Queue };
   /** The helpdesk configuration in memory, reloaded when its version moves (config/config-cache.ts). */
   config: ConfigCache;
   /** Coalescing window of update mails (MAILCASE_COALESCE_MS). */
@@ -28,6 +28,8 @@ export interface Deps {
   limits: { maxMessageBytes: number; parseTimeoutMs: number };
   /** The customer portal's base URL (MAILCASE_PORTAL_URL, no trailing slash); unset: mails carry no case link. */
   portalUrl?: string;
+  /** Where the web process is reached (MAILCASE_PUBLIC_URL): base of the signed satisfaction and download links in mails. */
+  publicUrl?: string;
   /** Fault injection for crash tests (see MAILCASE_FAULT_INGEST_DELAY_MS). */
   faultIngestDelayMs: number;
 }

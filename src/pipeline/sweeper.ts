@@ -1,8 +1,8 @@
 /**
  * Heals the gaps a crash can leave between a commit and the enqueue that follows it: rows still waiting
  * after a grace period are enqueued again. Job ids are deterministic, so this never duplicates work. It also
- * re-schedules the SLA jobs of the next slice of open cases, so delayed jobs lost with Redis come back, and
- * acts on approval requests whose reminder or timeout is due.
+ * re-schedules the SLA and automation jobs of the next slice of open cases, so delayed jobs lost with Redis come back,
+ * and acts on approval requests whose reminder or timeout is due.
  */
 import { sweepApprovals } from "../approval/approval.service.ts";
 import type { Deps } from "../kernel/deps.ts";
@@ -11,11 +11,19 @@ import { enqueueNotify } from "./notify/notify.job.ts";
 import { enqueueSend } from "./send/send.job.ts";
 import { CLAIM_LEASE_MS } from "./send/send.service.ts";
 import { rescheduleOpenSla } from "./sla/sla-watch.service.ts";
+import { rescheduleOpenAutomation } from "./sla/automation-schedule.ts";
 
 /** Where the sweeper's SLA pass goes on: it re-schedules the open cases one bounded slice per sweep. */
 const slaSweepCursor = { afterId: 0 };
+/** The same for the automation pass (follow-ups, nudges, resolution mails). */
+const automationSweepCursor = { afterId: 0 };
 
-export async function sweep(deps: Deps, graceMs = 30_000, slaCursor = slaSweepCursor): Promise<{ ingest: number; notify: number; send: number; sla: number; approvals: number }> {
+export async function sweep(
+  deps: Deps,
+  graceMs = 30_000,
+  slaCursor = slaSweepCursor,
+  automationCursor = automationSweepCursor,
+): Promise<{ ingest: number; notify: number; send: number; sla: number; automation: number; approvals: number }> {
   const before = new Date(deps.clock.now().getTime() - graceMs);
   const [inbound, posts, outbound] = await Promise.all([
     deps.db.inboundMessage.findMany({ where: { status: "PENDING", fetchedAt: { lt: before } }, select: { id: true }, take: 1000 }),
@@ -35,8 +43,17 @@ export async function sweep(deps: Deps, graceMs = 30_000, slaCursor = slaSweepCu
   await enqueueSend(deps.queues.send, outbound.map((r) => r.id));
   const sla = await rescheduleOpenSla(deps, slaCursor.afterId);
   slaCursor.afterId = sla.nextAfterId;
+  const automation = await rescheduleOpenAutomation(deps, automationCursor.afterId);
+  automationCursor.afterId = automation.nextAfterId;
   // Approval reminders and timeouts are due times in rows, acted on here (each request under its row lock).
   const approvals = await sweepApprovals(deps.db, { templates: deps.templates, secret: deps.secret }, deps.clock.now());
   await enqueueSend(deps.queues.send, approvals.outbound);
-  return { ingest: inbound.length, notify: posts.length, send: outbound.length, sla: sla.cases, approvals: approvals.reminded + approvals.timedOut + approvals.escalated };
+  return {
+    ingest: inbound.length,
+    notify: posts.length,
+    send: outbound.length,
+    sla: sla.cases,
+    automation: automation.cases,
+    approvals: approvals.reminded + approvals.timedOut + approvals.escalated,
+  };
 }

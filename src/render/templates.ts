@@ -10,7 +10,20 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 
-export type TemplateName = "notice" | "refused" | "ack" | "new-case" | "update" | "reply" | "sla-escalation" | "sign-in" | "new-sign-in" | "approval";
+export type TemplateName =
+  | "notice"
+  | "refused"
+  | "ack"
+  | "new-case"
+  | "update"
+  | "reply"
+  | "sla-escalation"
+  | "sign-in"
+  | "new-sign-in"
+  | "follow-up"
+  | "resolution"
+  | "agent-reminder"
+  | "approval";
 type Part = "subject" | "text" | "html";
 
 export interface Rendered {

@@ -23,6 +23,7 @@ import type { SessionPolicy } from "../portal/session.ts";
 import { TEMPLATES_DIR } from "../render/templates.ts";
 import { apiPlugin } from "../api/plugin.ts";
 import { opsDepsOf } from "../pipeline/case-effects.ts";
+import { signedLinkRoutes } from "./signed-links.routes.ts";
 
 export interface WebOptions {
   host: string;
@@ -51,6 +52,8 @@ export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): P
   const tls = opts.publicUrl?.startsWith("https://") ?? false;
 
   registerMetrics(app, deps, redis);
+  // Signed links from mail (satisfaction ratings, attachment downloads): no sign-in, no portal needed.
+  await app.register(signedLinkRoutes, { deps });
   // The agent API acts as the token's agent through the same case operations as the CLI.
   await app.register(apiPlugin, { prefix: "/api/v1", ops: opsDepsOf(deps) });
 
@@ -127,6 +130,7 @@ function registerMetrics(app: FastifyInstance, deps: Deps, redis: Redis): void {
   const oldest = new Gauge({ name: "mailcase_oldest_pending_inbound_seconds", help: "Age of the oldest unprocessed inbound message", registers: [registry] });
   const gaps = new Gauge({ name: "mailcase_imap_gap_messages", help: "Messages on the server never stored, at the last gap audit", labelNames: ["mailbox", "folder"], registers: [registry] });
   const outbound = new Gauge({ name: "mailcase_outbound_mails", help: "Outbox rows by status", labelNames: ["status"], registers: [registry] });
+  const ratings = new Gauge({ name: "mailcase_satisfaction_ratings", help: "Customer satisfaction ratings by rating and whether a comment came with it", labelNames: ["rating", "commented"], registers: [registry] });
 
   async function collect(): Promise<void> {
     for (const q of Object.values(deps.queues)) {
@@ -135,6 +139,9 @@ function registerMetrics(app: FastifyInstance, deps: Deps, redis: Redis): void {
     }
     for (const row of await deps.db.inboundMessage.groupBy({ by: ["status"], _count: { _all: true } })) inbound.set({ status: row.status }, row._count._all);
     for (const row of await deps.db.outboundMail.groupBy({ by: ["status"], _count: { _all: true } })) outbound.set({ status: row.status }, row._count._all);
+    for (const rating of ["GOOD", "BAD"])
+      for (const commented of [true, false])
+        ratings.set({ rating, commented: String(commented) }, await deps.db.satisfactionRating.count({ where: { rating, comment: commented ? { not: null } : null } }));
     for (const c of await deps.db.mailboxCursor.findMany({ where: { auditGaps: { not: null } }, include: { mailbox: { select: { key: true } } } }))
       gaps.set({ mailbox: c.mailbox.key, folder: c.folder }, c.auditGaps ?? 0);
     const first = await deps.db.inboundMessage.findFirst({ where: { status: "PENDING" }, orderBy: { fetchedAt: "asc" }, select: { fetchedAt: true } });

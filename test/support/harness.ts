@@ -13,6 +13,7 @@ import { loadEnv, type Env } from "../../src/config/env.ts";
 import { parseHelpdeskConfig, type HelpdeskConfig } from "../../src/config/helpdesk-config.ts";
 import { createRuntime, startPollers, startWorkers, type Handle, type Runtime } from "../../src/app/runtime.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import type { Clock } from "../../src/kernel/deps.ts";
 import { TEST_DATABASE_URL } from "./global-setup.ts";
 
 export const LAB_PASSWORD = process.env.MAIL_LAB_PASSWORD ?? "lab-secret";
@@ -92,9 +93,9 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function startApp(cfg: HelpdeskConfig, opts: { env?: Env; roles?: ("poller" | "worker")[] } = {}): Promise<App> {
+export async function startApp(cfg: HelpdeskConfig, opts: { env?: Env; roles?: ("poller" | "worker")[]; clock?: Clock } = {}): Promise<App> {
   const env = opts.env ?? testEnv();
-  const rt = createRuntime(env, { log: createLogger(env.LOG_LEVEL) });
+  const rt = createRuntime(env, { log: createLogger(env.LOG_LEVEL), ...(opts.clock ? { clock: opts.clock } : {}) });
   await resetDb(rt);
   await applyConfig(rt.deps.db, cfg);
   const roles = opts.roles ?? ["poller", "worker"];

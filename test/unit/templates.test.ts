@@ -121,6 +121,41 @@ function approvalView(over: Record<string, unknown> = {}) {
   };
 }
 
+/** The views of the automation mails (pipeline/sla/automation-run.ts, pipeline/notify/resolution.service.ts, case-mail.ts). */
+const caseMailView = { tag: "[MC-1042]", caseRef: "MC-1042", subject: "Printer on fire", supportName: "ACME Support" };
+function followUpView(over: Record<string, unknown> = {}) {
+  return { ...caseMailView, contactName: "Jana Nováková", final: Boolean(over.internal), closed: Boolean(over.forAgent), reminder: 2, since: "2025-03-01 10:00 UTC", ...over };
+}
+function resolutionView(over: Record<string, unknown> = {}) {
+  return {
+    ...caseMailView,
+    contactName: "Jana Nováková",
+    solution: "Replaced the toner.\n\nIt prints again.",
+    closed: Boolean(over.internal),
+    rate: Boolean(over.forAgent),
+    goodUrl: "https://support.example.com/satisfaction/1.2.abc?rating=good",
+    badUrl: "https://support.example.com/satisfaction/1.2.abc?rating=bad",
+    ...over,
+  };
+}
+function agentReminderView(over: Record<string, unknown> = {}) {
+  // The flags of the view cycle through the three kinds of reminder, so every branch renders.
+  const kind = over.arrivalOnly ? "nudge" : over.internal ? "gaveUp" : "badRating";
+  return {
+    ...caseMailView,
+    recipientName: "Alice Novak",
+    nudge: kind === "nudge",
+    gaveUp: kind === "gaveUp",
+    badRating: kind === "badRating",
+    resolved: Boolean(over.forAgent),
+    closed: false,
+    since: "2025-03-01 10:00 UTC",
+    refused: over.forAgent ? "" : "a solution is required to resolve",
+    comment: over.forAgent ? "Took a week." : "",
+    ...over,
+  };
+}
+
 /** The realistic view for a template; notice and refusal mail are not (necessarily) about a case. */
 const viewFor = (name: string, over: Record<string, unknown> = {}) =>
   name === "notice"
@@ -133,9 +168,15 @@ const viewFor = (name: string, over: Record<string, unknown> = {}) =>
           ? signInView(over)
           : name === "new-sign-in"
             ? newSignInView(over)
-            : name === "approval"
-              ? approvalView(over)
-              : view(over);
+            : name === "follow-up"
+              ? followUpView(over)
+              : name === "resolution"
+                ? resolutionView(over)
+                : name === "agent-reminder"
+                  ? agentReminderView(over)
+                  : name === "approval"
+                    ? approvalView(over)
+                    : view(over);
 
 /** Every combination of the view's flags, so every {{#if}} branch of every template runs under strict mode. */
 const FLAGS = [false, true].flatMap((arrivalOnly) =>

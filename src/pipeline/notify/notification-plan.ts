@@ -131,3 +131,29 @@ export function withinAutoMailCap(kind: "ACK" | "UPDATE", sentInLastHour: number
 export function portalCaseUrl(portalUrl: string, caseNumber: number): string {
   return `${portalUrl.replace(/\/+$/, "")}/cases/${caseNumber}`;
 }
+
+/**
+ * Leading-edge coalescing of update mails: how long an update to one recipient waits before its send job runs.
+ * The first mail of a burst goes at once (an agent hears of a colleague's note immediately); a mail planned
+ * while the recipient got one about the same case less than `windowMs` ago waits the window, and the first of
+ * those send jobs takes every update still waiting for the pair (send.service.ts claimUpdates), so the rest
+ * of the burst becomes one mail.
+ */
+export function updateSendDelay(lastMailToRecipientAt: Date | null, now: Date, windowMs: number): number {
+  if (lastMailToRecipientAt === null) return 0;
+  return now.getTime() - lastMailToRecipientAt.getTime() < windowMs ? windowMs : 0;
+}
+
+export interface NoticeFile {
+  id: number;
+  size: number;
+}
+
+/**
+ * Which of a post's customer files travel with an agent's notice: each one up to `maxBytes` is attached, a
+ * larger one is linked (a signed download link in the text), so a mail client shows the customer's files
+ * without bloating every follower's mailbox with a 20 MB scan. `maxBytes` 0 links every file.
+ */
+export function noticeAttachments<F extends NoticeFile>(files: readonly F[], maxBytes: number): { attach: F[]; link: F[] } {
+  return { attach: files.filter((f) => f.size <= maxBytes && maxBytes > 0), link: files.filter((f) => f.size > maxBytes || maxBytes === 0) };
+}

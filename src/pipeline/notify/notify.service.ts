@@ -17,7 +17,18 @@ import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
 import { caseAccessOf } from "../../case/access.ts";
 import { loadConfigSnapshot, type ConfigSnapshot } from "../../config/config-cache.ts";
 import { caseTag, taggedSubject } from "../../threading/subject.ts";
-import { planNotifications, portalCaseUrl, withinAutoMailCap, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
+import {
+  noticeAttachments,
+  planNotifications,
+  portalCaseUrl,
+  updateSendDelay,
+  withinAutoMailCap,
+  type PlanContact,
+  type PlannedRecipient,
+} from "./notification-plan.ts";
+import { readAutomation } from "../../config/automation-config.ts";
+import { attachmentUrl, signAttachment } from "../../links/signed-links.ts";
+import type { Rendered } from "../../render/templates.ts";
 
 export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: number } | { kind: "already-planned"; pending: number };
 
@@ -42,10 +53,27 @@ export async function notifyPost(deps: Deps, postId: number, event: "case-opened
   // whatever of this post is still waiting.
   const pending =
     planned.kind === "planned" ? planned.pending : await deps.db.outboundMail.findMany({ where: { postId, status: "PENDING" }, select: { id: true, kind: true } });
-  // Updates wait the coalescing window so a burst of posts becomes one mail per recipient; acknowledgements,
-  // new-case notices and agents' answers to customers go at once.
+  // Acknowledgements, new-case notices and agents' answers to customers go at once; updates go at once too
+  // unless the recipient heard about the case within the coalescing window, then they wait it (leading edge).
   await enqueueSend(deps.queues.send, pending.filter((p) => p.kind !== "UPDATE").map((p) => p.id));
-  await enqueueSend(deps.queues.send, pending.filter((p) => p.kind === "UPDATE").map((p) => p.id), deps.coalesceMs);
+  const updates = pending.filter((p) => p.kind === "UPDATE");
+  if (updates.length) {
+    const now = deps.clock.now();
+    const rows = await deps.db.outboundMail.findMany({ where: { id: { in: updates.map((u) => u.id) } }, select: { id: true, caseId: true, toAddress: true } });
+    const leading: number[] = [];
+    const trailing: number[] = [];
+    for (const r of rows) {
+      // The last earlier mail of this case to this address that a burst continues: a new-case notice or an update.
+      const previous = await deps.db.outboundMail.findFirst({
+        where: { caseId: r.caseId, toAddress: r.toAddress, kind: { in: ["NEW_CASE", "UPDATE"] }, id: { lt: r.id }, createdAt: { gte: new Date(now.getTime() - deps.coalesceMs) } },
+        orderBy: { id: "desc" },
+        select: { createdAt: true },
+      });
+      (updateSendDelay(previous?.createdAt ?? null, now, deps.coalesceMs) === 0 ? leading : trailing).push(r.id);
+    }
+    await enqueueSend(deps.queues.send, leading);
+    await enqueueSend(deps.queues.send, trailing, deps.coalesceMs);
+  }
   return planned.kind === "planned" ? { kind: "planned", outbound: planned.count } : { kind: "already-planned", pending: pending.length };
 }
 
@@ -64,6 +92,7 @@ export async function planAndWrite(
     include: {
       authorContact: true,
       inbound: { select: { messageId: true } },
+      attachments: { select: { id: true, size: true, filename: true, originalFilename: true }, orderBy: { id: "asc" } },
       case: {
         include: {
           contacts: { include: { contact: true } },
@@ -137,6 +166,10 @@ export async function planAndWrite(
 
   const drafts: OutboundDraft[] = [];
   const suppressed: string[] = [];
+  // The customer's files for agents reading the notice in a mail client (small ones attached, others linked).
+  const files = post.authorContactId !== null && post.attachments.length ? post.attachments : [];
+  const maxBytes = files.length ? readAutomation((await tx.settings.findUnique({ where: { id: 1 }, select: { automation: true } }))?.automation).noticeAttachmentMaxBytes : 0;
+  const { attach, link } = noticeAttachments(files, maxBytes);
   const hourAgo = new Date(deps.clock.now().getTime() - 3_600_000);
   for (const r of plan) {
     const recipient = resolveRecipient(r, agents, contacts);
@@ -161,8 +194,11 @@ export async function planAndWrite(
       // link: the portal is the customers' view, and agents work the case from this mail.
       caseUrl: r.to === "contact" && r.kind === "UPDATE" && deps.portalUrl ? portalCaseUrl(deps.portalUrl, c.number) : "",
     };
-    const rendered = deps.templates.render(recipient.locale, TEMPLATE[r.kind], view);
+    let rendered = deps.templates.render(recipient.locale, TEMPLATE[r.kind], view);
+    const withFiles = r.to === "agent" && r.view === "full" && (r.kind === "NEW_CASE" || r.kind === "UPDATE");
+    if (withFiles && link.length) rendered = withFileLinks(deps, rendered, recipient.locale, link);
     drafts.push({
+      attachmentIds: withFiles ? attach.map((f) => f.id) : [],
       kind: r.kind,
       caseId: c.id,
       postId: post.id,
@@ -201,4 +237,35 @@ function resolveRecipient(
   }
   const c = contacts.get(r.contactId);
   return c ? { address: c.email, name: c.name || c.email, locale: c.locale, key: `c${r.contactId}` } : null;
+}
+
+/** How long the download link of a large attachment in an agent's notice works. */
+export const ATTACHMENT_LINK_TTL_MS = 30 * 86_400_000;
+
+const LINKED_FILES: Record<string, string> = {
+  en: "Attachments too large to include (download links, valid 30 days):",
+  cs: "Přílohy příliš velké pro přiložení (odkazy ke stažení, platné 30 dní):",
+  pl: "Załączniki zbyt duże, by je dołączyć (linki do pobrania, ważne 30 dni):",
+  zh: "附件过大，未随邮件附上（下载链接，30 天内有效）：",
+};
+
+/**
+ * Lists the linked files below the rendered notice, each with a signed download link that works without a
+ * portal account (src/web/signed-links.routes.ts). Without MAILCASE_PUBLIC_URL there is nowhere to link to:
+ * the files are named, so the agent knows they exist.
+ */
+function withFileLinks(deps: Deps, rendered: Rendered, locale: string, files: ReadonlyArray<{ id: number; size: number; filename: string | null; originalFilename: string | null }>): Rendered {
+  const label = LINKED_FILES[deps.templates.resolveLocale(locale)] ?? LINKED_FILES.en!;
+  const expires = Math.floor((deps.clock.now().getTime() + ATTACHMENT_LINK_TTL_MS) / 1000);
+  const items = files.map((f) => {
+    const name = f.originalFilename ?? f.filename ?? `attachment-${f.id}`;
+    const url = deps.publicUrl ? attachmentUrl(deps.publicUrl, signAttachment(deps.secret, { attachmentId: f.id, expires })) : null;
+    return { name, size: `${(f.size / 1_048_576).toFixed(1)} MiB`, url };
+  });
+  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return {
+    subject: rendered.subject,
+    text: `${rendered.text.trimEnd()}\n\n${label}\n${items.map((i) => `- ${i.name} (${i.size})${i.url ? `: ${i.url}` : ""}`).join("\n")}\n`,
+    html: `${rendered.html}\n<p>${esc(label)}</p><ul>${items.map((i) => `<li>${i.url ? `<a href="${esc(i.url)}">${esc(i.name)}</a>` : esc(i.name)} (${i.size})</li>`).join("")}</ul>`,
+  };
 }

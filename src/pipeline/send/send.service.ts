@@ -33,12 +33,16 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
   const ids = batch.map((r) => r.id);
   const first = batch[0]!;
   const last = batch.at(-1)!;
-  // An agent's answer carries the files the agent attached (inline images keep their Content-ID). Only
-  // REPLY rows: notifications link to the case instead of copying customer files to every follower.
+  // An agent's answer carries the files the agent attached (inline images keep their Content-ID). Agents'
+  // notices carry the customer files their plan chose (small ones; larger ones are linked in the text), for
+  // every update of a coalesced batch.
+  const noticeFiles = [...new Set(batch.flatMap((r) => r.attachmentIds))];
   const files =
     row.kind === "REPLY" && row.postId !== null
       ? await deps.db.postAttachment.findMany({ where: { postId: row.postId }, include: { blob: true }, orderBy: { id: "asc" } })
-      : [];
+      : noticeFiles.length
+        ? (await deps.db.postAttachment.findMany({ where: { id: { in: noticeFiles } }, include: { blob: true }, orderBy: { id: "asc" } })).map((f) => ({ ...f, contentId: null, inline: false }))
+        : [];
   const mail = batch.length === 1 ? row : await combineUpdates(deps, batch);
   try {
     const info = await transport.sendMail({

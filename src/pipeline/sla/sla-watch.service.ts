@@ -21,6 +21,7 @@ import { recordEvents } from "../../case/case-events.ts";
 import { writeOutbound, type OutboundDraft } from "../../case/outbox.ts";
 import { enqueueSend } from "../send/send.job.ts";
 import { enqueueSla, type SlaPayload } from "./sla.job.ts";
+import { scheduleAutomation } from "./automation-schedule.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
 import { caseTag } from "../../threading/subject.ts";
 import type { BusinessCalendar, Interval } from "../../sla/calendar.ts";
@@ -82,6 +83,9 @@ export async function slaStateOf(db: DbOrTx, c: SlaCaseRow, pausedStatuses: read
 export async function scheduleSla(deps: Deps, caseIds: readonly number[]): Promise<number> {
   const ids = [...new Set(caseIds)];
   if (ids.length === 0) return 0;
+  // Every writer calls this after a change: the case's other time-driven jobs (follow-ups, nudges, the
+  // resolution mail) are derived from the same commits.
+  await scheduleAutomation(deps, ids);
   const [rows, config] = await Promise.all([
     deps.db.case.findMany({ where: { id: { in: ids } }, select: { ...slaCaseSelect, slaEvents: { select: { metric: true, kind: true, dueAt: true } } } }),
     deps.config.get(),

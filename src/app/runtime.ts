@@ -16,6 +16,7 @@ import { auditMailbox } from "../pipeline/poll/gap-audit.ts";
 import { createRedis } from "../db/redis.ts";
 import { createQueues, STAGES } from "../pipeline/stages.ts";
 import { sweep } from "../pipeline/sweeper.ts";
+import { startWebhookDispatcher } from "../pipeline/webhook/webhook.service.ts";
 import { TemplateRenderer } from "../render/templates.ts";
 import { DEFAULT_SIGN_IN_LIMITS, startWebServer, type WebOptions } from "../web/server.ts";
 import { warmParseWorkers } from "../parsing/parse-budget.ts";
@@ -129,9 +130,11 @@ export function startWorkers(rt: Runtime): Handle {
   );
   sweeper.unref();
   void sweep(deps, env.SWEEP_GRACE_MS).catch(() => undefined);
+  const webhooks = startWebhookDispatcher(deps, env.MAILCASE_WEBHOOK_POLL_MS, env.SWEEP_GRACE_MS);
   return {
     close: async () => {
       clearInterval(sweeper);
+      await webhooks.close();
       await Promise.all(workers.map((w) => w.close()));
       transport.close();
     },

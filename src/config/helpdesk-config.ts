@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 import { PortalConfigSchema } from "../portal/portal-config.ts";
+import { WebhooksConfigSchema } from "./webhook-config.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -232,6 +233,8 @@ const ConfigSchema = z
       .default([]),
     /** Customer portals (src/portal): path, look, languages and which cases their users see. */
     portals: z.array(PortalConfigSchema).default([]),
+    /** Webhooks out (src/config/webhook-config.ts): subscriptions per event, delivery policy, who hears of a disabled one. */
+    webhooks: WebhooksConfigSchema.default({ attempts: 8, backoffSeconds: 30, disableAfter: 5, subscriptions: [] }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -5,8 +5,9 @@ import { ingestJob } from "./ingest/ingest.job.ts";
 import { notifyJob } from "./notify/notify.job.ts";
 import { sendJob } from "./send/send.job.ts";
 import { slaJob } from "./sla/sla.job.ts";
+import { webhookJob } from "./webhook/webhook.job.ts";
 
-export const STAGES = [ingestJob, notifyJob, sendJob, slaJob] as const;
+export const STAGES = [ingestJob, notifyJob, sendJob, slaJob, webhookJob] as const;
 
 /** One queue per stage, keyed as `Deps.queues` expects (producers only: workers are started by the runtime). */
 export function createQueues(connection: ConnectionOptions, prefix: string): Deps["queues"] {
@@ -15,5 +16,6 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Dep
     notify: notifyJob.createQueue(connection, prefix),
     send: sendJob.createQueue(connection, prefix),
     sla: slaJob.createQueue(connection, prefix),
+    webhook: webhookJob.createQueue(connection, prefix),
   };
 }

@@ -33,7 +33,8 @@ function problem(reply: FastifyReply, status: number, title: string, detail: str
 
 const invalid = (reply: FastifyReply, where: string, error: z.ZodError) => {
   const issue = error.issues[0];
-  const field = issue ? issue.path.map(String).join(".") : where;
+  // A query parameter is named as sent (`status`, not `status.0` of its parsed list).
+  const field = issue ? (where === "query" ? String(issue.path[0] ?? (issue.code === "unrecognized_keys" ? issue.keys.join(",") : "")) : issue.path.map(String).join(".")) : where;
   return problem(reply, 400, "Invalid request", `${field || where}: ${issue?.message ?? "invalid"}`, field || where);
 };
 
@@ -64,6 +65,8 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
 
     const params = route.params ? route.params.safeParse(req.params) : { success: true as const, data: {} };
     if (!params.success) return invalid(reply, "path", params.error);
+    const query = route.query ? route.query.safeParse(req.query ?? {}) : { success: true as const, data: {} };
+    if (!query.success) return invalid(reply, "query", query.error);
     const body = route.body ? route.body.safeParse(req.body ?? {}) : { success: true as const, data: undefined };
     if (!body.success) return invalid(reply, "body", body.error);
 
@@ -75,7 +78,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
         if (earlier.fingerprint !== fingerprint) return problem(reply, 422, "Idempotency key reused", "this Idempotency-Key was used with a different request", "Idempotency-Key");
         return reply.code(earlier.status).header("Idempotent-Replayed", "true").send(earlier.body);
       }
-      const [status, payload] = await execute(route, agent, params.data, body.data);
+      const [status, payload] = await execute(route, agent, params.data, body.data, query.data);
       try {
         await ops.db.apiIdempotency.create({ data: { tokenId: token.id, key, fingerprint, status, body: payload as Prisma.InputJsonValue } });
       } catch (err) {
@@ -84,13 +87,13 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
       }
       return send(reply, status, payload);
     }
-    const [status, payload] = await execute(route, agent, params.data, body.data);
+    const [status, payload] = await execute(route, agent, params.data, body.data, query.data);
     return send(reply, status, payload);
   }
 
   /** Runs the operation; its outcome as the status and body to answer with (kept as is for idempotent replays). */
-  async function execute(route: ApiRoute, agent: ActingAgent, params: Record<string, unknown>, body: unknown): Promise<[number, object]> {
-    const r = await route.run(ops, agent, params, body);
+  async function execute(route: ApiRoute, agent: ActingAgent, params: Record<string, unknown>, body: unknown, query: Record<string, unknown>): Promise<[number, object]> {
+    const r = await route.run(ops, agent, params, body, query);
     if (r.ok) {
       const { ok: _ok, ...result } = r;
       return [route.created ? 201 : 200, result];

@@ -9,7 +9,9 @@
  *   nothing; the same key with a different request is 422.
  */
 import { createHash } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { actingAgentById, type ActingAgent } from "../case/acting-agent.ts";
 import type { OpsDeps } from "../case/ops/common.ts";
@@ -21,6 +23,19 @@ import { authenticate } from "./tokens.ts";
 
 export interface ApiPluginOptions {
   ops: OpsDeps;
+  /**
+   * Requests per token and minute (a request without a token counts against its IP). With `redis` the
+   * count holds across all web processes; without, per process (tests).
+   */
+  rateLimit?: { perMinute: number; redis?: Redis; redisPrefix?: string };
+}
+
+export const DEFAULT_API_RATE_PER_MINUTE = 600;
+
+/** The rate limit's key: the token (hashed: a key is stored in Redis), or the client's IP without one. */
+export function rateKey(req: FastifyRequest): string {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  return bearer ? `t:${createHash("sha256").update(bearer).digest("hex").slice(0, 32)}` : `ip:${req.ip}`;
 }
 
 function problemBody(status: number, title: string, detail: string, field?: string): object {
@@ -40,8 +55,19 @@ const invalid = (reply: FastifyReply, where: string, error: z.ZodError) => {
 
 export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts) => {
   const { ops } = opts;
+  const limit = opts.rateLimit ?? { perMinute: DEFAULT_API_RATE_PER_MINUTE };
+  // Keyed by token, checked before the token is looked up, so a flood costs no database work. Retry-After is
+  // set by the plugin; the 429 itself goes through the error handler below as a problem.
+  await app.register(rateLimit, {
+    max: limit.perMinute,
+    timeWindow: 60_000,
+    keyGenerator: rateKey,
+    ...(limit.redis ? { redis: limit.redis, nameSpace: `${limit.redisPrefix ?? "mailcase"}:api-rl:` } : {}),
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `at most ${ctx.max} requests per minute per token; retry in ${ctx.after}` }),
+  });
   // Fastify's own errors (a malformed JSON body, an unknown content type) in the same problem shape.
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+    if (err.statusCode === 429) return problem(reply, 429, "Too many requests", err.message);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     return problem(reply, status, status === 500 ? "Internal error" : "Invalid request", status === 500 ? "the request failed; see the server log" : err.message, status === 500 ? undefined : "body");
   });

@@ -155,6 +155,7 @@ export function webOptions(env: Env, over: Partial<WebOptions> = {}): WebOptions
     redisPrefix: env.MAILCASE_REDIS_PREFIX,
     session: { idleMs: env.PORTAL_SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.PORTAL_SESSION_MAX_DAYS * 86_400_000 },
     signInLimits: { ...DEFAULT_SIGN_IN_LIMITS, perIpPerHour: env.PORTAL_SIGN_IN_PER_IP_HOUR },
+    apiRatePerMinute: env.MAILCASE_API_RATE_PER_MINUTE,
     ...over,
   };
 }

@@ -21,7 +21,7 @@ import type { PortalLanguage } from "../portal/portal-config.ts";
 import { loadPortalDefs, PortalDirectory } from "../portal/portals.ts";
 import type { SessionPolicy } from "../portal/session.ts";
 import { TEMPLATES_DIR } from "../render/templates.ts";
-import { apiPlugin } from "../api/plugin.ts";
+import { apiPlugin, DEFAULT_API_RATE_PER_MINUTE } from "../api/plugin.ts";
 import { pipelineEffects } from "../pipeline/case-effects.ts";
 
 export interface WebOptions {
@@ -38,6 +38,8 @@ export interface WebOptions {
   pageRatePerMinute?: number;
   /** How long a portal's definition is cached between requests (tests: 0, rules change between runs). */
   portalCacheMs?: number;
+  /** API requests per token and minute (MAILCASE_API_RATE_PER_MINUTE). */
+  apiRatePerMinute?: number;
 }
 
 export const DEFAULT_SESSION: SessionPolicy = { idleMs: 2 * 3600_000, absoluteMs: 30 * 86_400_000 };
@@ -52,7 +54,11 @@ export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): P
 
   registerMetrics(app, deps, redis);
   // The agent API acts as the token's agent through the same case operations as the CLI.
-  await app.register(apiPlugin, { prefix: "/api/v1", ops: { db: deps.db, clock: deps.clock, effects: pipelineEffects(deps) } });
+  await app.register(apiPlugin, {
+    prefix: "/api/v1",
+    ops: { db: deps.db, clock: deps.clock, effects: pipelineEffects(deps) },
+    rateLimit: { perMinute: opts.apiRatePerMinute ?? DEFAULT_API_RATE_PER_MINUTE, redis, redisPrefix: opts.redisPrefix },
+  });
 
   const portals = opts.publicUrl ? await loadPortalDefs(deps.db) : [];
   if (!opts.publicUrl) deps.log.warn("MAILCASE_PUBLIC_URL is not set: the customer portal is not served");

@@ -17,6 +17,7 @@ import { actingAgentById, type ActingAgent } from "../case/acting-agent.ts";
 import type { OpsDeps } from "../case/ops/common.ts";
 import { isUniqueViolation } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import { renderDocsPage } from "./docs-page.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ROUTES, type ApiRoute } from "./routes.ts";
 import { authenticate } from "./tokens.ts";
@@ -72,6 +73,9 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
     return problem(reply, status, status === 500 ? "Internal error" : "Invalid request", status === 500 ? "the request failed; see the server log" : err.message, status === 500 ? undefined : "body");
   });
   app.get("/openapi.json", async () => openApiDocument());
+  // Rendered once: the document only changes with the code.
+  const docsPage = renderDocsPage(openApiDocument() as Parameters<typeof renderDocsPage>[0]);
+  app.get("/docs", async (_req, reply) => reply.type("text/html; charset=utf-8").send(docsPage));
 
   for (const route of ROUTES) {
     app.route({

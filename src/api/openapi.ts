@@ -17,16 +17,29 @@ const PROBLEM = {
   },
 };
 
+/** One OpenAPI parameter per query field, its schema and description from the zod schema (input side). */
+function queryParameters(query: z.ZodObject): object[] {
+  const json = z.toJSONSchema(query, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, { description?: string }>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: "query",
+    required: json.required?.includes(name) ?? false,
+    ...(schema.description ? { description: schema.description } : {}),
+    schema,
+  }));
+}
+
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of ROUTES) {
     const path = `/api/v1${r.path.replace(/:(\w+)/g, "{$1}")}`;
     const params = r.params ? Object.keys(r.params.shape).map((name) => ({ name, in: "path", required: true, schema: { type: "integer", minimum: 1 } })) : [];
+    const query = r.query ? queryParameters(r.query) : [];
     paths[path] ??= {};
     paths[path][r.method.toLowerCase()] = {
       summary: r.summary,
       security: [{ bearer: [r.scope] }],
-      parameters: [...params, ...(r.method === "POST" ? [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 200 } }] : [])],
+      parameters: [...params, ...query, ...(r.method === "POST" ? [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 200 } }] : [])],
       ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(r.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
       responses: {
         [r.created ? "201" : "200"]: { description: "done", content: { "application/json": { schema: { type: "object" } } } },

@@ -1,6 +1,6 @@
 /**
  * The HTTP API as a self-contained Fastify plugin (`/api/v1`, JSON). The integrator registers it in the web
- * process: `app.register(apiPlugin, { prefix: "/api/v1", ops })` with `ops.effects = pipelineEffects(deps)`.
+ * process: `app.register(apiPlugin, { prefix: "/api/v1", ops })` with `ops = opsDepsOf(deps)`.
  *
  * - Authentication: `Authorization: Bearer <token>` (src/api/tokens.ts); every request acts as the token's
  *   agent through the same case operations and access rules as the CLI's `--as`: an inaccessible case is 404.
@@ -9,18 +9,34 @@
  *   nothing; the same key with a different request is 422.
  */
 import { createHash } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { actingAgentById, type ActingAgent } from "../case/acting-agent.ts";
 import type { OpsDeps } from "../case/ops/common.ts";
 import { isUniqueViolation } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import { renderDocsPage } from "./docs-page.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ROUTES, type ApiRoute } from "./routes.ts";
 import { authenticate } from "./tokens.ts";
 
 export interface ApiPluginOptions {
   ops: OpsDeps;
+  /**
+   * Requests per token and minute (a request without a token counts against its IP). With `redis` the
+   * count holds across all web processes; without, per process (tests).
+   */
+  rateLimit?: { perMinute: number; redis?: Redis; redisPrefix?: string };
+}
+
+export const DEFAULT_API_RATE_PER_MINUTE = 600;
+
+/** The rate limit's key: the token (hashed: a key is stored in Redis), or the client's IP without one. */
+export function rateKey(req: FastifyRequest): string {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  return bearer ? `t:${createHash("sha256").update(bearer).digest("hex").slice(0, 32)}` : `ip:${req.ip}`;
 }
 
 function problemBody(status: number, title: string, detail: string, field?: string): object {
@@ -33,18 +49,33 @@ function problem(reply: FastifyReply, status: number, title: string, detail: str
 
 const invalid = (reply: FastifyReply, where: string, error: z.ZodError) => {
   const issue = error.issues[0];
-  const field = issue ? issue.path.map(String).join(".") : where;
+  // A query parameter is named as sent (`status`, not `status.0` of its parsed list).
+  const field = issue ? (where === "query" ? String(issue.path[0] ?? (issue.code === "unrecognized_keys" ? issue.keys.join(",") : "")) : issue.path.map(String).join(".")) : where;
   return problem(reply, 400, "Invalid request", `${field || where}: ${issue?.message ?? "invalid"}`, field || where);
 };
 
 export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts) => {
   const { ops } = opts;
+  const limit = opts.rateLimit ?? { perMinute: DEFAULT_API_RATE_PER_MINUTE };
+  // Keyed by token, checked before the token is looked up, so a flood costs no database work. Retry-After is
+  // set by the plugin; the 429 itself goes through the error handler below as a problem.
+  await app.register(rateLimit, {
+    max: limit.perMinute,
+    timeWindow: 60_000,
+    keyGenerator: rateKey,
+    ...(limit.redis ? { redis: limit.redis, nameSpace: `${limit.redisPrefix ?? "mailcase"}:api-rl:` } : {}),
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `at most ${ctx.max} requests per minute per token; retry in ${ctx.after}` }),
+  });
   // Fastify's own errors (a malformed JSON body, an unknown content type) in the same problem shape.
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+    if (err.statusCode === 429) return problem(reply, 429, "Too many requests", err.message);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     return problem(reply, status, status === 500 ? "Internal error" : "Invalid request", status === 500 ? "the request failed; see the server log" : err.message, status === 500 ? undefined : "body");
   });
   app.get("/openapi.json", async () => openApiDocument());
+  // Rendered once: the document only changes with the code.
+  const docsPage = renderDocsPage(openApiDocument() as Parameters<typeof renderDocsPage>[0]);
+  app.get("/docs", async (_req, reply) => reply.type("text/html; charset=utf-8").send(docsPage));
 
   for (const route of ROUTES) {
     app.route({
@@ -64,6 +95,8 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
 
     const params = route.params ? route.params.safeParse(req.params) : { success: true as const, data: {} };
     if (!params.success) return invalid(reply, "path", params.error);
+    const query = route.query ? route.query.safeParse(req.query ?? {}) : { success: true as const, data: {} };
+    if (!query.success) return invalid(reply, "query", query.error);
     const body = route.body ? route.body.safeParse(req.body ?? {}) : { success: true as const, data: undefined };
     if (!body.success) return invalid(reply, "body", body.error);
 
@@ -75,7 +108,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
         if (earlier.fingerprint !== fingerprint) return problem(reply, 422, "Idempotency key reused", "this Idempotency-Key was used with a different request", "Idempotency-Key");
         return reply.code(earlier.status).header("Idempotent-Replayed", "true").send(earlier.body);
       }
-      const [status, payload] = await execute(route, agent, params.data, body.data);
+      const [status, payload] = await execute(route, agent, params.data, body.data, query.data);
       try {
         await ops.db.apiIdempotency.create({ data: { tokenId: token.id, key, fingerprint, status, body: payload as Prisma.InputJsonValue } });
       } catch (err) {
@@ -84,13 +117,13 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
       }
       return send(reply, status, payload);
     }
-    const [status, payload] = await execute(route, agent, params.data, body.data);
+    const [status, payload] = await execute(route, agent, params.data, body.data, query.data);
     return send(reply, status, payload);
   }
 
   /** Runs the operation; its outcome as the status and body to answer with (kept as is for idempotent replays). */
-  async function execute(route: ApiRoute, agent: ActingAgent, params: Record<string, unknown>, body: unknown): Promise<[number, object]> {
-    const r = await route.run(ops, agent, params, body);
+  async function execute(route: ApiRoute, agent: ActingAgent, params: Record<string, unknown>, body: unknown, query: Record<string, unknown>): Promise<[number, object]> {
+    const r = await route.run(ops, agent, params, body, query);
     if (r.ok) {
       const { ok: _ok, ...result } = r;
       return [route.created ? 201 : 200, result];

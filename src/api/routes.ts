@@ -12,6 +12,7 @@ import { mergeCases } from "../case/ops/merge-case.ts";
 import { postOnCase } from "../case/ops/post-case.ts";
 import { CaseNumber, ChangeBody, ChangeInput, CreateCaseInput, LinkBody, LinkInput, PostBody, PostInput } from "../case/ops/schemas.ts";
 import { changeCaseFields, followCase } from "../case/ops/set-case.ts";
+import { listCasesFor, ListQuery } from "./list-cases.ts";
 import { getCase } from "./read-case.ts";
 import type { Scope } from "./tokens.ts";
 
@@ -26,13 +27,23 @@ export interface ApiRoute {
   summary: string;
   scope: Scope;
   params?: z.ZodObject;
+  /** Query string parameters (each one a string before validation). */
+  query?: z.ZodObject;
   body?: z.ZodType;
   /** 201 for a creation, else 200. */
   created?: boolean;
-  run(ops: OpsDeps, agent: ActingAgent, params: Record<string, unknown>, body: unknown): Promise<OpResult<object>>;
+  run(ops: OpsDeps, agent: ActingAgent, params: Record<string, unknown>, body: unknown, query: Record<string, unknown>): Promise<OpResult<object>>;
 }
 
 export const ROUTES: readonly ApiRoute[] = [
+  {
+    method: "GET",
+    path: "/cases",
+    summary: "Cases the agent may see, filtered, most recently changed first (cursor pagination)",
+    scope: "cases:read",
+    query: ListQuery,
+    run: (ops, agent, _p, _b, q) => listCasesFor(ops.db, agent, q as ListQuery, ops.clock.now()),
+  },
   {
     method: "GET",
     path: "/cases/:number",

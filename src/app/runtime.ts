@@ -16,6 +16,7 @@ import { auditMailbox } from "../pipeline/poll/gap-audit.ts";
 import { createRedis } from "../db/redis.ts";
 import { createQueues, STAGES } from "../pipeline/stages.ts";
 import { sweep } from "../pipeline/sweeper.ts";
+import { startWebhookDispatcher } from "../pipeline/webhook/webhook.service.ts";
 import { TemplateRenderer } from "../render/templates.ts";
 import { DEFAULT_SIGN_IN_LIMITS, startWebServer, type WebOptions } from "../web/server.ts";
 import { warmParseWorkers } from "../parsing/parse-budget.ts";
@@ -130,9 +131,11 @@ export function startWorkers(rt: Runtime): Handle {
   );
   sweeper.unref();
   void sweep(deps, env.SWEEP_GRACE_MS).catch(() => undefined);
+  const webhooks = startWebhookDispatcher(deps, env.MAILCASE_WEBHOOK_POLL_MS, env.SWEEP_GRACE_MS);
   return {
     close: async () => {
       clearInterval(sweeper);
+      await webhooks.close();
       await Promise.all(workers.map((w) => w.close()));
       transport.close();
     },
@@ -153,6 +156,7 @@ export function webOptions(env: Env, over: Partial<WebOptions> = {}): WebOptions
     redisPrefix: env.MAILCASE_REDIS_PREFIX,
     session: { idleMs: env.PORTAL_SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.PORTAL_SESSION_MAX_DAYS * 86_400_000 },
     signInLimits: { ...DEFAULT_SIGN_IN_LIMITS, perIpPerHour: env.PORTAL_SIGN_IN_PER_IP_HOUR },
+    apiRatePerMinute: env.MAILCASE_API_RATE_PER_MINUTE,
     ...over,
   };
 }

@@ -7,6 +7,7 @@
  * data: renaming one needs a migration of existing rows.
  */
 import type { Prisma } from "../generated/prisma/client.ts";
+import { webhookEventOf } from "./webhook-events.ts";
 
 type Tx = Prisma.TransactionClient;
 type Scalar = string | number | boolean | null;
@@ -111,6 +112,12 @@ export type CaseEventType = CaseEvent["type"];
 export async function recordEvents(tx: Tx, caseId: number, events: readonly CaseEvent[], at?: Date): Promise<void> {
   if (events.length === 0) return;
   await tx.caseEvent.createMany({ data: events.map((e) => ({ caseId, type: e.type, data: e.data, ...(at ? { createdAt: at } : {}) })) });
+  // The webhook outbox, in the same transaction (src/pipeline/webhook fans it out to the subscriptions).
+  const published = events.flatMap((e) => {
+    const w = webhookEventOf(e);
+    return w ? [{ caseId, event: w.event, data: w.data, ...(at ? { createdAt: at } : {}) }] : [];
+  });
+  if (published.length) await tx.webhookOutbox.createMany({ data: published });
 }
 
 /** A stored value as an audit scalar. */

@@ -8,6 +8,7 @@ import { registerCaseActions } from "./commands-case-act.ts";
 import { registerImportExport } from "./commands-import.ts";
 import { registerReadCommands } from "./commands-read.ts";
 import { registerTokenCommands } from "./commands-token.ts";
+import { registerWebhookCommands } from "./commands-webhook.ts";
 
 const program = new Command("mailcase").description("Email-driven helpdesk worker").showHelpAfterError();
 // A command's options are read before its subcommand only: `case --as` (view) and `case post --as` (act)
@@ -17,6 +18,7 @@ registerAdminCommands(program);
 registerCaseActions(registerReadCommands(program));
 registerImportExport(program);
 registerTokenCommands(program);
+registerWebhookCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`mailcase: ${err.message}`);

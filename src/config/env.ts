@@ -53,6 +53,11 @@ const EnvSchema = z.object({
    * without capping intake; set it to the relay's own limit (a provider's quota) where there is one.
    */
   MAILCASE_SEND_RATE_PER_SECOND: z.coerce.number().int().min(0).max(100_000).default(500),
+  /** Agent API requests per token and minute (over it: 429 with Retry-After), across all web processes. */
+  MAILCASE_API_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** How often a worker fans new case events out to the webhook subscriptions, and how long a receiver may take. */
+  MAILCASE_WEBHOOK_POLL_MS: z.coerce.number().int().min(100).default(2_000),
+  MAILCASE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Update mails wait this long so a burst of posts on a case becomes one mail per recipient. */
   MAILCASE_COALESCE_MS: z.coerce.number().int().min(0).default(30_000),
   /** Time budget for parsing one message (MIME walk, charset decoding, HTML to text); over it: quarantine. */

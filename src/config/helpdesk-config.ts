@@ -5,6 +5,7 @@ import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 import { PortalConfigSchema } from "../portal/portal-config.ts";
 import { ApprovalRuleSchema } from "../approval/approval-rules.ts";
 import { AutomationSettingsSchema, DEFAULT_AUTOMATION, FollowUpSchema } from "./automation-config.ts";
+import { WebhooksConfigSchema } from "./webhook-config.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -242,6 +243,8 @@ const ConfigSchema = z
     approvalRules: z.array(ApprovalRuleSchema).default([]),
     /** Agent nudges, resolution mail, notice attachments (src/config/automation-config.ts). */
     automation: AutomationSettingsSchema.default(DEFAULT_AUTOMATION),
+    /** Webhooks out (src/config/webhook-config.ts): subscriptions per event, delivery policy, who hears of a disabled one. */
+    webhooks: WebhooksConfigSchema.default({ attempts: 8, backoffSeconds: 30, disableAfter: 5, subscriptions: [] }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

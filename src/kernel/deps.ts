@@ -19,7 +19,7 @@ export interface Deps {
   /** MAILCASE_SECRET with its rotation state; purpose keys are derived from it (src/config/secrets.ts). */
   secret: SecretRing;
   templates: TemplateRenderer;
-  queues: { ingest: Queue; notify: Queue; send: Queue; sla: Queue; automation: Queue };
+  queues: { ingest: Queue; notify: Queue; send: Queue; sla: Queue; automation: Queue; webhook: Queue };
   /** The helpdesk configuration in memory, reloaded when its version moves (config/config-cache.ts). */
   config: ConfigCache;
   /** Coalescing window of update mails (MAILCASE_COALESCE_MS). */

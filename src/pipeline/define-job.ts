@@ -25,7 +25,7 @@ export type StageWorkerOptions = Pick<WorkerOptions, "concurrency" | "lockDurati
 
 export interface JobDefinition<S extends z.ZodType> {
   /** The BullMQ queue name (also the key in `Deps.queues`). */
-  queue: "ingest" | "notify" | "send" | "sla" | "automation";
+  queue: "ingest" | "notify" | "send" | "sla" | "automation" | "webhook";
   schema: S;
   /** The job's name (dotted verb, e.g. `message.ingest`), shown in queue dashboards. */
   name(payload: z.infer<S>): string;

@@ -6,8 +6,9 @@ import { notifyJob } from "./notify/notify.job.ts";
 import { sendJob } from "./send/send.job.ts";
 import { slaJob } from "./sla/sla.job.ts";
 import { automationJob } from "./sla/automation.job.ts";
+import { webhookJob } from "./webhook/webhook.job.ts";
 
-export const STAGES = [ingestJob, notifyJob, sendJob, slaJob, automationJob] as const;
+export const STAGES = [ingestJob, notifyJob, sendJob, slaJob, automationJob, webhookJob] as const;
 
 /** One queue per stage, keyed as `Deps.queues` expects (producers only: workers are started by the runtime). */
 export function createQueues(connection: ConnectionOptions, prefix: string): Deps["queues"] {
@@ -17,5 +18,6 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Dep
     send: sendJob.createQueue(connection, prefix),
     sla: slaJob.createQueue(connection, prefix),
     automation: automationJob.createQueue(connection, prefix),
+    webhook: webhookJob.createQueue(connection, prefix),
   };
 }

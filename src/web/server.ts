@@ -21,7 +21,7 @@ import type { PortalLanguage } from "../portal/portal-config.ts";
 import { loadPortalDefs, PortalDirectory } from "../portal/portals.ts";
 import type { SessionPolicy } from "../portal/session.ts";
 import { TEMPLATES_DIR } from "../render/templates.ts";
-import { apiPlugin } from "../api/plugin.ts";
+import { apiPlugin, DEFAULT_API_RATE_PER_MINUTE } from "../api/plugin.ts";
 import { opsDepsOf } from "../pipeline/case-effects.ts";
 import { signedLinkRoutes } from "./signed-links.routes.ts";
 
@@ -39,6 +39,8 @@ export interface WebOptions {
   pageRatePerMinute?: number;
   /** How long a portal's definition is cached between requests (tests: 0, rules change between runs). */
   portalCacheMs?: number;
+  /** API requests per token and minute (MAILCASE_API_RATE_PER_MINUTE). */
+  apiRatePerMinute?: number;
 }
 
 export const DEFAULT_SESSION: SessionPolicy = { idleMs: 2 * 3600_000, absoluteMs: 30 * 86_400_000 };
@@ -55,7 +57,11 @@ export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): P
   // Signed links from mail (satisfaction ratings, attachment downloads): no sign-in, no portal needed.
   await app.register(signedLinkRoutes, { deps });
   // The agent API acts as the token's agent through the same case operations as the CLI.
-  await app.register(apiPlugin, { prefix: "/api/v1", ops: opsDepsOf(deps) });
+  await app.register(apiPlugin, {
+    prefix: "/api/v1",
+    ops: opsDepsOf(deps),
+    rateLimit: { perMinute: opts.apiRatePerMinute ?? DEFAULT_API_RATE_PER_MINUTE, redis, redisPrefix: opts.redisPrefix },
+  });
 
   const portals = opts.publicUrl ? await loadPortalDefs(deps.db) : [];
   if (!opts.publicUrl) deps.log.warn("MAILCASE_PUBLIC_URL is not set: the customer portal is not served");

@@ -104,7 +104,7 @@ describe("HTTP API /api/v1", () => {
   it("describes every registered route in its OpenAPI 3.1 document", async () => {
     const doc = (await http.inject({ method: "GET", url: "/api/v1/openapi.json" })).json<{ openapi: string; paths: Record<string, Record<string, { responses: object; requestBody?: object }>> }>();
     expect(doc.openapi).toBe("3.1.0");
-    const routes = registered.filter((r) => !r.url.endsWith("/openapi.json"));
+    const routes = registered.filter((r) => !/\/(openapi\.json|docs)$/.test(r.url));
     expect(routes.length).toBeGreaterThanOrEqual(9);
     for (const r of routes) {
       const op = doc.paths[r.url.replace(/:(\w+)/g, "{$1}")]?.[r.method.toLowerCase()];
@@ -112,5 +112,20 @@ describe("HTTP API /api/v1", () => {
       expect(op!.responses).toBeDefined();
       if (r.method === "PATCH" || (r.method === "POST" && !/\/(follow|clone)$/.test(r.url))) expect(op!.requestBody, `${r.method} ${r.url} body schema`).toBeDefined();
     }
+  });
+
+  it("serves a readable reference page of every route, its parameters and body fields, with nothing from outside", async () => {
+    const page = await http.inject({ method: "GET", url: "/api/v1/docs" });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["content-type"]).toContain("text/html");
+    const html = page.body;
+    const routes = registered.filter((r) => !/\/(openapi\.json|docs)$/.test(r.url));
+    for (const r of routes) expect(html, `${r.method} ${r.url}`).toContain(`<span class="m ${r.method.toLowerCase()}">${r.method}</span> <code>${r.url.replace(/:(\w+)/g, "{$1}")}</code>`);
+    for (const param of ["status", "priority", "owner", "team", "group", "account", "sla", "updatedSince", "q", "limit", "cursor", "Idempotency-Key"]) expect(html).toContain(`<code>${param}</code>`);
+    // Body fields of POST /cases, nested ones flattened, with their types.
+    expect(html).toMatch(/<code>requester\.email<\/code><\/td><td>string<\/td><td>yes/);
+    expect(html).toContain("&quot;PHONE&quot; | &quot;API&quot; | &quot;WEB&quot;");
+    // Offline: no script, no stylesheet or image from elsewhere.
+    expect(html).not.toMatch(/<script|<link|src=|href="https?:/i);
   });
 });

@@ -32,6 +32,8 @@ const PURE = [
   "case/import/import-row.ts",
   "kernel/domain-types.ts",
   "config/agent-preferences.ts",
+  "case/webhook-events.ts",
+  "pipeline/webhook/webhook-signature.ts",
   "pipeline/ingest/sender-route.ts",
   "pipeline/ingest/agent-commands/",
 ];

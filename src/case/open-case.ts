@@ -74,7 +74,7 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
   const area = mailbox.defaultArea ?? cfg.areasByKey.get(settings.defaultAreaKey);
   if (!area) throw new Error(`default area "${settings.defaultAreaKey}" does not exist`);
   const groups = groupsOf(cfg, input.requester.id, input.requester.accountId, input.requesterDomain);
-  const routing = routeCase({ groups, area, areaSource: mailbox.defaultArea ? "mailbox" : "settings" });
+  const routing = routeCase({ groups, area, areaSource: mailbox.defaultArea ? "mailbox" : "settings", areas: cfg.areasById });
   if (input.assign?.teamId !== undefined) {
     routing.teamId = input.assign.teamId;
     // The routed owner belongs to the routed team; a team chosen by hand picks its own owner below.
@@ -125,7 +125,7 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
     data: [{ caseId: created.id, contactId: input.requester.id, role: "REQUESTER" }, ...input.ccContactIds.map((id) => ({ caseId: created.id, contactId: id, role: "CC" as const }))],
     skipDuplicates: true,
   });
-  await addInitialFollowers(tx, cfg, { id: created.id, ownerId: created.ownerId, teamId: created.teamId }, input.requester);
+  await addInitialFollowers(tx, cfg, { id: created.id, ownerId: created.ownerId, teamId: created.teamId, areaId: routing.areaId }, input.requester);
   const post = await writePost(tx, { ...input.post, caseId: created.id, visibility: "PUBLIC", author: { contactId: input.requester.id }, threadRule: "new-case" });
   await recordEvents(tx, created.id, [
     {
@@ -144,12 +144,19 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
   return { caseId: created.id, number: created.number, postId: post.id };
 }
 
-async function addInitialFollowers(tx: Tx, cfg: ConfigSnapshot, c: { id: number; ownerId: number | null; teamId: number | null }, requester: OpenCaseInput["requester"]): Promise<void> {
-  // Auto-follow never reaches past a directory the agent may not see (group membership grants nothing).
+async function addInitialFollowers(tx: Tx, cfg: ConfigSnapshot, c: { id: number; ownerId: number | null; teamId: number | null; areaId: number }, requester: OpenCaseInput["requester"]): Promise<void> {
+  // Auto-follow never reaches past a directory the agent may not see (group membership grants nothing),
   const autoFollow = [...cfg.agents.values()].filter((a) => a.autoFollowAll && a.active);
   const followers = initialFollowers({
-    caseAccess: { ownerId: c.ownerId, teamId: c.teamId, contactIds: [requester.id], requesterDirectoryId: requester.directoryId },
-    autoFollowAgents: autoFollow.map((a) => ({ id: a.id, active: a.active, teamIds: a.teamIds, directoryIds: a.directoryIds })),
+    caseAccess: {
+      ownerId: c.ownerId,
+      teamId: c.teamId,
+      contactIds: [requester.id],
+      requesterDirectoryId: requester.directoryId,
+      // Nor past an area the agent is not granted; an area this snapshot does not know is treated as restricted.
+      restrictedAreaId: cfg.areasById.get(c.areaId)?.restricted === false ? null : c.areaId,
+    },
+    autoFollowAgents: autoFollow.map((a) => ({ id: a.id, active: a.active, teamIds: a.teamIds, directoryIds: a.directoryIds, areaIds: a.areaIds })),
     requester,
   });
   const rows = [

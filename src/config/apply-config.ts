@@ -57,8 +57,16 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
           defaultAgentId: a.agent ? agentId.get(a.agent)! : null,
           defaultTeamId: a.team ? teamId.get(a.team)! : null,
         };
-        const row = await tx.area.upsert({ where: { key: a.key }, create: { key: a.key, ...data }, update: data });
+        const row = await tx.area.upsert({ where: { key: a.key }, create: { key: a.key, ...data, restricted: a.access !== undefined }, update: { ...data, restricted: a.access !== undefined } });
         areaId.set(a.key, row.id);
+        // Access lists are what the file says; an area without `access` is open and keeps no grants.
+        await tx.areaAccess.deleteMany({ where: { areaId: row.id } });
+        await tx.areaAccess.createMany({
+          data: [
+            ...[...new Set(a.access?.agents ?? [])].map((k) => ({ areaId: row.id, agentId: agentId.get(k)! })),
+            ...[...new Set(a.access?.teams ?? [])].map((k) => ({ areaId: row.id, teamId: teamId.get(k)! })),
+          ],
+        });
       }
       // Workers hold the configuration in memory and reload it when this moves (config/config-cache.ts).
       await tx.configVersion.upsert({ where: { id: 1 }, create: { id: 1, version: 1n }, update: { version: { increment: 1 } } });
@@ -170,6 +178,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
             areaId: areaId.get(area)!,
             agentId: r.agent ? agentId.get(r.agent)! : null,
             teamId: r.team ? teamId.get(r.team)! : null,
+            caseAreaId: r.area ? areaId.get(r.area)! : null,
           })),
         });
       }

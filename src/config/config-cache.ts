@@ -17,7 +17,7 @@ import type { Account, Area, Mailbox, Prisma, Settings } from "../generated/pris
 import type { CasePriority } from "../kernel/domain-types.ts";
 import type { GroupCandidate } from "../routing/route-case.ts";
 import type { ContractTargets } from "../sla/sla.service.ts";
-import { agentDirectoryIds } from "../case/access.ts";
+import { agentAreaIds, agentDirectoryIds } from "../case/access.ts";
 
 export interface ConfigAgent {
   id: number;
@@ -32,6 +32,8 @@ export interface ConfigAgent {
   teamIds: number[];
   /** Directories the agent may see, directly or through a team. */
   directoryIds: number[];
+  /** Restricted areas granted to the agent, directly or through a team. */
+  areaIds: number[];
 }
 
 export type ConfigGroup = Omit<GroupCandidate, "via">;
@@ -84,6 +86,7 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
   const teams = await db.team.findMany({ select: { id: true, key: true, name: true, followsCases: true, leadAgentId: true, members: { select: { agentId: true } } } });
   const agentRows = await db.agent.findMany({ include: { teams: { select: { teamId: true } } }, orderBy: { id: "asc" } });
   const grants = await db.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } });
+  const areaGrants = await db.areaAccess.findMany({ select: { areaId: true, agentId: true, teamId: true } });
   const groups = await db.customerGroup.findMany({
     include: { responsibilities: true, contacts: { select: { contactId: true } }, accounts: { select: { accountId: true } }, domains: { select: { domain: true } } },
     orderBy: { id: "asc" },
@@ -102,7 +105,7 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
       priority: g.priority,
       slaContractId: g.slaContractId,
       defaultCasePriority: g.defaultCasePriority as CasePriority,
-      responsibilities: g.responsibilities.map((r) => ({ areaId: r.areaId, agentId: r.agentId, teamId: r.teamId })),
+      responsibilities: g.responsibilities.map((r) => ({ areaId: r.areaId, agentId: r.agentId, teamId: r.teamId, caseAreaId: r.caseAreaId })),
     };
     for (const c of g.contacts) push(byContact, c.contactId, group);
     for (const a of g.accounts) push(byAccount, a.accountId, group);
@@ -124,7 +127,7 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
       agentRows.map((a) => {
         const teamIds = a.teams.map((t) => t.teamId);
         const { teams: _teams, ...agent } = a;
-        return [a.id, { ...agent, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants) }];
+        return [a.id, { ...agent, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants), areaIds: agentAreaIds(a.id, teamIds, areaGrants) }];
       }),
     ),
     grants,

@@ -58,10 +58,14 @@ export const Duration = z.union([z.number().int().positive(), z.string()]).trans
 /** One SLA target: first response and resolution always, next response (each later customer post) optionally. */
 const SlaTarget = z.object({ firstResponse: Duration, nextResponse: Duration.optional(), resolution: Duration }).strict();
 
+/** Per process area: who is responsible, and (`area`) the area the group's cases of it are processed in. */
 const Responsibility = z
-  .object({ agent: Key.optional(), team: Key.optional() })
+  .object({ agent: Key.optional(), team: Key.optional(), area: Key.optional() })
   .strict()
-  .refine((r) => r.agent !== undefined || r.team !== undefined, "name an agent, a team, or both");
+  .refine((r) => r.agent !== undefined || r.team !== undefined || r.area !== undefined, "name an agent, a team, an area, or several");
+
+/** Who may see an area's cases; an area without `access` is open to every agent. */
+const AreaAccess = z.object({ agents: z.array(Key).default([]), teams: z.array(Key).default([]) }).strict();
 
 const ConfigSchema = z
   .object({
@@ -80,7 +84,7 @@ const ConfigSchema = z
       })
       .strict(),
     areas: z
-      .array(z.object({ key: Key, name: z.string().min(1), agent: Key.optional(), team: Key.optional() }).strict())
+      .array(z.object({ key: Key, name: z.string().min(1), agent: Key.optional(), team: Key.optional(), access: AreaAccess.optional() }).strict())
       .min(1),
     mailboxes: z
       .array(
@@ -274,6 +278,8 @@ const ConfigSchema = z
     cfg.areas.forEach((a, i) => {
       need(agents, a.agent, "agent", ["areas", i, "agent"]);
       need(teams, a.team, "team", ["areas", i, "team"]);
+      a.access?.agents.forEach((x, j) => need(agents, x, "agent", ["areas", i, "access", "agents", j]));
+      a.access?.teams.forEach((x, j) => need(teams, x, "team", ["areas", i, "access", "teams", j]));
     });
     cfg.mailboxes.forEach((m, i) => need(areas, m.defaultArea, "area", ["mailboxes", i, "defaultArea"]));
     cfg.teams.forEach((t, i) => t.members.forEach((m, j) => need(agents, m, "agent", ["teams", i, "members", j])));
@@ -296,6 +302,7 @@ const ConfigSchema = z
         need(areas, area, "area", ["customerGroups", i, "responsibilities", area]);
         need(agents, r.agent, "agent", ["customerGroups", i, "responsibilities", area, "agent"]);
         need(teams, r.team, "team", ["customerGroups", i, "responsibilities", area, "team"]);
+        need(areas, r.area, "area", ["customerGroups", i, "responsibilities", area, "area"]);
       }
     });
   });

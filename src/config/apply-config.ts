@@ -11,6 +11,7 @@ import { preferencesFromConfig } from "./agent-preferences.ts";
 import type { HelpdeskConfig } from "./helpdesk-config.ts";
 import { PRIORITIES, SEVERITIES } from "./helpdesk-config.ts";
 import { exposureJson } from "../portal/portal-config.ts";
+import { accountsByDomain, contactAccount } from "./contact-accounts.ts";
 
 export interface ApplySummary {
   mailboxes: number;
@@ -144,11 +145,21 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
       }
 
       const contactId = new Map<string, number>();
+      const domainAccounts = accountsByDomain(cfg.accounts);
+      // Contacts not listed with `account` whose domain an account lists join it, including contacts met
+      // before (by mail, by the portal) the domain was given to the account (config/contact-accounts.ts).
+      for (const [domain, key] of domainAccounts) {
+        await tx.contact.updateMany({
+          where: { email: { endsWith: `@${domain}`, mode: "insensitive" }, NOT: { email: { in: cfg.contacts.filter((c) => c.account !== undefined).map((c) => c.email) } } },
+          data: { accountId: accountId.get(key)! },
+        });
+      }
       for (const c of cfg.contacts) {
         // A listed contact without `directory` is in the open directory: the file is the whole truth about it.
+        const account = contactAccount(c, domainAccounts).account;
         const data = {
           name: c.name ?? null,
-          accountId: c.account ? accountId.get(c.account)! : null,
+          accountId: account ? accountId.get(account)! : null,
           directoryId: c.directory ? directoryId.get(c.directory)! : null,
           portalUser: c.portal,
           portalRole: c.portalRole ?? null,

@@ -230,6 +230,8 @@ function settingsData(cfg: HelpdeskConfig) {
     caseNumberFormat: cfg.settings.caseNumberFormat,
     closedReplyPolicy: cfg.settings.closedReplyPolicy,
     slaPausedStatuses: cfg.settings.slaPausedStatuses,
+    // Stored as validated (keys, not ids): read back through AssignmentRulesSchema by config-cache.ts.
+    assignmentRules: cfg.assignmentRules as unknown as Prisma.InputJsonArray,
   };
 }
 

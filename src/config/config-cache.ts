@@ -18,6 +18,7 @@ import type { CasePriority } from "../kernel/domain-types.ts";
 import type { GroupCandidate } from "../routing/route-case.ts";
 import type { ContractTargets } from "../sla/sla.service.ts";
 import { agentAreaIds, agentDirectoryIds } from "../case/access.ts";
+import { AssignmentRulesSchema, type AssignmentRule } from "../routing/assignment-rules.ts";
 
 export interface ConfigAgent {
   id: number;
@@ -72,6 +73,8 @@ export interface ConfigSnapshot {
   /** The account owning a mail domain (the first configured, as `findFirst` did). */
   accountByDomain: ReadonlyMap<string, Account>;
   contracts: ReadonlyMap<number, ConfigContract>;
+  /** Settings.assignmentRules, validated. */
+  assignmentRules: readonly AssignmentRule[];
 }
 
 /**
@@ -114,7 +117,11 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
   const accountByDomain = new Map<string, Account>();
   for (const a of accounts) for (const d of a.domains) if (!accountByDomain.has(d)) accountByDomain.set(d, a);
 
+  const rules = AssignmentRulesSchema.safeParse(settings.assignmentRules);
+  if (!rules.success) throw new Error(`Settings.assignmentRules is not valid (run \`mailcase config apply\`): ${rules.error.issues[0]?.message ?? ""}`);
+
   return {
+    assignmentRules: rules.data,
     version: versionRow?.version ?? 0n,
     settings,
     mailboxes: new Map(mailboxes.map((m) => [m.id, m])),

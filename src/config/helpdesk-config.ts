@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 import { PortalConfigSchema } from "../portal/portal-config.ts";
+import { AssignmentRulesSchema, ruleReferences } from "../routing/assignment-rules.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -236,6 +237,8 @@ const ConfigSchema = z
       .default([]),
     /** Customer portals (src/portal): path, look, languages and which cases their users see. */
     portals: z.array(PortalConfigSchema).default([]),
+    /** Evaluated in order before the groups' responsibilities; the first that matches decides (src/routing/assignment-rules.ts). */
+    assignmentRules: AssignmentRulesSchema.default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -266,6 +269,13 @@ const ConfigSchema = z
     unique(cfg.customerGroups, "customerGroups");
     unique(cfg.directories, "directories");
     unique(cfg.portals, "portals");
+    unique(cfg.assignmentRules, "assignmentRules");
+    const ruleKinds = { mailbox: keys(cfg.mailboxes), area: areas, team: teams, agent: agents, "customer group": keys(cfg.customerGroups) };
+    cfg.assignmentRules.forEach((rule, i) => {
+      for (const ref of ruleReferences(rule)) {
+        if (!ruleKinds[ref.kind].has(ref.key)) ctx.addIssue({ code: "custom", path: ["assignmentRules", i, ...ref.path], message: `rule "${rule.key}": unknown ${ref.kind} "${ref.key}"` });
+      }
+    });
     const paths = new Set<string>();
     cfg.portals.forEach((p, i) => {
       // The web process serves its own routes beside the portals; a portal must not shadow them or another portal.

@@ -232,6 +232,7 @@ function settingsData(cfg: HelpdeskConfig) {
     slaPausedStatuses: cfg.settings.slaPausedStatuses,
     // Stored as validated (keys, not ids): read back through AssignmentRulesSchema by config-cache.ts.
     assignmentRules: cfg.assignmentRules as unknown as Prisma.InputJsonArray,
+    statusFlows: cfg.statusFlows as unknown as Prisma.InputJsonObject,
   };
 }
 

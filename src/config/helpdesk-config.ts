@@ -4,6 +4,7 @@ import { z } from "zod";
 import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 import { PortalConfigSchema } from "../portal/portal-config.ts";
 import { AssignmentRulesSchema, ruleReferences } from "../routing/assignment-rules.ts";
+import { StatusFlowsSchema } from "../case/status-flow.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -239,6 +240,8 @@ const ConfigSchema = z
     portals: z.array(PortalConfigSchema).default([]),
     /** Evaluated in order before the groups' responsibilities; the first that matches decides (src/routing/assignment-rules.ts). */
     assignmentRules: AssignmentRulesSchema.default([]),
+    /** Status flows per case type (src/case/status-flow.ts); a type without one follows the built-in table. */
+    statusFlows: StatusFlowsSchema.default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -56,7 +56,7 @@ export async function agentReply(
       }
       // The first response means the first public agent post; SLA levels apply in the order written.
       if (answers) patch.firstRespondedAt = now;
-      const change = await changeCase(tx, caseId, patch, { by, now });
+      const change = await changeCase(tx, caseId, patch, { by, now, internalNote: visibility === "INTERNAL" && parsed.body !== "" });
       if (!change.ok) throw new AgentMailRefused(change.reason);
       for (const contract of plan.slaLevels) {
         const level = await changeCase(tx, caseId, { slaContract: contract }, { by, now });

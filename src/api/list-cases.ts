@@ -140,7 +140,7 @@ export async function listCasesFor(db: Db, agent: ActingAgent, q: ListQuery, now
     where: { AND: and },
     orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
     take: q.limit + 1,
-    include: { owner: true, team: true, group: true, account: true, contacts: { include: { contact: true } } },
+    include: { owner: true, team: true, group: true, account: true, contacts: { include: { contact: true } }, area: { select: { id: true, restricted: true } } },
   });
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];

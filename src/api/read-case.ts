@@ -15,6 +15,7 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
       owner: true,
       team: true,
       group: true,
+      area: true,
       slaContract: true,
       contacts: { include: { contact: true } },
       followers: { include: { agent: true } },

@@ -118,10 +118,11 @@ export async function changeCaseAsAgent(
   mail: ApprovalMail,
   caseId: number,
   patch: CasePatch,
-  ctx: { agentId: number; by: Actor; now: Date; rules?: readonly ApprovalRule[] },
+  ctx: { agentId: number; by: Actor; now: Date; rules?: readonly ApprovalRule[]; internalNote?: boolean },
 ): Promise<AgentChangeResult> {
+  const noted = ctx.internalNote ? { internalNote: true } : {};
   const plain = async (): Promise<AgentChangeResult> => {
-    const r: ChangeResult = await changeCase(tx, caseId, patch, { by: ctx.by, now: ctx.now });
+    const r: ChangeResult = await changeCase(tx, caseId, patch, { by: ctx.by, now: ctx.now, ...noted });
     return r.ok ? { ...r, held: null, outbound: [] } : r;
   };
   const rules = ctx.rules ?? (await loadApprovalRules(tx));
@@ -142,7 +143,7 @@ export async function changeCaseAsAgent(
     return { ok: false, reason: `changing the ${hold.fields.join(" and ")} needs approval (rule "${hold.rule.key}"), but the rule names no active approver other than you` };
   let changed: string[] = [];
   if (Object.keys(rest).length > 0) {
-    const r = await changeCase(tx, caseId, rest, { by: ctx.by, now: ctx.now });
+    const r = await changeCase(tx, caseId, rest, { by: ctx.by, now: ctx.now, ...noted });
     if (!r.ok) return r;
     changed = r.changed;
   }

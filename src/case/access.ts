@@ -23,7 +23,12 @@
  *   customers who are not the addressee see nothing.
  * - A post written by a contact of a directory the agent may not see: nothing (owner excepted).
  *
- * Customers (contacts) see the cases they are on; directories play no part for them.
+ * - Area rule: a case in a restricted area (an area configured with `access`) is seen only by agents granted
+ *   that area, directly or through a team (`agentAreaIds`). An area without `access` is open to every agent,
+ *   as it was before areas carried access. The owner exception above holds here too, for the same reason: a
+ *   group or rule that hands a case to an agent must not hand them a case they cannot open.
+ *
+ * Customers (contacts) see the cases they are on; directories and areas play no part for them.
  */
 import type { Visibility } from "../kernel/domain-types.ts";
 
@@ -33,6 +38,8 @@ export interface AgentViewer {
   teamIds: readonly number[];
   /** Directories the agent may see (`agentDirectoryIds`). Empty: the open directory only. */
   directoryIds: readonly number[];
+  /** Restricted areas granted to the agent (`agentAreaIds`). Missing or empty: open areas only. */
+  areaIds?: readonly number[];
 }
 
 export interface ContactViewer {
@@ -52,6 +59,11 @@ export interface CaseAccess {
    * passes it (`caseAccessOf`).
    */
   requesterDirectoryId?: number | null;
+  /**
+   * The case's area when that area is restricted; null: an open area. Optional only for callers that build a
+   * CaseAccess by hand; every read path goes through `caseAccessOf`, whose input requires the area.
+   */
+  restrictedAreaId?: number | null;
 }
 
 export interface PostAccess {
@@ -80,16 +92,42 @@ export function agentDirectoryIds(agentId: number, teamIds: readonly number[], g
   return [...ids].sort((a, b) => a - b);
 }
 
+/** One AreaAccess row: a restricted area opened to one agent or to one team. */
+export interface AreaGrant {
+  areaId: number;
+  agentId: number | null;
+  teamId: number | null;
+}
+
+/** The restricted areas an agent is granted: directly or through any team the agent is in. */
+export function agentAreaIds(agentId: number, teamIds: readonly number[], grants: readonly AreaGrant[]): number[] {
+  const ids = new Set<number>();
+  for (const g of grants) {
+    if ((g.agentId !== null && g.agentId === agentId) || (g.teamId !== null && teamIds.includes(g.teamId))) ids.add(g.areaId);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** Whether the agent may see cases of the area (null: an open area). */
+export function mayAccessArea(viewer: AgentViewer, restrictedAreaId: number | null): boolean {
+  return restrictedAreaId === null || (viewer.areaIds ?? []).includes(restrictedAreaId);
+}
+
 /** Whether the agent may see contacts of this directory (null: the open directory). */
 export function mayAccessDirectory(viewer: AgentViewer, directoryId: number | null): boolean {
   return directoryId === null || viewer.directoryIds.includes(directoryId);
 }
 
-/** The CaseAccess of a loaded case: owner, team, contacts and the requester's directory. */
+/**
+ * The CaseAccess of a loaded case: owner, team, contacts, the requester's directory and whether its area is
+ * restricted. `area` is required so that no read path can forget it (load it with the case or pass the
+ * configured area).
+ */
 export function caseAccessOf(c: {
   ownerId: number | null;
   teamId: number | null;
   contacts: readonly { role: "REQUESTER" | "CC"; contact: { id: number; directoryId: number | null } }[];
+  area: { id: number; restricted: boolean };
 }): CaseAccess {
   const requester = c.contacts.find((cc) => cc.role === "REQUESTER");
   return {
@@ -97,6 +135,7 @@ export function caseAccessOf(c: {
     teamId: c.teamId,
     contactIds: c.contacts.map((cc) => cc.contact.id),
     requesterDirectoryId: requester?.contact.directoryId ?? null,
+    restrictedAreaId: c.area.restricted ? c.area.id : null,
   };
 }
 
@@ -104,7 +143,7 @@ export function canSeeCase(viewer: Viewer, c: CaseAccess): boolean {
   if (viewer.kind === "contact") return c.contactIds.includes(viewer.contactId);
   if (c.ownerId === viewer.agentId) return true;
   const team = c.teamId === null || viewer.teamIds.includes(c.teamId);
-  return team && mayAccessDirectory(viewer, c.requesterDirectoryId ?? null);
+  return team && mayAccessDirectory(viewer, c.requesterDirectoryId ?? null) && mayAccessArea(viewer, c.restrictedAreaId ?? null);
 }
 
 /** canSeeCase for an agent, with the rule that decided it (for `mailcase route --explain`). */
@@ -112,6 +151,7 @@ export function explainCaseAccess(viewer: AgentViewer, c: CaseAccess): { sees: b
   if (c.ownerId === viewer.agentId) return { sees: true, why: "owner" };
   if (c.teamId !== null && !viewer.teamIds.includes(c.teamId)) return { sees: false, why: "not in the case's team" };
   if (!mayAccessDirectory(viewer, c.requesterDirectoryId ?? null)) return { sees: false, why: "no access to the requester's directory" };
+  if (!mayAccessArea(viewer, c.restrictedAreaId ?? null)) return { sees: false, why: "not granted the case's area" };
   return { sees: true, why: c.teamId === null ? "case has no team" : "member of the case's team" };
 }
 

@@ -3,7 +3,7 @@
  * the read paths use (`--as` on `mailcase case`), so what an agent may change is exactly what they may see.
  */
 import type { DbOrTx } from "../db/client.ts";
-import { agentDirectoryIds, type AgentViewer } from "./access.ts";
+import { agentAreaIds, agentDirectoryIds, type AgentViewer } from "./access.ts";
 
 export interface ActingAgent extends AgentViewer {
   key: string;
@@ -30,7 +30,25 @@ async function actingAgentOf(db: DbOrTx, agent: { id: number; key: string; name:
     where: { OR: [{ agentId: agent.id }, { teamId: { in: teamIds } }] },
     select: { directoryId: true, agentId: true, teamId: true },
   });
-  return { kind: "agent", agentId: agent.id, teamIds, directoryIds: agentDirectoryIds(agent.id, teamIds, grants), key: agent.key, name: agent.name };
+  return { ...(await agentViewerFor(db, agent.id, teamIds, grants)), key: agent.key, name: agent.name };
+}
+
+/**
+ * The viewer of an agent in these teams: directories from `directoryGrants` (the caller's, already loaded) and
+ * the restricted areas granted to the agent or a team of theirs, read here. Every path that builds an agent's
+ * viewer from the database goes through this, so none can forget the area rule.
+ */
+export async function agentViewerFor(
+  db: DbOrTx,
+  agentId: number,
+  teamIds: number[],
+  directoryGrants: readonly { directoryId: number; agentId: number | null; teamId: number | null }[],
+): Promise<AgentViewer> {
+  const areaGrants = await db.areaAccess.findMany({
+    where: { OR: [{ agentId }, { teamId: { in: teamIds } }] },
+    select: { areaId: true, agentId: true, teamId: true },
+  });
+  return { kind: "agent", agentId, teamIds, directoryIds: agentDirectoryIds(agentId, teamIds, directoryGrants), areaIds: agentAreaIds(agentId, teamIds, areaGrants) };
 }
 
 /** How a CaseEvent names the acting agent. */

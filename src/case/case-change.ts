@@ -12,7 +12,8 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import { calendarOf, recomputeSlaDue } from "../sla/sla.service.ts";
 import type { BusinessCalendar } from "../sla/calendar.ts";
 import { auditValue, recordEvents, type Actor } from "./case-events.ts";
-import { onAssign, transition } from "./status.ts";
+import { onAssign } from "./status.ts";
+import { flowTransition, StatusFlowsSchema } from "./status-flow.ts";
 import type { CaseStatus } from "../kernel/domain-types.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -59,7 +60,13 @@ export const HELD_FIELD_OF: Readonly<Partial<Record<keyof CasePatch, string>>> =
 };
 
 /** Applies `patch` to case `caseId` as `by` ("agent:3", "contact:7", "system"). Nothing is written when it is refused. */
-export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: { by: Actor; now: Date; policyReopen?: boolean }): Promise<ChangeResult> {
+export async function changeCase(
+  tx: Tx,
+  caseId: number,
+  patch: CasePatch,
+  /** `internalNote`: the change comes with an internal note (status flows may require one). */
+  ctx: { by: Actor; now: Date; policyReopen?: boolean; internalNote?: boolean },
+): Promise<ChangeResult> {
   const c = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { slaContract: true } });
   // A field held for approval waits for the approvers' decision: nobody changes it meanwhile (the decision
   // releases the lock before it applies the approved change).
@@ -76,7 +83,20 @@ export async function changeCase(tx: Tx, caseId: number, patch: CasePatch, ctx: 
     const solution = patch.solution ?? c.solution;
     // A customer's reply reopening a CLOSED case is the installation's policy (closedReplyPolicy "reopen"),
     // not a transition anyone may request, so it is the one move allowed past the table.
-    const ok = ctx.policyReopen && c.status === "CLOSED" ? ({ ok: true } as const) : transition(c.status, patch.status, { solution });
+    // The case type's status flow (settings.statusFlows, written by config apply; zod at the JSON boundary).
+    const flows = StatusFlowsSchema.safeParse(settings.statusFlows);
+    if (!flows.success) throw new Error(`Settings.statusFlows is not valid (run \`mailcase config apply\`): ${flows.error.issues[0]?.message ?? ""}`);
+    const type = patch.type ?? c.type;
+    const fields = {
+      severity: patch.severity ?? c.severity,
+      reason: patch.reason ?? c.reason,
+      ownerId: patch.ownerId ?? c.ownerId,
+      teamId: patch.teamId !== undefined ? patch.teamId : c.teamId,
+    };
+    const ok =
+      ctx.policyReopen && c.status === "CLOSED"
+        ? ({ ok: true } as const)
+        : flowTransition(flows.data[type as keyof typeof flows.data], type, c.status, patch.status, { solution, fields, internalNote: ctx.internalNote ?? false });
     if (!ok.ok) return ok;
     data.status = patch.status;
     if (patch.status === "RESOLVED") data.resolvedAt = ctx.now;

@@ -10,13 +10,15 @@ export interface PlanAgent {
   active: boolean;
   /** Directories the agent may see (`agentDirectoryIds`); missing: the open directory only. */
   directoryIds?: readonly number[];
+  /** Restricted areas granted to the agent (`agentAreaIds`); missing: open areas only. */
+  areaIds?: readonly number[];
   /** Agent.preferences as stored (parsed by `wantsEmail`); missing: every email on. */
   preferences?: unknown;
 }
 
-/** The visibility viewer of a planned agent; an agent whose grants were not loaded sees the open directory only. */
+/** The visibility viewer of a planned agent; an agent whose grants were not loaded sees the open directory and open areas only. */
 export function agentViewer(agent: PlanAgent): AgentViewer {
-  return { kind: "agent", agentId: agent.id, teamIds: agent.teamIds, directoryIds: agent.directoryIds ?? [] };
+  return { kind: "agent", agentId: agent.id, teamIds: agent.teamIds, directoryIds: agent.directoryIds ?? [], areaIds: agent.areaIds ?? [] };
 }
 
 export interface PlanContact {

@@ -7,7 +7,8 @@
 import { groupsOf, loadConfigSnapshot, type ConfigSnapshot } from "../config/config-cache.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts";
-import { routeCase } from "../routing/route-case.ts";
+import { evaluateRules, type RuleActions } from "../routing/assignment-rules.ts";
+import { routeCase, type RuleRouting } from "../routing/route-case.ts";
 import { openingSlaDue } from "../sla/sla.service.ts";
 import { recordEvents, type Actor } from "./case-events.ts";
 import type { CasePriority, CaseTypeChoice } from "../kernel/domain-types.ts";
@@ -22,7 +23,7 @@ export const DESCRIPTION_MAX = 32_000;
 export type CaseOrigin = "EMAIL" | "PORTAL" | "WEB" | "API" | "PHONE" | "IMPORT";
 
 export interface OpenCaseInput {
-  requester: { id: number; accountId: number | null; directoryId: number | null; portalUser: boolean; bouncing: boolean };
+  requester: { id: number; accountId: number | null; directoryId: number | null; portalUser: boolean; bouncing: boolean; locale?: string };
   /** The requester's mail domain (a group may take its members by domain). */
   requesterDomain: string;
   ccContactIds: readonly number[];
@@ -74,7 +75,26 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
   const area = mailbox.defaultArea ?? cfg.areasByKey.get(settings.defaultAreaKey);
   if (!area) throw new Error(`default area "${settings.defaultAreaKey}" does not exist`);
   const groups = groupsOf(cfg, input.requester.id, input.requester.accountId, input.requesterDomain);
-  const routing = routeCase({ groups, area, areaSource: mailbox.defaultArea ? "mailbox" : "settings" });
+  // Assignment rules first (routing/assignment-rules.ts): the first that matches decides what it names.
+  const rules = evaluateRules(cfg.assignmentRules, {
+    mailboxKey: mailbox.key,
+    senderDomain: input.requesterDomain,
+    subject: input.subject,
+    body: input.description,
+    language: input.requester.locale ?? "en",
+    hasAttachment: (input.post.attachments?.length ?? 0) > 0,
+    groupKeys: groups.map((g) => g.key),
+    type: input.type ?? "QUESTION",
+  });
+  const ruleActions: RuleActions | null = rules.matched?.then ?? null;
+  const routing = routeCase({
+    groups,
+    area,
+    areaSource: mailbox.defaultArea ? "mailbox" : "settings",
+    areas: cfg.areasById,
+    rule: rules.matched ? ruleRouting(cfg, rules.matched.key, rules.matched.then) : null,
+  });
+  routing.explain.splice(1, 0, ...rules.explain);
   if (input.assign?.teamId !== undefined) {
     routing.teamId = input.assign.teamId;
     // The routed owner belongs to the routed team; a team chosen by hand picks its own owner below.
@@ -101,7 +121,8 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
       description: (overflow + input.description.trim()).slice(0, DESCRIPTION_MAX),
       status: routing.ownerId !== null ? "ASSIGNED" : "NEW",
       priority: input.priority ?? routing.priority,
-      type: input.type ?? "QUESTION",
+      type: input.type ?? ruleActions?.type ?? "QUESTION",
+      tags: ruleActions?.tags ?? [],
       acknowledge: input.acknowledge ?? true,
       origin: input.origin,
       mailboxId: input.mailboxId,
@@ -125,7 +146,12 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
     data: [{ caseId: created.id, contactId: input.requester.id, role: "REQUESTER" }, ...input.ccContactIds.map((id) => ({ caseId: created.id, contactId: id, role: "CC" as const }))],
     skipDuplicates: true,
   });
-  await addInitialFollowers(tx, cfg, { id: created.id, ownerId: created.ownerId, teamId: created.teamId }, input.requester);
+  await addInitialFollowers(tx, cfg, { id: created.id, ownerId: created.ownerId, teamId: created.teamId, areaId: routing.areaId }, input.requester);
+  const ruleFollowers = (ruleActions?.followers ?? []).flatMap((k) => {
+    const agent = [...cfg.agents.values()].find((a) => a.key === k && a.active);
+    return agent ? [{ caseId: created.id, agentId: agent.id, reason: `rule:${rules.matched!.key}` }] : [];
+  });
+  if (ruleFollowers.length) await tx.follower.createMany({ data: ruleFollowers, skipDuplicates: true });
   const post = await writePost(tx, { ...input.post, caseId: created.id, visibility: "PUBLIC", author: { contactId: input.requester.id }, threadRule: "new-case" });
   await recordEvents(tx, created.id, [
     {
@@ -144,12 +170,19 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
   return { caseId: created.id, number: created.number, postId: post.id };
 }
 
-async function addInitialFollowers(tx: Tx, cfg: ConfigSnapshot, c: { id: number; ownerId: number | null; teamId: number | null }, requester: OpenCaseInput["requester"]): Promise<void> {
-  // Auto-follow never reaches past a directory the agent may not see (group membership grants nothing).
+async function addInitialFollowers(tx: Tx, cfg: ConfigSnapshot, c: { id: number; ownerId: number | null; teamId: number | null; areaId: number }, requester: OpenCaseInput["requester"]): Promise<void> {
+  // Auto-follow never reaches past a directory the agent may not see (group membership grants nothing),
   const autoFollow = [...cfg.agents.values()].filter((a) => a.autoFollowAll && a.active);
   const followers = initialFollowers({
-    caseAccess: { ownerId: c.ownerId, teamId: c.teamId, contactIds: [requester.id], requesterDirectoryId: requester.directoryId },
-    autoFollowAgents: autoFollow.map((a) => ({ id: a.id, active: a.active, teamIds: a.teamIds, directoryIds: a.directoryIds })),
+    caseAccess: {
+      ownerId: c.ownerId,
+      teamId: c.teamId,
+      contactIds: [requester.id],
+      requesterDirectoryId: requester.directoryId,
+      // Nor past an area the agent is not granted; an area this snapshot does not know is treated as restricted.
+      restrictedAreaId: cfg.areasById.get(c.areaId)?.restricted === false ? null : c.areaId,
+    },
+    autoFollowAgents: autoFollow.map((a) => ({ id: a.id, active: a.active, teamIds: a.teamIds, directoryIds: a.directoryIds, areaIds: a.areaIds })),
     requester,
   });
   const rows = [
@@ -178,4 +211,17 @@ async function pickTeamMember(tx: Tx, teamId: number): Promise<{ agentId: number
   );
   if (pick.agentId !== null) await tx.team.update({ where: { id: teamId }, data: { lastAssignedAgentId: pick.agentId } });
   return { agentId: pick.agentId, explain: `${pick.explain} of ${team.key}` };
+}
+
+/** A matched rule's area, team and owner as ids of this configuration (validated at apply, so they exist). */
+function ruleRouting(cfg: ConfigSnapshot, ruleKey: string, then: RuleActions): RuleRouting {
+  const out: RuleRouting = { ruleKey };
+  const area = then.area === undefined ? undefined : cfg.areasByKey.get(then.area);
+  if (area) out.areaId = area.id;
+  const team = then.team === undefined ? undefined : [...cfg.teams.values()].find((t) => t.key === then.team);
+  if (team) out.teamId = team.id;
+  const owner = then.owner === undefined ? undefined : [...cfg.agents.values()].find((a) => a.key === then.owner && a.active);
+  if (owner) out.ownerId = owner.id;
+  if (then.priority) out.priority = then.priority;
+  return out;
 }

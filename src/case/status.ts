@@ -33,7 +33,8 @@ import { type CaseStatus } from "../kernel/domain-types.ts";
 /** Statuses that record that the work is done; entering them requires a solution. */
 export type DoneStatus = "RESOLVED" | "CLOSED";
 
-const ALLOWED: Readonly<Record<CaseStatus, readonly CaseStatus[]>> = {
+/** The table above: the default flow of every case type (a type's `statusFlows` entry may replace rows). */
+export const DEFAULT_TRANSITIONS: Readonly<Record<CaseStatus, readonly CaseStatus[]>> = {
   NEW: ["ASSIGNED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"],
   ASSIGNED: ["NEW", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"],
   IN_PROGRESS: ["WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"],
@@ -53,7 +54,7 @@ export function isDoneStatus(status: CaseStatus): status is DoneStatus {
 
 /** Whether the table above allows `from → to` at all (solution requirements aside). */
 export function canTransition(from: CaseStatus, to: CaseStatus): boolean {
-  return ALLOWED[from].includes(to);
+  return DEFAULT_TRANSITIONS[from].includes(to);
 }
 
 export type TransitionResult = { ok: true } | { ok: false; reason: string };
@@ -63,12 +64,12 @@ export type TransitionResult = { ok: true } | { ok: false; reason: string };
  * will carry: when closing an already resolved case, pass the solution it was resolved with, so every
  * RESOLVED or CLOSED case is guaranteed to have one.
  */
-export function transition(from: CaseStatus, to: CaseStatus, opts: { solution?: string | null } = {}): TransitionResult {
+export function transition(from: CaseStatus, to: CaseStatus, opts: { solution?: string | null; allowed?: readonly CaseStatus[] } = {}): TransitionResult {
   if (from === "CLOSED") {
     return { ok: false, reason: "the case is closed, which is final; follow-up work goes into a new linked case" };
   }
   if (from === to) return { ok: false, reason: `the case is already ${statusLabel(to)}` };
-  if (!canTransition(from, to)) {
+  if (!(opts.allowed ?? DEFAULT_TRANSITIONS[from]).includes(to)) {
     return { ok: false, reason: `a case cannot go from ${statusLabel(from)} back to ${statusLabel(to)}` };
   }
   if (isDoneStatus(to) && (opts.solution ?? "").trim() === "") {

@@ -5,7 +5,8 @@
  */
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import { agentDirectoryIds, canSeeCase, canSeeCaseContact, caseAccessOf, mayAccessDirectory, postView, type AgentViewer } from "../case/access.ts";
+import { agentViewerFor } from "../case/acting-agent.ts";
+import { canSeeCase, canSeeCaseContact, caseAccessOf, mayAccessDirectory, postView, type AgentViewer } from "../case/access.ts";
 
 /** The viewer for `--as <agentKey>`; null when no agent has that key. */
 export async function agentViewerByKey(db: Db, key: string): Promise<AgentViewer | null> {
@@ -19,7 +20,7 @@ async function agentViewerOf(db: Db, agentId: number, teamIds: number[]): Promis
     where: { OR: [{ agentId }, { teamId: { in: teamIds } }] },
     select: { directoryId: true, agentId: true, teamId: true },
   });
-  return { kind: "agent", agentId, teamIds, directoryIds: agentDirectoryIds(agentId, teamIds, grants) };
+  return agentViewerFor(db, agentId, teamIds, grants);
 }
 
 const LIST_BATCH = 200;
@@ -29,6 +30,7 @@ export async function listCases(db: Db, limit = 50, viewer?: AgentViewer) {
     owner: true,
     team: true,
     group: true,
+    area: true,
     contacts: { include: { contact: true }, where: { role: "REQUESTER" as const } },
     _count: { select: { posts: true } },
   };

@@ -12,6 +12,7 @@ import type { HelpdeskConfig } from "./helpdesk-config.ts";
 import { PRIORITIES, SEVERITIES } from "./helpdesk-config.ts";
 import { exposureJson } from "../portal/portal-config.ts";
 import { applyWebhooks } from "./webhook-config.ts";
+import { accountsByDomain, contactAccount } from "./contact-accounts.ts";
 
 export interface ApplySummary {
   mailboxes: number;
@@ -58,8 +59,16 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
           defaultAgentId: a.agent ? agentId.get(a.agent)! : null,
           defaultTeamId: a.team ? teamId.get(a.team)! : null,
         };
-        const row = await tx.area.upsert({ where: { key: a.key }, create: { key: a.key, ...data }, update: data });
+        const row = await tx.area.upsert({ where: { key: a.key }, create: { key: a.key, ...data, restricted: a.access !== undefined }, update: { ...data, restricted: a.access !== undefined } });
         areaId.set(a.key, row.id);
+        // Access lists are what the file says; an area without `access` is open and keeps no grants.
+        await tx.areaAccess.deleteMany({ where: { areaId: row.id } });
+        await tx.areaAccess.createMany({
+          data: [
+            ...[...new Set(a.access?.agents ?? [])].map((k) => ({ areaId: row.id, agentId: agentId.get(k)! })),
+            ...[...new Set(a.access?.teams ?? [])].map((k) => ({ areaId: row.id, teamId: teamId.get(k)! })),
+          ],
+        });
       }
       // Workers hold the configuration in memory and reload it when this moves (config/config-cache.ts).
       await tx.configVersion.upsert({ where: { id: 1 }, create: { id: 1, version: 1n }, update: { version: { increment: 1 } } });
@@ -137,11 +146,21 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
       }
 
       const contactId = new Map<string, number>();
+      const domainAccounts = accountsByDomain(cfg.accounts);
+      // Contacts not listed with `account` whose domain an account lists join it, including contacts met
+      // before (by mail, by the portal) the domain was given to the account (config/contact-accounts.ts).
+      for (const [domain, key] of domainAccounts) {
+        await tx.contact.updateMany({
+          where: { email: { endsWith: `@${domain}`, mode: "insensitive" }, NOT: { email: { in: cfg.contacts.filter((c) => c.account !== undefined).map((c) => c.email) } } },
+          data: { accountId: accountId.get(key)! },
+        });
+      }
       for (const c of cfg.contacts) {
         // A listed contact without `directory` is in the open directory: the file is the whole truth about it.
+        const account = contactAccount(c, domainAccounts).account;
         const data = {
           name: c.name ?? null,
-          accountId: c.account ? accountId.get(c.account)! : null,
+          accountId: account ? accountId.get(account)! : null,
           directoryId: c.directory ? directoryId.get(c.directory)! : null,
           portalUser: c.portal,
           portalRole: c.portalRole ?? null,
@@ -171,6 +190,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
             areaId: areaId.get(area)!,
             agentId: r.agent ? agentId.get(r.agent)! : null,
             teamId: r.team ? teamId.get(r.team)! : null,
+            caseAreaId: r.area ? areaId.get(r.area)! : null,
           })),
         });
       }
@@ -219,6 +239,9 @@ function settingsData(cfg: HelpdeskConfig) {
     closedReplyPolicy: cfg.settings.closedReplyPolicy,
     slaPausedStatuses: cfg.settings.slaPausedStatuses,
     automation: cfg.automation,
+    // Stored as validated (keys, not ids): read back through AssignmentRulesSchema by config-cache.ts.
+    assignmentRules: cfg.assignmentRules as unknown as Prisma.InputJsonArray,
+    statusFlows: cfg.statusFlows as unknown as Prisma.InputJsonObject,
   };
 }
 

@@ -17,7 +17,8 @@ import type { Account, Area, Mailbox, Prisma, Settings } from "../generated/pris
 import type { CasePriority } from "../kernel/domain-types.ts";
 import type { GroupCandidate } from "../routing/route-case.ts";
 import type { ContractTargets } from "../sla/sla.service.ts";
-import { agentDirectoryIds } from "../case/access.ts";
+import { agentAreaIds, agentDirectoryIds } from "../case/access.ts";
+import { AssignmentRulesSchema, type AssignmentRule } from "../routing/assignment-rules.ts";
 import type { ApprovalRule } from "../approval/approval-rules.ts";
 import { loadApprovalRules } from "../approval/approval-store.ts";
 
@@ -34,6 +35,8 @@ export interface ConfigAgent {
   teamIds: number[];
   /** Directories the agent may see, directly or through a team. */
   directoryIds: number[];
+  /** Restricted areas granted to the agent, directly or through a team. */
+  areaIds: number[];
 }
 
 export type ConfigGroup = Omit<GroupCandidate, "via">;
@@ -74,6 +77,8 @@ export interface ConfigSnapshot {
   contracts: ReadonlyMap<number, ConfigContract>;
   /** Approval rules in the configured order (src/approval). */
   approvalRules: readonly ApprovalRule[];
+  /** Settings.assignmentRules, validated. */
+  assignmentRules: readonly AssignmentRule[];
 }
 
 /**
@@ -88,6 +93,7 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
   const teams = await db.team.findMany({ select: { id: true, key: true, name: true, followsCases: true, leadAgentId: true, members: { select: { agentId: true } } } });
   const agentRows = await db.agent.findMany({ include: { teams: { select: { teamId: true } } }, orderBy: { id: "asc" } });
   const grants = await db.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } });
+  const areaGrants = await db.areaAccess.findMany({ select: { areaId: true, agentId: true, teamId: true } });
   const groups = await db.customerGroup.findMany({
     include: { responsibilities: true, contacts: { select: { contactId: true } }, accounts: { select: { accountId: true } }, domains: { select: { domain: true } } },
     orderBy: { id: "asc" },
@@ -107,7 +113,7 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
       priority: g.priority,
       slaContractId: g.slaContractId,
       defaultCasePriority: g.defaultCasePriority as CasePriority,
-      responsibilities: g.responsibilities.map((r) => ({ areaId: r.areaId, agentId: r.agentId, teamId: r.teamId })),
+      responsibilities: g.responsibilities.map((r) => ({ areaId: r.areaId, agentId: r.agentId, teamId: r.teamId, caseAreaId: r.caseAreaId })),
     };
     for (const c of g.contacts) push(byContact, c.contactId, group);
     for (const a of g.accounts) push(byAccount, a.accountId, group);
@@ -116,7 +122,11 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
   const accountByDomain = new Map<string, Account>();
   for (const a of accounts) for (const d of a.domains) if (!accountByDomain.has(d)) accountByDomain.set(d, a);
 
+  const rules = AssignmentRulesSchema.safeParse(settings.assignmentRules);
+  if (!rules.success) throw new Error(`Settings.assignmentRules is not valid (run \`mailcase config apply\`): ${rules.error.issues[0]?.message ?? ""}`);
+
   return {
+    assignmentRules: rules.data,
     version: versionRow?.version ?? 0n,
     settings,
     mailboxes: new Map(mailboxes.map((m) => [m.id, m])),
@@ -129,7 +139,7 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
       agentRows.map((a) => {
         const teamIds = a.teams.map((t) => t.teamId);
         const { teams: _teams, ...agent } = a;
-        return [a.id, { ...agent, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants) }];
+        return [a.id, { ...agent, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants), areaIds: agentAreaIds(a.id, teamIds, areaGrants) }];
       }),
     ),
     grants,

@@ -6,6 +6,8 @@ import { PortalConfigSchema } from "../portal/portal-config.ts";
 import { ApprovalRuleSchema } from "../approval/approval-rules.ts";
 import { AutomationSettingsSchema, DEFAULT_AUTOMATION, FollowUpSchema } from "./automation-config.ts";
 import { WebhooksConfigSchema } from "./webhook-config.ts";
+import { AssignmentRulesSchema, ruleReferences } from "../routing/assignment-rules.ts";
+import { StatusFlowsSchema } from "../case/status-flow.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -61,10 +63,14 @@ export const Duration = z.union([z.number().int().positive(), z.string()]).trans
 /** One SLA target: first response and resolution always, next response (each later customer post) optionally. */
 const SlaTarget = z.object({ firstResponse: Duration, nextResponse: Duration.optional(), resolution: Duration }).strict();
 
+/** Per process area: who is responsible, and (`area`) the area the group's cases of it are processed in. */
 const Responsibility = z
-  .object({ agent: Key.optional(), team: Key.optional() })
+  .object({ agent: Key.optional(), team: Key.optional(), area: Key.optional() })
   .strict()
-  .refine((r) => r.agent !== undefined || r.team !== undefined, "name an agent, a team, or both");
+  .refine((r) => r.agent !== undefined || r.team !== undefined || r.area !== undefined, "name an agent, a team, an area, or several");
+
+/** Who may see an area's cases; an area without `access` is open to every agent. */
+const AreaAccess = z.object({ agents: z.array(Key).default([]), teams: z.array(Key).default([]) }).strict();
 
 const ConfigSchema = z
   .object({
@@ -83,7 +89,7 @@ const ConfigSchema = z
       })
       .strict(),
     areas: z
-      .array(z.object({ key: Key, name: z.string().min(1), agent: Key.optional(), team: Key.optional() }).strict())
+      .array(z.object({ key: Key, name: z.string().min(1), agent: Key.optional(), team: Key.optional(), access: AreaAccess.optional() }).strict())
       .min(1),
     mailboxes: z
       .array(
@@ -245,6 +251,10 @@ const ConfigSchema = z
     automation: AutomationSettingsSchema.default(DEFAULT_AUTOMATION),
     /** Webhooks out (src/config/webhook-config.ts): subscriptions per event, delivery policy, who hears of a disabled one. */
     webhooks: WebhooksConfigSchema.default({ attempts: 8, backoffSeconds: 30, disableAfter: 5, subscriptions: [] }),
+    /** Evaluated in order before the groups' responsibilities; the first that matches decides (src/routing/assignment-rules.ts). */
+    assignmentRules: AssignmentRulesSchema.default([]),
+    /** Status flows per case type (src/case/status-flow.ts); a type without one follows the built-in table. */
+    statusFlows: StatusFlowsSchema.default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -283,6 +293,13 @@ const ConfigSchema = z
       r.when.byAgents?.forEach((a, j) => need(agents, a, "agent", ["approvalRules", i, "when", "byAgents", j]));
       r.when.groups?.forEach((g, j) => need(groups, g, "customer group", ["approvalRules", i, "when", "groups", j]));
     });
+    unique(cfg.assignmentRules, "assignmentRules");
+    const ruleKinds = { mailbox: keys(cfg.mailboxes), area: areas, team: teams, agent: agents, "customer group": groups };
+    cfg.assignmentRules.forEach((rule, i) => {
+      for (const ref of ruleReferences(rule)) {
+        if (!ruleKinds[ref.kind].has(ref.key)) ctx.addIssue({ code: "custom", path: ["assignmentRules", i, ...ref.path], message: `rule "${rule.key}": unknown ${ref.kind} "${ref.key}"` });
+      }
+    });
     const paths = new Set<string>();
     cfg.portals.forEach((p, i) => {
       // The web process serves its own routes beside the portals; a portal must not shadow them or another portal.
@@ -295,6 +312,8 @@ const ConfigSchema = z
     cfg.areas.forEach((a, i) => {
       need(agents, a.agent, "agent", ["areas", i, "agent"]);
       need(teams, a.team, "team", ["areas", i, "team"]);
+      a.access?.agents.forEach((x, j) => need(agents, x, "agent", ["areas", i, "access", "agents", j]));
+      a.access?.teams.forEach((x, j) => need(teams, x, "team", ["areas", i, "access", "teams", j]));
     });
     cfg.mailboxes.forEach((m, i) => need(areas, m.defaultArea, "area", ["mailboxes", i, "defaultArea"]));
     cfg.teams.forEach((t, i) => t.members.forEach((m, j) => need(agents, m, "agent", ["teams", i, "members", j])));
@@ -317,6 +336,7 @@ const ConfigSchema = z
         need(areas, area, "area", ["customerGroups", i, "responsibilities", area]);
         need(agents, r.agent, "agent", ["customerGroups", i, "responsibilities", area, "agent"]);
         need(teams, r.team, "team", ["customerGroups", i, "responsibilities", area, "team"]);
+        need(areas, r.area, "area", ["customerGroups", i, "responsibilities", area, "area"]);
       }
     });
   });

@@ -16,7 +16,8 @@ import { enqueueSend } from "../pipeline/send/send.job.ts";
 import { storeRaw } from "../pipeline/poll/store-raw.ts";
 import { ALWAYS_OPEN } from "../sla/calendar.ts";
 import { calendarOf, slaTargetsFor } from "../sla/sla.service.ts";
-import { agentDirectoryIds, caseAccessOf, explainCaseAccess } from "../case/access.ts";
+import { caseAccessOf, explainCaseAccess } from "../case/access.ts";
+import { agentViewerFor } from "../case/acting-agent.ts";
 
 export interface ReplayReport {
   source: string;
@@ -106,11 +107,12 @@ export async function replayMessage(
         slaRule: picked && calendar
           ? `${picked.source} target of contract ${k.slaContract!.key}, ${calendar === ALWAYS_OPEN ? "around the clock" : `business hours in ${calendar.timeZone}`}`
           : null,
-        access: agents.map((a) => {
-          const teamIds = a.teams.map((t) => t.teamId);
-          const e = explainCaseAccess({ kind: "agent", agentId: a.id, teamIds, directoryIds: agentDirectoryIds(a.id, teamIds, grants) }, access);
-          return `${a.key}: ${e.sees ? "sees it" : "does not see it"} (${e.why})`;
-        }),
+        access: await Promise.all(
+          agents.map(async (a) => {
+            const e = explainCaseAccess(await agentViewerFor(tx, a.id, a.teams.map((t) => t.teamId), grants), access);
+            return `${a.key}: ${e.sees ? "sees it" : "does not see it"} (${e.why})`;
+          }),
+        ),
       };
     }
     if (inbound.post) report.post = { visibility: inbound.post.visibility, rule: inbound.post.threadRule };

@@ -93,7 +93,7 @@ describe("GET /api/v1/cases", () => {
   }
 
   it("pages through exactly the cases each agent may see (the pure rule over every case), newest change first", async () => {
-    const everything = await db().case.findMany({ include: { contacts: { include: { contact: true } } } });
+    const everything = await db().case.findMany({ include: { contacts: { include: { contact: true } }, area: { select: { id: true, restricted: true } } } });
     for (const who of ["alice", "bob", "dana"]) {
       const agent = (await actingAgentByKey(db(), who))!;
       const expected = everything.filter((c) => canSeeCase(agent, caseAccessOf(c))).map((c) => c.number).sort((a, b) => a - b);

@@ -93,9 +93,10 @@ describe("cases of contacts in directories", () => {
         { role: "CC", contact: { id: 51, directoryId: 8 } },
         { role: "REQUESTER", contact: { id: 50, directoryId: BOARD } },
       ],
+      area: { id: 3, restricted: false },
     });
-    expect(c).toEqual({ ownerId: null, teamId: null, contactIds: [51, 50], requesterDirectoryId: BOARD });
-    expect(caseAccessOf({ ownerId: null, teamId: null, contacts: [] }).requesterDirectoryId).toBeNull();
+    expect(c).toEqual({ ownerId: null, teamId: null, contactIds: [51, 50], requesterDirectoryId: BOARD, restrictedAreaId: null });
+    expect(caseAccessOf({ ownerId: null, teamId: null, contacts: [], area: { id: 3, restricted: false } }).requesterDirectoryId).toBeNull();
   });
 });
 

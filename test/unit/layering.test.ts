@@ -25,6 +25,8 @@ const PURE = [
   "sla/sla-clock.ts",
   "sla/sla-status.ts",
   "case/status.ts",
+  "case/status-flow.ts",
+  "routing/assignment-rules.ts",
   "case/access.ts",
   "case/followers.ts",
   "case/compose.ts",

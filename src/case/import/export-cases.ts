@@ -19,7 +19,7 @@ export async function* exportCases(db: Db, viewer?: AgentViewer): AsyncGenerator
       where: { id: { gt: after } },
       orderBy: { id: "asc" },
       take: PAGE,
-      include: { owner: true, team: true, slaContract: true, contacts: { include: { contact: true } } },
+      include: { owner: true, team: true, area: true, slaContract: true, contacts: { include: { contact: true } } },
     });
     for (const c of page) {
       if (viewer && !canSeeCase(viewer, caseAccessOf(c))) continue;

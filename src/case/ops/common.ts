@@ -67,11 +67,11 @@ export async function inOperation<T extends object>(
   return result;
 }
 
-const accessInclude = { contacts: { include: { contact: { select: { id: true, directoryId: true } } } } } as const;
+const accessInclude = { contacts: { include: { contact: { select: { id: true, directoryId: true } } } }, area: { select: { id: true, restricted: true } } } as const;
 export type AccessibleCase = Prisma.CaseGetPayload<{ include: typeof accessInclude }>;
 
 /**
- * The case with this number if the agent may see it (team and directory rules, owner exception), locked
+ * The case with this number if the agent may see it (team, directory and area rules, owner exception), locked
  * for the rest of the transaction so two operations on one case take turns; else null.
  */
 export async function accessibleCase(tx: Tx, agent: ActingAgent, number: number): Promise<AccessibleCase | null> {

@@ -65,7 +65,7 @@ export async function agentReply(
       }
       // The first response means the first public agent post; SLA levels apply in the order written.
       if (answers) patch.firstRespondedAt = now;
-      const change = await changeCaseAsAgent(tx, mail, caseId, patch, { agentId: agent.id, by, now });
+      const change = await changeCaseAsAgent(tx, mail, caseId, patch, { agentId: agent.id, by, now, internalNote: visibility === "INTERNAL" && parsed.body !== "" });
       if (!change.ok) throw new AgentMailRefused(change.reason);
       outbound.push(...change.outbound);
       for (const contract of plan.slaLevels) {

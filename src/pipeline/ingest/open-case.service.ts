@@ -15,7 +15,7 @@ export async function openMailCase(
   tx: Tx,
   m: CustomerMessage,
   ctx: {
-    contact: { id: number; accountId: number | null; directoryId: number | null; portalUser: boolean; bouncing: boolean };
+    contact: { id: number; accountId: number | null; directoryId: number | null; portalUser: boolean; bouncing: boolean; locale: string };
     domain: string;
     messageId: string;
     linkTo: number | null;

@@ -61,6 +61,17 @@ export function routeSender(input: SenderRouteInput): SenderRoute {
   const active = input.agents.filter((a) => a.active);
   const senderAgent = active.find((a) => ownsAddress(a, sender)) ?? null;
 
+  // An agent removed from the configuration is deactivated: the reply and forwarding addresses issued to them
+  // stop working. Said plainly to them (the mail names no case), rather than "From does not match".
+  const deactivated = (agentId: number) => input.agents.find((a) => a.id === agentId && !a.active && ownsAddress(a, sender)) ?? null;
+  if ((token.kind === "valid" || token.kind === "forward") && deactivated(token.kind === "valid" ? token.token.agentId : token.agentId)) {
+    const gone = deactivated(token.kind === "valid" ? token.token.agentId : token.agentId)!;
+    const why = `agent ${gone.email} is deactivated: the ${token.kind === "valid" ? "reply" : "forwarding"} addresses issued to them no longer work`;
+    const rejectedOnCase = token.kind === "valid" ? token.token.caseId : null;
+    if (automaticReason !== null) return quarantine(why, rejectedOnCase);
+    return { kind: "refuse", to: sender, name: gone.name, locale: gone.locale, reasons: [why], rejectedOnCase };
+  }
+
   if (token.kind === "valid") {
     const agent = active.find((a) => a.id === token.token.agentId);
     const caseId = token.token.caseId;

@@ -7,7 +7,8 @@
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import { formatCaseNumber } from "../../case/case-number.ts";
-import { agentDirectoryIds, canSeeCase, caseAccessOf } from "../../case/access.ts";
+import { canSeeCase, caseAccessOf } from "../../case/access.ts";
+import { agentViewerFor } from "../../case/acting-agent.ts";
 import type { OutboundDraft } from "../../case/outbox.ts";
 import type { TemplateName } from "../../render/templates.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
@@ -44,6 +45,7 @@ export async function loadCaseMailContext(tx: Tx, caseId: number): Promise<CaseM
       contacts: { include: { contact: true } },
       owner: true,
       team: { select: { leadAgentId: true } },
+      area: { select: { id: true, restricted: true } },
       mailbox: true,
       inbound: { where: { status: "PROCESSED" }, orderBy: { id: "asc" }, select: { messageId: true, post: { select: { authorContactId: true } } } },
     },
@@ -58,7 +60,7 @@ export async function loadCaseMailContext(tx: Tx, caseId: number): Promise<CaseM
     if (row?.active) {
       const grants = await tx.directoryAccess.findMany({ select: { directoryId: true, agentId: true, teamId: true } });
       const teamIds = row.teams.map((t) => t.teamId);
-      const sees = canSeeCase({ kind: "agent", agentId: row.id, teamIds, directoryIds: agentDirectoryIds(row.id, teamIds, grants) }, caseAccessOf(c));
+      const sees = canSeeCase(await agentViewerFor(tx, row.id, teamIds, grants), caseAccessOf(c));
       if (sees) lead = person(row);
     }
   }

@@ -114,6 +114,8 @@ export async function planAndWrite(
   if (!mailbox) throw new Error("no mailbox is configured");
   const settings = config.settings;
   const team = c.teamId === null ? null : (config.teams.get(c.teamId) ?? null);
+  const area = config.areasById.get(c.areaId);
+  if (!area) throw new Error(`area #${c.areaId} does not exist`);
   const owner = c.ownerId === null ? null : (config.agents.get(c.ownerId) ?? null);
   const authorAgent = post.authorAgentId === null ? null : (config.agents.get(post.authorAgentId) ?? null);
   const agents = config.agents;
@@ -127,7 +129,7 @@ export async function planAndWrite(
   const automatic = false;
   const plan = planNotifications({
     event,
-    caseAccess: caseAccessOf(c),
+    caseAccess: caseAccessOf({ ...c, area }),
     post: { ...post, authorDirectoryId: post.authorContact?.directoryId ?? null },
     followerAgentIds: c.followers.flatMap((f) => (f.agentId === null ? [] : [f.agentId])),
     followerContactIds: c.followers.flatMap((f) => (f.contactId === null ? [] : [f.contactId])),

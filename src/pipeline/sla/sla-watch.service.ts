@@ -10,7 +10,8 @@
  *   nothing), an audit CaseEvent and the escalation outbox rows, all together; sending happens after commit.
  */
 import { wantsEmail } from "../../config/agent-preferences.ts";
-import { agentDirectoryIds, canSeeCase, caseAccessOf } from "../../case/access.ts";
+import { canSeeCase, caseAccessOf } from "../../case/access.ts";
+import { agentViewerFor } from "../../case/acting-agent.ts";
 import { formatCaseNumber } from "../../case/case-number.ts";
 import { createHash } from "node:crypto";
 import { DateTime } from "luxon";
@@ -161,6 +162,7 @@ export async function processSlaCheck(deps: Deps, p: SlaPayload): Promise<SlaChe
           teamId: true,
           ownerId: true,
           contacts: { include: { contact: true } },
+          area: { select: { id: true, restricted: true } },
           group: { select: { name: true } },
           mailbox: true,
           slaContract: { select: { calendar: true, warningShare: true, escalateTo: true, name: true } },
@@ -190,7 +192,7 @@ export async function processSlaCheck(deps: Deps, p: SlaPayload): Promise<SlaChe
       const leadRow = c.team?.leadAgentId == null ? null : await tx.agent.findUnique({ where: { id: c.team.leadAgentId }, include: { teams: true } });
       const leadTeams = leadRow?.teams.map((t) => t.teamId) ?? [];
       const leadMaySee =
-        leadRow !== null && canSeeCase({ kind: "agent", agentId: leadRow.id, teamIds: leadTeams, directoryIds: agentDirectoryIds(leadRow.id, leadTeams, grants) }, caseAccessOf(c));
+        leadRow !== null && canSeeCase(await agentViewerFor(tx, leadRow.id, leadTeams, grants), caseAccessOf(c));
       // An agent who switched SLA warnings off (agents[].notify.slaWarning) is not mailed one; breaches always go out.
       const preferencesOf = new Map(agentRows.map((a) => [a.id, a.preferences]));
       const recipients = (

@@ -11,6 +11,7 @@ import type { ParsedMail } from "mailparser";
 import { sweep } from "../../src/pipeline/sweeper.ts";
 import { automationJobId, type AutomationPayload } from "../../src/pipeline/sla/automation.job.ts";
 import { GAVE_UP_SOLUTION, processAutomation } from "../../src/pipeline/sla/automation-run.ts";
+import { lastAgentActionAt } from "../../src/pipeline/sla/automation-schedule.ts";
 import { inbox, labConfig, rand, sendMail, startApp, waitFor, waitForMail, type App } from "../support/harness.ts";
 
 const HOUR = 3_600_000;
@@ -75,6 +76,8 @@ describe("follow-ups until the customer answers, and owner nudges", () => {
   it("plans the reminders as delayed jobs at 2 and 5 working days and the give-up at 7", async () => {
     const c = await waitingCase("Tiskárna netiskne");
     released = c;
+    // Alice's answer is the case's last agent action (the anchor of a nudge, were the case not waiting).
+    expect((await lastAgentActionAt(db(), c)).getTime()).toBeGreaterThanOrEqual(c.since.getTime());
     for (const [n, days] of [[0, 2], [1, 5], [2, 7]] as const) {
       const job = await jobOf(step(c.id, c.since, n, 0));
       expect(await job?.getState(), `step ${n}`).toBe("delayed");
@@ -153,5 +156,13 @@ describe("follow-ups until the customer answers, and owner nudges", () => {
     expect(await processAutomation(deps(), p)).toEqual({ kind: "already-recorded" });
     expect(await db().caseEvent.count({ where: { caseId: c.id, type: "nudge.sent" } })).toBe(1);
     clock.offset = 0;
+    // Alice acts (an internal note by mail): a new quiet spell starts, with its own nudge job; the old anchor is stale.
+    const notice = await waitForMail(alice, (m) => m.subject?.includes(`[MC-${c.number}] New case`) ?? false, "new-case notice");
+    await processed(await sendMail({ from: alice, to: notice.replyTo!.value[0]!.address!, subject: `Re: [MC-${c.number}] New case`, inReplyTo: notice.messageId!, text: "#internal\nLooking into it." }));
+    const acted = await lastAgentActionAt(db(), c);
+    expect(acted.getTime()).toBeGreaterThan(c.createdAt.getTime());
+    const next: AutomationPayload = { v: 1, kind: "nudge", caseId: c.id, anchorAt: acted.getTime(), at: acted.getTime() + 4 * HOUR };
+    await waitFor(async () => (await (await jobOf(next))?.getState()) === "delayed", "next nudge job");
+    expect(await processAutomation(deps(), { ...p, anchorAt: c.createdAt.getTime() + 1 })).toEqual({ kind: "skipped", reason: "stale" });
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import { ALWAYS_OPEN } from "../../src/sla/calendar.ts";
 import { FollowUpSchema, type FollowUp } from "../../src/config/automation-config.ts";
 import { parseHelpdeskConfig, HelpdeskConfigError } from "../../src/config/helpdesk-config.ts";
 import { addWorkingDays, decideFollowUp, decideNudge, followUpSchedule, giveUpStatus, nudgeDue, planFollowUps } from "../../src/pipeline/sla/automation-plan.ts";
+import { cadenceOf, type AutomationCaseRow } from "../../src/pipeline/sla/automation-schedule.ts";
 import { local, officeHours, prague } from "../support/calendars.ts";
 
 const cadence = (doc: unknown): FollowUp => FollowUpSchema.parse(doc);
@@ -128,5 +129,32 @@ describe("follow-up configuration", () => {
     }
     expect(error).toBeInstanceOf(HelpdeskConfigError);
     expect((error as HelpdeskConfigError).issues.join("\n")).toContain(`customerGroups.0.followUp.${message}`);
+  });
+});
+
+describe("which cadence applies", () => {
+  const stored = (n: number) => ({ reminders: [{ unit: "working-days", n }], giveUpAfter: { unit: "working-days", n: n + 1 }, giveUp: "resolve" });
+  const row = (group: unknown, contract: unknown): AutomationCaseRow => ({
+    id: 1,
+    status: "WAITING_ON_CUSTOMER",
+    ownerId: null,
+    createdAt: new Date(0),
+    resolvedAt: null,
+    closedAt: null,
+    mergedIntoId: null,
+    group: group === undefined ? null : { key: "vip", followUp: group as never },
+    slaContract: contract === undefined ? null : { key: "gold", followUp: contract as never, calendar: null },
+  });
+  it.each([
+    ["the group's wins over the contract's", stored(1), stored(2), 1],
+    ["the contract's when the group names none", null, stored(2), 2],
+    ["the contract's when the case has no group", undefined, stored(2), 2],
+    ["none when neither names one", null, null, null],
+  ] as const)("%s", (_what, group, contract, n) => {
+    expect(cadenceOf(row(group, contract))?.reminders[0]?.n ?? null).toBe(n);
+  });
+
+  it("refuses a malformed stored cadence, naming where it is", () => {
+    expect(() => cadenceOf(row({ reminders: "2wd" }, null))).toThrow("customerGroups[vip].followUp is malformed");
   });
 });

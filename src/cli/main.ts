@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { registerAdminCommands } from "./commands-admin.ts";
 import { registerCaseActions } from "./commands-case-act.ts";
 import { registerImportExport } from "./commands-import.ts";
+import { registerKbCommands } from "./commands-kb.ts";
 import { registerReadCommands } from "./commands-read.ts";
 import { registerTokenCommands } from "./commands-token.ts";
 
@@ -17,6 +18,7 @@ registerAdminCommands(program);
 registerCaseActions(registerReadCommands(program));
 registerImportExport(program);
 registerTokenCommands(program);
+registerKbCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`mailcase: ${err.message}`);

@@ -109,11 +109,12 @@ export async function searchArticles(db: Db, ctx: KbContext, raw: string, limit:
   const pool = Math.max(limit * 4, 20);
   let ranked: { id: number; score: number }[];
   if (q.mode === "words") {
-    const tsq = tsQueryText(q.words);
+    // English rows: the english configuration stems the words. Other rows: simple configuration, cut endings.
+    const query = Prisma.sql`(CASE WHEN a.language = 'en' THEN to_tsquery('english', unaccent(${tsQueryText(q.words, false)})) ELSE to_tsquery('simple', unaccent(${tsQueryText(q.words, true)})) END)`;
     ranked = await db.$queryRaw<{ id: number; score: number }[]>`
-      SELECT a.id, ts_rank('{0.1, 0.2, 0.4, 1.0}', a."searchVector", to_tsquery(CASE WHEN a.language = 'en' THEN 'english' ELSE 'simple' END::regconfig, unaccent(${tsq})))::float8 AS score
+      SELECT a.id, ts_rank('{0.1, 0.2, 0.4, 1.0}', a."searchVector", ${query})::float8 AS score
       FROM "KbArticle" a
-      WHERE ${base} AND a."searchVector" @@ to_tsquery(CASE WHEN a.language = 'en' THEN 'english' ELSE 'simple' END::regconfig, unaccent(${tsq}))
+      WHERE ${base} AND a."searchVector" @@ ${query}
       ORDER BY score DESC, a.id ASC LIMIT ${pool}`;
     if (ranked.length === 0) {
       const folded = q.words.join(" ");

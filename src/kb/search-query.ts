@@ -37,11 +37,20 @@ export function readQuery(raw: string): SearchQuery {
 }
 
 /**
- * A to_tsquery text: every word as a prefix (`heslo:*` also finds "hesla", "hesel" — Czech and Polish have
- * no dictionary in PostgreSQL, prefixes stand in for stemming), any word may match (`|`) and the rank
- * rewards the articles that match more of them. Words are letters and digits only, so nothing in them is
- * tsquery syntax.
+ * A to_tsquery text: every word as a prefix, any word may match (`|`) and the rank rewards the articles that
+ * match more of them. Words are letters and digits only, so nothing in them is tsquery syntax.
+ *
+ * `inflected` (Czech, Polish: no PostgreSQL dictionary): the word's ending is cut before the prefix match,
+ * standing in for a stemmer — "faktura" searches `faktu:*` and so finds "faktury", "fakturu"; "heslo" finds
+ * "hesla". English articles use the english configuration, which stems on its own.
  */
-export function tsQueryText(words: readonly string[]): string {
-  return words.map((w) => `${w}:*`).join(" | ");
+export function tsQueryText(words: readonly string[], inflected: boolean): string {
+  return words.map((w) => `${inflected ? stemPrefix(w) : w}:*`).join(" | ");
+}
+
+export function stemPrefix(word: string): string {
+  const chars = [...word];
+  if (chars.length >= 6) return chars.slice(0, chars.length - 2).join("");
+  if (chars.length === 5) return chars.slice(0, 4).join("");
+  return word;
 }

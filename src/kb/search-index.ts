@@ -11,18 +11,22 @@ import { markdownToText } from "./markdown.ts";
 export const tsConfig = (language: string): "english" | "simple" => (language === "en" ? "english" : "simple");
 
 export async function refreshSearch(db: DbOrTx, articleIds: readonly number[]): Promise<void> {
-  if (articleIds.length === 0) return;
-  const rows = await db.kbArticle.findMany({ where: { id: { in: [...articleIds] } }, select: { id: true, language: true, title: true, summary: true, body: true } });
-  for (const r of rows) {
-    const plain = markdownToText(r.body);
-    const cfg = tsConfig(r.language);
+  // One statement per batch: a sync of hundreds of files (or a 10,000-article benchmark) must not cost one
+  // round trip per article.
+  for (let i = 0; i < articleIds.length; i += 500) {
+    const rows = await db.kbArticle.findMany({ where: { id: { in: articleIds.slice(i, i + 500) } }, select: { id: true, language: true, title: true, summary: true, body: true } });
+    if (rows.length === 0) continue;
+    const ids = rows.map((r) => r.id);
+    const configs = rows.map((r) => tsConfig(r.language));
+    const plains = rows.map((r) => markdownToText(r.body));
     await db.$executeRaw`
-      UPDATE "KbArticle" SET
-        "searchTitle" = lower(unaccent(${r.title})),
-        "searchText" = lower(unaccent(${`${r.title}\n${r.summary}\n${plain}`})),
-        "searchVector" = setweight(to_tsvector(${cfg}::regconfig, unaccent(${r.title})), 'A')
-          || setweight(to_tsvector(${cfg}::regconfig, unaccent(${r.summary})), 'B')
-          || setweight(to_tsvector(${cfg}::regconfig, unaccent(${plain})), 'C')
-      WHERE id = ${r.id}`;
+      UPDATE "KbArticle" AS a SET
+        "searchTitle" = lower(unaccent(a.title)),
+        "searchText" = lower(unaccent(a.title || E'\n' || a.summary || E'\n' || v.plain)),
+        "searchVector" = setweight(to_tsvector(v.cfg::regconfig, unaccent(a.title)), 'A')
+          || setweight(to_tsvector(v.cfg::regconfig, unaccent(a.summary)), 'B')
+          || setweight(to_tsvector(v.cfg::regconfig, unaccent(v.plain)), 'C')
+      FROM unnest(${ids}::int[], ${configs}::text[], ${plains}::text[]) AS v(id, cfg, plain)
+      WHERE a.id = v.id`;
   }
 }

@@ -32,6 +32,8 @@ export function asWritten(c: AgentCommand): string {
       return `#reason ${c.reason}`;
     case "portal":
       return `#portal ${c.visible ? "on" : "off"}`;
+    case "kb":
+      return "#kb";
   }
 }
 
@@ -83,6 +85,8 @@ export function describeCommands(commands: readonly AgentCommand[]): string[] {
         return `set the reason to: ${c.reason}`;
       case "portal":
         return c.visible ? "showed the case on the portal" : "hid the case from the portal (internal case)";
+      case "kb":
+        return "made the solution a draft knowledge base article";
     }
   });
 }

@@ -34,7 +34,9 @@ export type AgentCommand =
   /** `#reason …`: why the customer wrote (the rest of the line). */
   | { kind: "reason"; reason: string }
   /** `#portal off` hides the whole case from the portal (an internal case); `#portal on` shows it again. */
-  | { kind: "portal"; visible: boolean };
+  | { kind: "portal"; visible: boolean }
+  /** `#kb` (with `#close`/`#resolve`) or `#solution …`: the solution also becomes a Draft knowledge base article. */
+  | { kind: "kb" };
 
 export interface AgentCommands {
   /** Applicable commands in the order written; duplicates collapsed, contradicting ones dropped. */
@@ -48,9 +50,9 @@ export interface AgentCommands {
   body: string;
 }
 
-export type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason" | "portal";
+export type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason" | "portal" | "kb" | "solution";
 
-export const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason", "portal"];
+export const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason", "portal", "kb", "solution"];
 
 export const STATUS_VALUES: ReadonlyMap<string, CaseStatus> = new Map([
   ["new", "NEW"],

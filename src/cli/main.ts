@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { registerAdminCommands } from "./commands-admin.ts";
 import { registerCaseActions } from "./commands-case-act.ts";
 import { registerImportExport } from "./commands-import.ts";
+import { registerKbCommands } from "./commands-kb.ts";
 import { registerReadCommands } from "./commands-read.ts";
 import { registerTokenCommands } from "./commands-token.ts";
 import { registerWebhookCommands } from "./commands-webhook.ts";
@@ -19,6 +20,7 @@ registerCaseActions(registerReadCommands(program));
 registerImportExport(program);
 registerTokenCommands(program);
 registerWebhookCommands(program);
+registerKbCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`mailcase: ${err.message}`);

@@ -13,6 +13,7 @@ import { PRIORITIES, SEVERITIES } from "./helpdesk-config.ts";
 import { exposureJson } from "../portal/portal-config.ts";
 import { applyWebhooks } from "./webhook-config.ts";
 import { accountsByDomain, contactAccount } from "./contact-accounts.ts";
+import { applyKbConfig } from "../kb/kb-apply.ts";
 
 export interface ApplySummary {
   mailboxes: number;
@@ -209,6 +210,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
       await tx.approvalRule.createMany({
         data: cfg.approvalRules.map((r, position) => ({ key: r.key, position, definition: JSON.parse(JSON.stringify(r)) as Prisma.InputJsonObject })),
       });
+      await applyKbConfig(tx, cfg.kb);
 
       return {
         portals: cfg.portals.length,

@@ -8,6 +8,7 @@ import { AutomationSettingsSchema, DEFAULT_AUTOMATION, FollowUpSchema } from "./
 import { WebhooksConfigSchema } from "./webhook-config.ts";
 import { AssignmentRulesSchema, ruleReferences } from "../routing/assignment-rules.ts";
 import { StatusFlowsSchema } from "../case/status-flow.ts";
+import { checkKbConfig, KbConfigSchema } from "../kb/kb-config.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -255,6 +256,8 @@ const ConfigSchema = z
     assignmentRules: AssignmentRulesSchema.default([]),
     /** Status flows per case type (src/case/status-flow.ts); a type without one follows the built-in table. */
     statusFlows: StatusFlowsSchema.default({}),
+    /** Knowledge base (src/kb): which portals show it, publicly or signed-in, and which categories. */
+    kb: KbConfigSchema.default({ portals: [] }),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -308,6 +311,7 @@ const ConfigSchema = z
       if (/^\/(healthz|metrics|forms|satisfaction|files)(\/|$)/.test(p.path)) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `${p.path} is reserved` });
       paths.add(p.path);
     });
+    checkKbConfig(cfg.kb, keys(cfg.portals), (path, message) => ctx.addIssue({ code: "custom", path, message }));
     need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);
     cfg.areas.forEach((a, i) => {
       need(agents, a.agent, "agent", ["areas", i, "agent"]);

@@ -34,6 +34,10 @@ export type SlaMetric = "FIRST_RESPONSE" | "NEXT_RESPONSE" | "RESOLUTION";
 export type SlaEventKind = "WARNING" | "BREACH";
 export const SLA_METRICS: readonly SlaMetric[] = ["FIRST_RESPONSE", "NEXT_RESPONSE", "RESOLUTION"];
 
+/** Mirrored from `enum KbArticleStatus` (knowledge base, src/kb): only PUBLISHED ever reaches a portal. */
+export type KbArticleStatus = "DRAFT" | "IN_REVIEW" | "PUBLISHED" | "ARCHIVED";
+export const KB_ARTICLE_STATUSES = ["DRAFT", "IN_REVIEW", "PUBLISHED", "ARCHIVED"] as const satisfies readonly KbArticleStatus[];
+
 /*
  * Runtime lists of the unions above, in the schema's order, for code that needs the values (validation,
  * help texts) and for test/unit/domain-types.test.ts, which compares each with its `enum` in
@@ -61,4 +65,5 @@ export type DomainListsCoverTheirUnions = [
   Assert<Covers<typeof CASE_TYPE_CHOICES, CaseTypeChoice>>,
   Assert<Covers<typeof SLA_METRICS, SlaMetric>>,
   Assert<Covers<typeof SLA_EVENT_KINDS, SlaEventKind>>,
+  Assert<Covers<typeof KB_ARTICLE_STATUSES, KbArticleStatus>>,
 ];

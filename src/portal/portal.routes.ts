@@ -20,6 +20,7 @@ import type { PortalDirectory } from "./portals.ts";
 import { createSession, loadSession, revokeAllSessions, revokeSession, type PortalSessionView, type SessionPolicy } from "./session.ts";
 import { consumeCode, consumeLink, requestSignIn } from "./sign-in.service.ts";
 import { registerCasePages } from "./portal-case-pages.ts";
+import { registerKbPages } from "../kb/kb.routes.ts";
 import { writePortalMail } from "./portal-mail.ts";
 import { enqueueSend } from "../pipeline/send/send.job.ts";
 
@@ -295,4 +296,5 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
   });
 
   registerCasePages(app, { deps, base, post, ctx, t, page, notFound, requireUser });
+  registerKbPages(app, { deps, base, post, ctx, t, page, notFound, requireUser });
 }

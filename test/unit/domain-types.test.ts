@@ -17,6 +17,7 @@ import {
   SLA_EVENT_KINDS,
   SLA_METRICS,
   VISIBILITIES,
+  KB_ARTICLE_STATUSES,
 } from "../../src/kernel/domain-types.ts";
 
 const schema = readFileSync(path.resolve(import.meta.dirname, "../../prisma/schema.prisma"), "utf8");
@@ -47,6 +48,7 @@ describe("domain types mirror the schema's enums", () => {
     ["Severity", SEVERITIES],
     ["SlaMetric", SLA_METRICS],
     ["SlaEventKind", SLA_EVENT_KINDS],
+    ["KbArticleStatus", KB_ARTICLE_STATUSES],
   ] as const)("enum %s", (name, list) => {
     expect(enums.get(name)).toEqual([...list]);
   });

@@ -38,6 +38,11 @@ const PURE = [
   "pipeline/webhook/webhook-signature.ts",
   "pipeline/ingest/sender-route.ts",
   "pipeline/ingest/agent-commands/",
+  "kb/visibility.ts",
+  "kb/kb-config.ts",
+  "kb/markdown.ts",
+  "kb/front-matter.ts",
+  "kb/search-query.ts",
 ];
 const isPure = (file: string) => PURE.some((p) => (p.endsWith("/") ? file.startsWith(p) : file === p)) || file.endsWith("-plan.ts");
 /** Packages that are I/O: a pure module importing any of them (or the generated Prisma client) is not pure. */

@@ -17,6 +17,7 @@ import { planAgentReply } from "./agent-reply-plan.ts";
 import { alreadyDone, inGuardedTx, markProcessed, quarantine } from "./inbound-status.ts";
 import type { IngestIo, IngestOutcome } from "./ingest-io.ts";
 import { refuseAgentMail } from "./notices.service.ts";
+import { createSolutionDraft } from "../../kb/solution-draft.ts";
 
 /** A refusal rolled back inside the transaction; its reason goes back to the agent. */
 class AgentMailRefused extends Error {}
@@ -96,6 +97,12 @@ export async function agentReply(
       await recomputeSlaDue(tx, caseId, now, null);
       await addMessageRef(tx, caseId, messageId);
       const commands = describeCommands(parsed.commands);
+      const close = parsed.commands.find((c) => c.kind === "close");
+      if (close && parsed.commands.some((c) => c.kind === "kb")) {
+        const draft = await createSolutionDraft(tx, { caseId, agentId: agent.id, solution: close.solution });
+        if (!draft) throw new AgentMailRefused(`the knowledge base article of this case is already published: edit it with mailcase kb, not by #kb`);
+        await recordEvents(tx, caseId, [{ type: "kb.draft", data: { ...draft, by } }]);
+      }
       await recordEvents(tx, caseId, [
         postId
           ? { type: "post.added", data: { postId, by, visibility, commands, rule: "reply-token" } }

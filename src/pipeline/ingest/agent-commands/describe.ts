@@ -34,6 +34,8 @@ export function asWritten(c: AgentCommand): string {
       return `#portal ${c.visible ? "on" : "off"}`;
     case "verdict":
       return `#${c.verdict}`;
+    case "kb":
+      return "#kb";
   }
 }
 
@@ -87,6 +89,8 @@ export function describeCommands(commands: readonly AgentCommand[]): string[] {
         return c.visible ? "showed the case on the portal" : "hid the case from the portal (internal case)";
       case "verdict":
         return c.verdict === "approve" ? `approved the pending request${c.why ? `: ${c.why}` : ""}` : `rejected the pending request: ${c.why ?? ""}`;
+      case "kb":
+        return "made the solution a draft knowledge base article";
     }
   });
 }

@@ -194,6 +194,13 @@ function parseLine(line: string, errors: string[]): { items: Item[]; prose: stri
       case "resolve":
         items.push({ kind: "closing", status: "RESOLVED", written: "#resolve", solution: null });
         break;
+      // `#solution …` resolves the case and turns the solution into a Draft knowledge base article.
+      case "solution":
+        items.push({ kind: "closing", status: "RESOLVED", written: "#solution", solution: null }, { kind: "kb" });
+        break;
+      case "kb":
+        items.push({ kind: "kb" });
+        break;
       case "private": {
         const r = readAgent("private", toks, i, errors);
         i += r.used;
@@ -341,6 +348,7 @@ export function parseAgentCommands(text: string, defaultVisibility: "PUBLIC" | "
   }
 
   const commands = settle(applicable, errors);
+  if (commands.some((c) => c.kind === "kb") && !items.some((c) => c.kind === "closing")) errors.push("#kb makes the solution a knowledge base article: use it with #close or #resolve (or write #solution …)");
   let visibility: AgentCommands["visibility"] = defaultVisibility;
   let privateTo: string | null = null;
   const vis = commands.find((c) => c.kind === "visibility" || c.kind === "private");

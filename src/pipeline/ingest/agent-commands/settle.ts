@@ -5,7 +5,7 @@
 import { asWritten } from "./describe.ts";
 import type { AgentCommand } from "./vocabulary.ts";
 
-type Slot = "visibility" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "forward" | "level" | "reason" | "portal" | "verdict";
+type Slot = "visibility" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "forward" | "level" | "reason" | "portal" | "verdict" | "kb";
 
 function slotOf(c: AgentCommand): Slot {
   switch (c.kind) {

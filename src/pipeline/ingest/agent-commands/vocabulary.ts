@@ -36,7 +36,9 @@ export type AgentCommand =
   /** `#portal off` hides the whole case from the portal (an internal case); `#portal on` shows it again. */
   | { kind: "portal"; visible: boolean }
   /** `#approve [note]` / `#reject <why>`: a verdict on the approval request the agent was asked to decide. */
-  | { kind: "verdict"; verdict: "approve" | "reject"; why: string | null };
+  | { kind: "verdict"; verdict: "approve" | "reject"; why: string | null }
+  /** `#kb` (with `#close`/`#resolve`) or `#solution …`: the solution also becomes a Draft knowledge base article. */
+  | { kind: "kb" };
 
 export interface AgentCommands {
   /** Applicable commands in the order written; duplicates collapsed, contradicting ones dropped. */
@@ -50,9 +52,9 @@ export interface AgentCommands {
   body: string;
 }
 
-export type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason" | "portal" | "approve" | "reject";
+export type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason" | "portal" | "approve" | "reject" | "kb" | "solution";
 
-export const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason", "portal", "approve", "reject"];
+export const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason", "portal", "approve", "reject", "kb", "solution"];
 
 export const STATUS_VALUES: ReadonlyMap<string, CaseStatus> = new Map([
   ["new", "NEW"],

@@ -19,7 +19,7 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
       slaContract: true,
       contacts: { include: { contact: true } },
       followers: { include: { agent: true } },
-      posts: { orderBy: { id: "asc" }, include: { authorAgent: true, authorContact: true } },
+      posts: { orderBy: { id: "asc" }, include: { authorAgent: true, authorContact: true, attachments: { orderBy: { id: "asc" } } } },
     },
   });
   if (!c) return notFound(`case ${number}`, "number");
@@ -47,7 +47,17 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
       stream: c.posts.flatMap((p) => {
         const view = postView(agent, access, { ...p, authorDirectoryId: p.authorContact?.directoryId ?? null });
         if (view === "none") return [];
-        return [{ id: p.id, at: p.createdAt, visibility: p.visibility, author: p.authorAgent?.key ?? (p.authorContact ? "contact" : "system"), body: view === "full" ? p.body : null }];
+        return [
+          {
+            id: p.id,
+            at: p.createdAt,
+            visibility: p.visibility,
+            author: p.authorAgent?.key ?? (p.authorContact ? "contact" : "system"),
+            body: view === "full" ? p.body : null,
+            // A post's files are as visible as its text.
+            attachments: view === "full" ? p.attachments.map((a) => ({ id: a.id, filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256 })) : [],
+          },
+        ];
       }),
     },
   };

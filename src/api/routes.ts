@@ -10,7 +10,7 @@ import { createCase } from "../case/ops/create-case.ts";
 import { cloneCase, linkCases } from "../case/ops/link-case.ts";
 import { mergeCases } from "../case/ops/merge-case.ts";
 import { postOnCase } from "../case/ops/post-case.ts";
-import { CaseNumber, ChangeBody, ChangeInput, CreateCaseInput, LinkBody, LinkInput, PostBody, PostInput } from "../case/ops/schemas.ts";
+import { CaseNumber, ChangeBody, ChangeInput, CreateCaseInput, LinkBody, LinkInput, POST_ATTACHMENTS_MAX_BYTES, PostBody, PostInput } from "../case/ops/schemas.ts";
 import { changeCaseFields, followCase } from "../case/ops/set-case.ts";
 import { listCasesFor, ListQuery } from "./list-cases.ts";
 import { getCase } from "./read-case.ts";
@@ -32,6 +32,8 @@ export interface ApiRoute {
   body?: z.ZodType;
   /** 201 for a creation, else 200. */
   created?: boolean;
+  /** Largest request body in bytes, when more than the web process's default (1 MiB). */
+  bodyLimit?: number;
   run(ops: OpsDeps, agent: ActingAgent, params: Record<string, unknown>, body: unknown, query: Record<string, unknown>): Promise<OpResult<object>>;
 }
 
@@ -64,11 +66,13 @@ export const ROUTES: readonly ApiRoute[] = [
   {
     method: "POST",
     path: "/cases/:number/posts",
-    summary: "Add a post (PUBLIC is mailed to the contacts like an email answer)",
+    summary: "Add a post (PUBLIC is mailed to the contacts like an email answer), with files as base64",
     scope: "cases:write",
     params: NumberParams,
     body: PostBody,
     created: true,
+    // The files' limit in base64 (4/3) plus the text.
+    bodyLimit: Math.ceil((POST_ATTACHMENTS_MAX_BYTES * 4) / 3) + 1024 * 1024,
     run: (ops, agent, p, b) => {
       const input = PostInput.safeParse({ ...(b as object), case: p.number });
       return input.success ? postOnCase(ops, agent, input.data) : Promise.resolve(invalid(input.error));

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import type { Command } from "commander";
 import type { z } from "zod";
 import { actingAgentByKey, type ActingAgent } from "../case/acting-agent.ts";
@@ -132,13 +133,29 @@ export function registerCaseActions(caseCommand: Command): void {
     .option("--private <to>", "only for this agent (key) or case contact (address)")
     .option("--body <text>")
     .option("--body-file <file>", "read it from a file (- for standard input)")
-    .action((number: string, o: Common & { public?: boolean; private?: string; body?: string; bodyFile?: string }) =>
+    .option("--attach <file>", "attach a file (repeat for several); a public post mails it", (v: string, all: string[] = []) => [...all, v])
+    .action((number: string, o: Common & { public?: boolean; private?: string; body?: string; bodyFile?: string; attach?: string[] }) =>
       act(
         o.as,
         o.json,
         async () => {
           if (o.public && o.private) throw new UsageError("--public and --private exclude each other");
-          return parseInput(PostInput, { case: number, visibility: o.public ? "PUBLIC" : o.private ? "PRIVATE" : "INTERNAL", to: o.private, body: (await bodyOf(o)) ?? "" });
+          const attachments = await Promise.all(
+            (o.attach ?? []).map(async (file) => {
+              const content = await readFile(file).catch((err: Error) => {
+                throw new UsageError(`--attach ${file}: ${err.message}`);
+              });
+              // The same input as the API's: base64, validated and limited by the same schema.
+              return { filename: path.basename(file), content: content.toString("base64") };
+            }),
+          );
+          return parseInput(PostInput, {
+            case: number,
+            visibility: o.public ? "PUBLIC" : o.private ? "PRIVATE" : "INTERNAL",
+            to: o.private,
+            body: (await bodyOf(o)) ?? "",
+            ...(attachments.length ? { attachments } : {}),
+          });
         },
         postOnCase,
         (r) => `posted #${r.postId} on ${ref(r.number)}${r.changed.length ? ` (changed: ${r.changed.join(", ")})` : ""}`,

@@ -5,6 +5,8 @@
  * a case the agent may not see is "not found", in the words of a missing case.
  */
 import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,9 +58,14 @@ describe("mailcase case … (acting CLI)", () => {
     const c = await db().case.findUniqueOrThrow({ where: { number }, include: { owner: true } });
     expect(c).toMatchObject({ origin: "PHONE", priority: "HIGH" });
     expect(c.owner?.key).toBe("alice");
-    const posted = await cli(["case", "post", String(number), "--as", "alice", "--public", "--body", `Please unplug it now (${id}).`]);
+    const file = path.join(tmpdir(), `wiring-${id}.txt`);
+    await writeFile(file, `wiring diagram ${id}\n`);
+    const posted = await cli(["case", "post", String(number), "--as", "alice", "--public", "--body", `Please unplug it now (${id}).`, "--attach", file]);
     expect(posted).toMatchObject({ code: 0, stdout: expect.stringContaining(`on case ${number}`) });
     const mail = await waitForMail(customer, (m) => m.text?.includes(`unplug it now (${id})`) ?? false, "the public post");
+    expect(mail.attachments.map((a) => [a.filename, a.content.toString("utf8")])).toEqual([[`wiring-${id}.txt`, `wiring diagram ${id}\n`]]);
+    const missing = await cli(["case", "post", String(number), "--as", "alice", "--body", "x", "--attach", `${file}.missing`]);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining(`--attach ${file}.missing`) });
     expect(mail.subject).toContain(`[MC-${number}]`);
     expect(mail.from?.value[0]?.name).toContain("Alice Novak");
   });

@@ -5,6 +5,9 @@
  * conversation). Internal notes reach agents only; a private post reaches its addressee (an agent, or a
  * contact of the case).
  */
+import { createHash } from "node:crypto";
+import type { ParsedAttachment } from "../../parsing/parsed-message.ts";
+import { safeFilename } from "../../parsing/safe-filename.ts";
 import { mayAccessDirectory } from "../access.ts";
 import { actorOf, type ActingAgent } from "../acting-agent.ts";
 import { changeCase } from "../case-change.ts";
@@ -54,6 +57,7 @@ export async function postOnCase(deps: OpsDeps, agent: ActingAgent, input: PostI
         subject: c.subject,
         body: input.body,
         threadRule: "agent-desk",
+        attachments: (input.attachments ?? []).map(attachmentOf),
       });
       // The first response (or an answered customer wait) changes what is due; no audit entry for that alone.
       await recomputeSlaDue(tx, c.id, now, null);
@@ -65,6 +69,21 @@ export async function postOnCase(deps: OpsDeps, agent: ActingAgent, input: PostI
       await deps.effects.notify([{ postId: r.postId, event: "post-added" }]);
     },
   );
+}
+
+/** A validated upload as the attachment of a post (the same shape as a mail's file, so it is stored and mailed alike). */
+function attachmentOf(a: NonNullable<PostInput["attachments"]>[number]): ParsedAttachment {
+  const content = Buffer.from(a.content, "base64");
+  return {
+    filename: safeFilename(a.filename),
+    originalFilename: a.filename,
+    contentType: a.contentType,
+    size: content.length,
+    contentId: null,
+    inline: false,
+    sha256: createHash("sha256").update(content).digest("hex"),
+    content,
+  };
 }
 
 /** `to` of a private post: an active agent's key, or the address of a contact of the case the agent may see. */

@@ -30,12 +30,36 @@ export const CreateCaseInput = z.object({
 });
 export type CreateCaseInput = z.infer<typeof CreateCaseInput>;
 
+/** Files of one post, decoded: at most this many bytes together (a mail relay takes 25 MiB with base64 on top). */
+export const POST_ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024;
+export const POST_ATTACHMENTS_MAX_FILES = 10;
+const decodedSize = (b64: string) => Math.floor((b64.length * 3) / 4) - (b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0);
+
+export const PostAttachmentInput = z.object({
+  /** Made safe before it is stored or mailed (no path, no control characters); the original is kept for display. */
+  filename: z.string().trim().min(1).max(255).describe("file name as the customer will see it"),
+  contentType: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, "a MIME type such as application/pdf")
+    .default("application/octet-stream"),
+  content: z.base64("must be base64").describe("the file's bytes, base64"),
+});
+
 /** A post's fields (the case comes from the command line or the URL). */
 export const PostBody = z.object({
     visibility: z.enum(VISIBILITIES).default("INTERNAL"),
     body: z.string().trim().min(1).max(100_000),
     /** PRIVATE only: an agent key or the address of a contact of the case. */
     to: z.string().trim().min(1).optional(),
+    /** Files (base64): mailed with a public post like an emailed answer's, kept on the post in every case. */
+    attachments: z
+      .array(PostAttachmentInput)
+      .max(POST_ATTACHMENTS_MAX_FILES, `at most ${POST_ATTACHMENTS_MAX_FILES} files`)
+      .refine((files) => files.reduce((n, f) => n + decodedSize(f.content), 0) <= POST_ATTACHMENTS_MAX_BYTES, `at most ${POST_ATTACHMENTS_MAX_BYTES / 1024 / 1024} MiB of files per post`)
+      // Optional rather than defaulted: callers in code that post text only need not name it.
+      .optional(),
   });
 export const PostInput = PostBody.extend({ case: CaseNumber })
   .refine((p) => p.visibility !== "PRIVATE" || p.to !== undefined, { message: "a private post needs its addressee", path: ["to"] })

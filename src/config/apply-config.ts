@@ -11,6 +11,7 @@ import { preferencesFromConfig } from "./agent-preferences.ts";
 import type { HelpdeskConfig } from "./helpdesk-config.ts";
 import { PRIORITIES, SEVERITIES } from "./helpdesk-config.ts";
 import { exposureJson } from "../portal/portal-config.ts";
+import { applyWebForms } from "../portal/web-form-store.ts";
 
 export interface ApplySummary {
   mailboxes: number;
@@ -181,6 +182,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
         await tx.portal.upsert({ where: { key: p.key }, create: { key: p.key, ...data }, update: data });
       }
       await tx.portal.updateMany({ where: { key: { notIn: cfg.portals.map((p) => p.key) } }, data: { active: false } });
+      await applyWebForms(tx, cfg.webForms);
 
       return {
         portals: cfg.portals.length,

@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 import { PortalConfigSchema } from "../portal/portal-config.ts";
+import { WebFormConfigSchema, webFormReferenceIssues } from "../portal/web-form-config.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -232,6 +233,8 @@ const ConfigSchema = z
       .default([]),
     /** Customer portals (src/portal): path, look, languages and which cases their users see. */
     portals: z.array(PortalConfigSchema).default([]),
+    /** Public web-to-case forms at /forms/<key> (src/portal/web-form-config.ts). */
+    webForms: z.array(WebFormConfigSchema).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -270,6 +273,7 @@ const ConfigSchema = z
       if (/^\/(healthz|metrics|forms)(\/|$)/.test(p.path)) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `${p.path} is reserved` });
       paths.add(p.path);
     });
+    for (const issue of webFormReferenceIssues(cfg.webForms, { mailboxes: keys(cfg.mailboxes), areas })) ctx.addIssue({ code: "custom", ...issue });
     need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);
     cfg.areas.forEach((a, i) => {
       need(agents, a.agent, "agent", ["areas", i, "agent"]);

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 
-export type TemplateName = "notice" | "refused" | "ack" | "new-case" | "update" | "reply" | "sla-escalation" | "sign-in" | "new-sign-in";
+export type TemplateName = "notice" | "refused" | "ack" | "new-case" | "update" | "reply" | "sla-escalation" | "sign-in" | "new-sign-in" | "web-form-confirm";
 type Part = "subject" | "text" | "html";
 
 export interface Rendered {

@@ -97,6 +97,11 @@ function newSignInView(over: Record<string, unknown> = {}) {
   return { contactName: "Jana Nováková", portalName: "ACME portal", supportName: "ACME Support", when: "2025-03-01 10:00 UTC", browser: "Firefox", signOutLink: "https://support.example.com/portal/account", ...over };
 }
 
+/** The web form's confirmation mail (src/portal/web-form.service.ts): the subject is the sender's. */
+function webFormConfirmView(over: Record<string, unknown> = {}) {
+  return { name: "Jana Nováková", formTitle: "Contact support", subject: "Printer on fire", supportName: "ACME Support", link: "https://support.example.com/forms/confirm/abc", hours: 24, ...over };
+}
+
 /** The realistic view for a template; notice and refusal mail are not (necessarily) about a case. */
 const viewFor = (name: string, over: Record<string, unknown> = {}) =>
   name === "notice"
@@ -109,7 +114,9 @@ const viewFor = (name: string, over: Record<string, unknown> = {}) =>
           ? signInView(over)
           : name === "new-sign-in"
             ? newSignInView(over)
-            : view(over);
+            : name === "web-form-confirm"
+              ? webFormConfirmView(over)
+              : view(over);
 
 /** Every combination of the view's flags, so every {{#if}} branch of every template runs under strict mode. */
 const FLAGS = [false, true].flatMap((arrivalOnly) =>

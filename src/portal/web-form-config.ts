@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CASE_TYPE_CHOICES } from "../kernel/domain-types.ts";
 import { PORTAL_LANGUAGES, type PortalLanguage } from "./portal-config.ts";
 
 /**
@@ -88,7 +89,7 @@ export const WebFormConfigSchema = z
     /** The area the case is routed in; default: the mailbox's, then the settings' default area. */
     area: Key.optional(),
     /** The case type given to cases of this form. */
-    caseType: z.enum(["QUESTION", "INCIDENT", "PROBLEM"]).default("QUESTION"),
+    caseType: z.enum(CASE_TYPE_CHOICES).default("QUESTION"),
     languages: z.array(z.enum(PORTAL_LANGUAGES)).min(1).default([...PORTAL_LANGUAGES]),
     /** Shown after a submission (and after the confirmation). */
     thankYou: Localized,

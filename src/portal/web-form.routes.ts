@@ -16,7 +16,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import Handlebars from "handlebars";
 import type { Redis } from "ioredis";
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -25,7 +24,6 @@ import { z } from "zod";
 import { formatCaseNumber } from "../case/case-number.ts";
 import { keysFor } from "../config/secrets.ts";
 import type { Deps } from "../kernel/deps.ts";
-import { safeFilename } from "../parsing/safe-filename.ts";
 import { TEMPLATES_DIR } from "../render/templates.ts";
 import { LANGUAGE_NAMES, pickLanguage } from "./i18n.ts";
 import type { PortalDef, PortalLanguage } from "./portal-config.ts";
@@ -37,6 +35,13 @@ import { checkSolution, newChallenge } from "./web-form-pow.ts";
 import { loadWebForm } from "./web-form-store.ts";
 import { checkFormToken, honeypotName, newNonce, signFormToken } from "./web-form-token.ts";
 import { confirmWebForm, submitWebForm, type StoredFile } from "./web-form.service.ts";
+import { isPartLimitError, readUploads, sizeLabel, type UploadProblem, type Uploaded } from "./uploads.ts";
+
+function uploadText(lang: PortalLanguage, p: UploadProblem): string {
+  if (p.problem === "too-many") return formText(lang, "tooManyFiles", { n: p.max });
+  if (p.problem === "too-large") return formText(lang, "fileTooLarge", { name: p.name, size: sizeLabel(p.max) });
+  return formText(lang, "fileType", { name: p.name, types: p.types.join(", ") });
+}
 
 export interface WebFormRouteOptions {
   deps: Deps;
@@ -72,31 +77,6 @@ const compile = (name: string) => hb.compile(readFileSync(path.join(TEMPLATES_DI
 const LAYOUT = compile("layouts/form.hbs");
 const VIEWS = { form: compile("web-form.hbs"), message: compile("web-form-message.hbs") };
 
-const sizeLabel = (n: number): string => (n < 1024 * 1024 ? `${Math.round(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MB`);
-
-/** First bytes of the types we can recognise: a declared type they contradict is refused. */
-function contentMatches(type: string, head: Buffer): boolean {
-  switch (type) {
-    case "image/png":
-      return head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-    case "image/jpeg":
-      return head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
-    case "image/gif":
-      return head.subarray(0, 4).toString("latin1") === "GIF8";
-    case "application/pdf":
-      return head.subarray(0, 5).toString("latin1") === "%PDF-";
-    case "text/plain":
-      return !head.subarray(0, 4096).includes(0);
-    default:
-      return true;
-  }
-}
-
-interface Received {
-  body: Record<string, string>;
-  files: Array<StoredFile & { content: Buffer }>;
-  fileError: { key: FormMessageKey; params: Record<string, string | number> } | null;
-}
 
 export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOptions): Promise<void> {
   const { deps } = opts;
@@ -209,45 +189,6 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
     return null;
   }
 
-  /** Reads the submission: fields as text, files streamed with the form's count, size and type limits. */
-  async function receive(req: FastifyRequest, form: WebFormConfig): Promise<Received> {
-    const out: Received = { body: {}, files: [], fileError: null };
-    if (!req.isMultipart()) {
-      const parsed = z.record(z.string(), z.union([z.string(), z.array(z.string())])).catch({}).parse(req.body ?? {});
-      for (const [k, v] of Object.entries(parsed)) out.body[k] = Array.isArray(v) ? (v[0] ?? "") : v;
-      return out;
-    }
-    const att = form.attachments;
-    // Over-size files are cut and reported here (with the file's name), not thrown as a bare 413.
-    const partOptions = { throwFileSizeLimit: false, limits: { fileSize: att.maxFileBytes, files: att.maxFiles + 1, fields: 100, fieldSize: 64 * 1024, parts: 200 } };
-    const parts = req.parts(partOptions);
-    for await (const part of parts) {
-      if (part.type === "field") {
-        if (typeof part.value === "string" && !(part.fieldname in out.body)) out.body[part.fieldname] = part.value;
-        continue;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of part.file as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        // Past the limit the stream is cut (truncated); nothing more is kept in memory.
-        if (size <= att.maxFileBytes) chunks.push(chunk);
-      }
-      if (!part.filename && size === 0) continue; // the empty file input of a form sent without files
-      const name = safeFilename(part.filename, "attachment");
-      const type = part.mimetype.toLowerCase().split(";")[0]!.trim();
-      if (out.fileError) continue;
-      if (out.files.length >= att.maxFiles) out.fileError = { key: "tooManyFiles", params: { n: att.maxFiles } };
-      else if (part.file.truncated || size > att.maxFileBytes) out.fileError = { key: "fileTooLarge", params: { name, size: sizeLabel(att.maxFileBytes) } };
-      else {
-        const content = Buffer.concat(chunks);
-        if (!att.types.includes(type) || !contentMatches(type, content)) out.fileError = { key: "fileType", params: { name, types: att.types.join(", ") } };
-        else out.files.push({ sha256: createHash("sha256").update(content).digest("hex"), filename: name, originalFilename: (part.filename ?? name).slice(0, 500), contentType: type, size: content.length, content });
-      }
-    }
-    return out;
-  }
-
   /** The portal user signed in (any portal) in this browser, if any: they may skip the confirmation mail. */
   async function signedInContact(req: FastifyRequest): Promise<number | null> {
     for (const p of opts.portals) {
@@ -290,12 +231,11 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
   app.post("/:key", async (req, reply) => {
     const form = await loadForm(req, reply);
     if (!form) return reply;
-    let received: Received;
+    let received: Uploaded;
     try {
-      received = await receive(req, form);
+      received = await readUploads(req, form.attachments);
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === "FST_FILES_LIMIT" || code === "FST_PARTS_LIMIT" || code === "FST_FIELDS_LIMIT" || code === "FST_REQ_FILE_TOO_LARGE") {
+      if (isPartLimitError(err)) {
         const lang = langOf(req, form.languages);
         return message(reply, form, lang, 413, localize(form.title, lang), { error: formText(lang, "tooManyFiles", { n: form.attachments.maxFiles }) });
       }
@@ -341,7 +281,7 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
 
     // 5. The fields, each by its type; 6. files and the per-address limit.
     const read = readSubmission(form, body);
-    const fileError = received.fileError ? formText(lang, received.fileError.key, received.fileError.params) : undefined;
+    const fileError = received.problem ? uploadText(lang, received.problem) : undefined;
     if (read.kind === "invalid" || fileError) return again({ code: 400, errors: read.kind === "invalid" ? read.errors : [], ...(fileError ? { fileError, error: fileError } : {}) });
     if (!(await take(limiter(`${form.key}:addr-h`, l.perAddressPerHour, 3600), read.submission.email))) return refuse(429, "tooMany");
 
@@ -349,7 +289,7 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
     if (received.files.length > 0) {
       await deps.db.blob.createMany({ data: received.files.map((f) => ({ sha256: f.sha256, size: f.size, data: new Uint8Array(f.content) })), skipDuplicates: true });
     }
-    const files: StoredFile[] = received.files.map(({ content: _content, ...f }) => f);
+    const files: StoredFile[] = received.files.map((f) => ({ sha256: f.sha256, filename: f.filename ?? "attachment", originalFilename: f.originalFilename ?? f.filename ?? "attachment", contentType: f.contentType, size: f.size }));
     const outcome = await submitWebForm(deps, form, { submission: read.submission, files, lang, publicUrl: opts.publicUrl, signedInContactId: await signedInContact(req) });
     if (outcome.kind === "no-mailbox") {
       deps.log.error({ form: form.key, mailbox: form.mailbox }, "web form: its mailbox is not active");

@@ -145,7 +145,8 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
           directoryId: c.directory ? directoryId.get(c.directory)! : null,
           portalUser: c.portal,
           portalRole: c.portalRole ?? null,
-          locale: c.locale,
+          // Only when the file says: otherwise the language a portal user chose (preferences page) stays.
+          ...(c.locale !== undefined ? { locale: c.locale } : {}),
         };
         const row = await tx.contact.upsert({ where: { email: c.email }, create: { email: c.email, ...data }, update: data });
         contactId.set(c.email, row.id);

@@ -204,7 +204,8 @@ const ConfigSchema = z
             portal: z.boolean().default(false),
             /** Role in their account for portal exposure rules limited to a role (e.g. manager). */
             portalRole: z.string().min(1).max(50).optional(),
-            locale: Locale.default("en"),
+            /** Omitted: "en" for a new contact, and the language the contact chose on the portal is kept. */
+            locale: Locale.optional(),
           })
           .strict(),
       )

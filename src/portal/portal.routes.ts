@@ -20,6 +20,8 @@ import type { PortalDirectory } from "./portals.ts";
 import { createSession, loadSession, revokeAllSessions, revokeSession, type PortalSessionView, type SessionPolicy } from "./session.ts";
 import { consumeCode, consumeLink, requestSignIn } from "./sign-in.service.ts";
 import { registerCasePages } from "./portal-case-pages.ts";
+import { registerPreferencesPage } from "./portal-preferences.ts";
+import { formText } from "./web-form-i18n.ts";
 import { writePortalMail } from "./portal-mail.ts";
 import { enqueueSend } from "../pipeline/send/send.job.ts";
 
@@ -282,7 +284,7 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
   app.get("/account", async (req, reply) => {
     const user = requireUser(req, reply);
     if (!user) return reply;
-    return page(req, reply, "account", { accountIntro: t(req, "accountIntro", { email: user.email }) }, t(req, "account"));
+    return page(req, reply, "account", { accountIntro: t(req, "accountIntro", { email: user.email }), preferencesLink: formText(ctx(req).lang, "preferences") }, t(req, "account"));
   });
 
   app.post("/sign-out-everywhere", post, async (req, reply) => {
@@ -295,4 +297,5 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
   });
 
   registerCasePages(app, { deps, base, post, ctx, t, page, notFound, requireUser });
+  registerPreferencesPage(app, { deps, base, post, ctx, t, page, notFound, requireUser });
 }

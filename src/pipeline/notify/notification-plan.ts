@@ -109,6 +109,9 @@ export function planNotifications(input: PlanInput): PlannedRecipient[] {
     const contact = input.contacts.get(contactId);
     if (!contact || !contact.portalUser || contact.bouncing) continue;
     if (contactId === post.authorContactId || replied.has(contactId)) continue;
+    // The follower's own choice (portal preferences). An agent's answer by email (REPLY above) is not a
+    // notification but the answer itself, so it still reaches them.
+    if (contact.notify === "none" || (contact.notify === "agents" && post.authorAgentId === null)) continue;
     if (postView({ kind: "contact", contactId }, caseAccess, post) !== "full") continue;
     out.push({ to: "contact", contactId, kind: "UPDATE", view: "full", reason: "portal follower" });
   }

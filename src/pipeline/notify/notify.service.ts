@@ -17,6 +17,7 @@ import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
 import { caseAccessOf } from "../../case/access.ts";
 import { loadConfigSnapshot, type ConfigSnapshot } from "../../config/config-cache.ts";
 import { caseTag, taggedSubject } from "../../threading/subject.ts";
+import { notifyPreference } from "../../portal/preferences.ts";
 import { planNotifications, portalCaseUrl, withinAutoMailCap, type PlanContact, type PlannedRecipient } from "./notification-plan.ts";
 
 export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: number } | { kind: "already-planned"; pending: number };
@@ -91,7 +92,7 @@ export async function planAndWrite(
   const contacts = new Map<number, PlanContact & { email: string; name: string | null; locale: string }>(
     c.contacts.map(({ contact }) => [
       contact.id,
-      { id: contact.id, portalUser: contact.portalUser, bouncing: contact.bouncing, email: contact.email, name: contact.name, locale: contact.locale },
+      { id: contact.id, portalUser: contact.portalUser, bouncing: contact.bouncing, notify: notifyPreference(contact.notifyPreference), email: contact.email, name: contact.name, locale: contact.locale },
     ]),
   );
   // Automatic mail never opens a case (ingest quarantines it), so an opening post is always human mail.

@@ -185,7 +185,10 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
     const user = ctx(req).user;
     if (user) return user;
     const back = ReturnTo.parse(req.url.split("?")[0]?.slice(base.length));
-    void reply.redirect(`${base}/sign-in${back ? `?returnTo=${encodeURIComponent(back)}` : ""}`, 303);
+    // An update mail's link names its recipient: the sign-in form comes filled in (no token in mails).
+    const email = z.object({ email: Email.optional().catch(undefined) }).catch({}).parse(req.query).email;
+    const params = new URLSearchParams({ ...(back ? { returnTo: back } : {}), ...(email ? { email } : {}) }).toString();
+    void reply.redirect(`${base}/sign-in${params ? `?${params}` : ""}`, 303);
     return null;
   }
 

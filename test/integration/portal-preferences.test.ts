@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webOptions } from "../../src/app/runtime.ts";
 import { buildWebApp } from "../../src/web/server.ts";
 import { labConfig, rand, startApp, testEnv, waitFor, type App } from "../support/harness.ts";
-import { createCase, pageText, signIn, type Browser } from "../support/portal.ts";
+import { Browser, createCase, lastSignInMailId, pageText, signIn, signInMail } from "../support/portal.ts";
 
 const id = rand();
 const pat = `pat-${id}@acme.test`;
@@ -24,7 +24,7 @@ beforeAll(async () => {
     (doc.contacts as unknown[]).push({ email: pat, name: "Pat Smith", account: "acme", portal: true }, { email: sam, name: "Sam Jones", account: "acme", portal: true });
     doc.portals = [{ key: "customers", path: "/portal", name: "Test portal" }];
   });
-  app = await startApp(cfg, { env: testEnv(), roles: ["worker"] });
+  app = await startApp(cfg, { env: testEnv({ MAILCASE_PORTAL_URL: "http://127.0.0.1:8080/portal" }), roles: ["worker"] });
   web = await buildWebApp(app.rt.deps, app.rt.redis, webOptions(app.rt.env, { publicUrl: "http://127.0.0.1:8080", pageRatePerMinute: 1_000_000 }));
   const db = app.rt.deps.db;
   const patId = (await db.contact.findUniqueOrThrow({ where: { email: pat } })).id;
@@ -84,6 +84,22 @@ describe("applied to mail", () => {
     const first = await patReplies(`first ${id}`);
     const mail = await waitFor(() => db.outboundMail.findFirst({ where: { postId: first, toAddress: sam, kind: "UPDATE" } }), "update mail to sam");
     expect(mail.text).toContain("Příspěvek od"); // Czech template
+    // Its case link carries no token, only the address: signed out, it leads to sign-in with the address
+    // filled in, and signing in lands on the case (deep link kept).
+    const link = /http:\/\/\S+\/cases\/\d+\S*/.exec(mail.text)![0];
+    expect(link).toBe(`http://127.0.0.1:8080/portal/cases/${shared.number}?email=${encodeURIComponent(sam)}`);
+    const fresh = new Browser(web);
+    const toSignIn = await fresh.get(new URL(link).pathname + new URL(link).search);
+    expect(toSignIn.statusCode).toBe(303);
+    const signInUrl = String(toSignIn.headers.location);
+    expect(signInUrl).toBe(`/portal/sign-in?returnTo=${encodeURIComponent(`/cases/${shared.number}`)}&email=${encodeURIComponent(sam)}`);
+    const form = await fresh.get(signInUrl);
+    expect(form.body).toContain(`value="${sam}"`);
+    expect(form.body).toContain(`name="returnTo" value="/cases/${shared.number}"`);
+    const after = await lastSignInMailId(db);
+    await fresh.submit(signInUrl, "/portal/sign-in", { email: sam, returnTo: `/cases/${shared.number}` });
+    const signInMailFor = await signInMail(db, sam, after);
+    expect((await fresh.submit(signInMailFor.link, signInMailFor.link)).headers.location).toBe(`/portal/cases/${shared.number}`);
     // Pat, the author, is not mailed their own post.
     expect(await db.outboundMail.count({ where: { postId: first, toAddress: pat } })).toBe(0);
 

@@ -131,6 +131,7 @@ export function withinAutoMailCap(kind: "ACK" | "UPDATE", sentInLastHour: number
 }
 
 /** The case's page in the customer portal (MAILCASE_PORTAL_URL), the link portal followers' updates carry. */
-export function portalCaseUrl(portalUrl: string, caseNumber: number): string {
-  return `${portalUrl.replace(/\/+$/, "")}/cases/${caseNumber}`;
+export function portalCaseUrl(portalUrl: string, caseNumber: number, recipient?: string): string {
+  // The recipient's address (not a token: it grants nothing) fills in the sign-in form when they are signed out.
+  return `${portalUrl.replace(/\/+$/, "")}/cases/${caseNumber}${recipient ? `?email=${encodeURIComponent(recipient)}` : ""}`;
 }

@@ -160,7 +160,7 @@ export async function planAndWrite(
       body: r.view === "arrival-only" ? "" : post.body,
       // Portal followers (the only contacts who get updates) can open the case in the portal. Agents get no
       // link: the portal is the customers' view, and agents work the case from this mail.
-      caseUrl: r.to === "contact" && r.kind === "UPDATE" && deps.portalUrl ? portalCaseUrl(deps.portalUrl, c.number) : "",
+      caseUrl: r.to === "contact" && r.kind === "UPDATE" && deps.portalUrl ? portalCaseUrl(deps.portalUrl, c.number, recipient.address) : "",
     };
     const rendered = deps.templates.render(recipient.locale, TEMPLATE[r.kind], view);
     drafts.push({

@@ -179,7 +179,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
       // Portals: upserted by key; one missing from the file stops serving (its sessions then fail their
       // per-request check, see src/portal/session.ts).
       for (const p of cfg.portals) {
-        const data = { path: p.path, name: p.name, languages: p.languages, theme: { ...p.theme }, exposure: exposureJson(p.exposure) as Prisma.InputJsonObject, active: true };
+        const data = { path: p.path, name: p.name, languages: p.languages, theme: { ...p.theme }, exposure: exposureJson(p.exposure) as Prisma.InputJsonObject, selfRegistration: p.selfRegistration ? { accounts: p.selfRegistration.accounts } : Prisma.DbNull, active: true };
         await tx.portal.upsert({ where: { key: p.key }, create: { key: p.key, ...data }, update: data });
       }
       await tx.portal.updateMany({ where: { key: { notIn: cfg.portals.map((p) => p.key) } }, data: { active: false } });

@@ -273,6 +273,7 @@ const ConfigSchema = z
       if (clash) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `overlaps portal path ${clash}` });
       if (/^\/(healthz|metrics|forms)(\/|$)/.test(p.path)) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `${p.path} is reserved` });
       paths.add(p.path);
+      p.selfRegistration?.accounts.forEach((a, j) => need(accounts, a, "account", ["portals", i, "selfRegistration", "accounts", j]));
     });
     for (const issue of webFormReferenceIssues(cfg.webForms, { mailboxes: keys(cfg.mailboxes), areas })) ctx.addIssue({ code: "custom", ...issue });
     need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);

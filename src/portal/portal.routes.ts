@@ -18,7 +18,7 @@ import { LANGUAGE_NAMES, pickLanguage, translate, type MessageKey } from "./i18n
 import type { PortalDef, PortalLanguage } from "./portal-config.ts";
 import type { PortalDirectory } from "./portals.ts";
 import { createSession, loadSession, revokeAllSessions, revokeSession, type PortalSessionView, type SessionPolicy } from "./session.ts";
-import { consumeCode, consumeLink, requestSignIn } from "./sign-in.service.ts";
+import { consumeCode, consumeLink, grantSelfRegistration, requestSignIn } from "./sign-in.service.ts";
 import { registerCasePages } from "./portal-case-pages.ts";
 import { registerPreferencesPage } from "./portal-preferences.ts";
 import { formText } from "./web-form-i18n.ts";
@@ -194,6 +194,7 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
 
   async function signedIn(req: FastifyRequest, reply: FastifyReply, contactId: number, returnTo: string | null) {
     const c = ctx(req);
+    await grantSelfRegistration(deps, c.portal, contactId);
     const created = await createSession(deps, opts.session, { contactId, portalKey: c.portal.key, userAgent: req.headers["user-agent"] ?? null });
     if (!created) return notFound(req, reply);
     // A new session id at every sign-in (fixation), and a fresh CSRF secret for the signed-in pages.

@@ -224,6 +224,8 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
   app.get("/:key/challenge", async (req, reply) => {
     const form = await loadForm(req, reply);
     if (!form) return reply;
+    // Challenges are cheap to make but not free: a client asking for thousands gets none.
+    if (!(await take(limiter(`${form.key}:challenge-ip`, 120, 60), req.ip))) return reply.code(429).type("text/plain").send("too many requests");
     const challenge = await newChallenge(formKeys()[0]!, form.key, form.pow, deps.clock.now().getTime());
     return reply.header("cache-control", "no-store").send(challenge);
   });

@@ -25,6 +25,8 @@ export interface PlanContact {
   id: number;
   portalUser: boolean;
   bouncing: boolean;
+  /** Which stream updates a portal follower wants by mail (portal preferences): every one (default), only agents' answers, none. */
+  notify?: "all" | "agents" | "none";
 }
 
 /**

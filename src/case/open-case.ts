@@ -28,6 +28,8 @@ export interface OpenCaseInput {
   requesterDomain: string;
   ccContactIds: readonly number[];
   mailboxId: number;
+  /** An area chosen by the channel (a web form's); default: the mailbox's, then the settings' default area. */
+  areaKey?: string;
   origin: CaseOrigin;
   /** As the customer wrote it; longer than the field allows, it is kept whole at the top of the description. */
   subject: string;
@@ -72,7 +74,9 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
   const settings = cfg.settings;
   const mailbox = cfg.mailboxes.get(input.mailboxId);
   if (!mailbox) throw new Error(`mailbox #${input.mailboxId} does not exist`);
-  const area = mailbox.defaultArea ?? cfg.areasByKey.get(settings.defaultAreaKey);
+  const chosen = input.areaKey !== undefined ? cfg.areasByKey.get(input.areaKey) : undefined;
+  if (input.areaKey !== undefined && !chosen) throw new Error(`area "${input.areaKey}" does not exist`);
+  const area = chosen ?? mailbox.defaultArea ?? cfg.areasByKey.get(settings.defaultAreaKey);
   if (!area) throw new Error(`default area "${settings.defaultAreaKey}" does not exist`);
   const groups = groupsOf(cfg, input.requester.id, input.requester.accountId, input.requesterDomain);
   // Assignment rules first (routing/assignment-rules.ts): the first that matches decides what it names.
@@ -90,7 +94,8 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
   const routing = routeCase({
     groups,
     area,
-    areaSource: mailbox.defaultArea ? "mailbox" : "settings",
+    // An area the channel chose counts as the mailbox's (the form stands for a mailbox with its own area).
+    areaSource: chosen || mailbox.defaultArea ? "mailbox" : "settings",
     areas: cfg.areasById,
     rule: rules.matched ? ruleRouting(cfg, rules.matched.key, rules.matched.then) : null,
   });

@@ -14,6 +14,7 @@ import { exposureJson } from "../portal/portal-config.ts";
 import { applyWebhooks } from "./webhook-config.ts";
 import { accountsByDomain, contactAccount } from "./contact-accounts.ts";
 import { applyKbConfig } from "../kb/kb-apply.ts";
+import { applyWebForms } from "../portal/web-form-store.ts";
 
 export interface ApplySummary {
   mailboxes: number;
@@ -165,7 +166,8 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
           directoryId: c.directory ? directoryId.get(c.directory)! : null,
           portalUser: c.portal,
           portalRole: c.portalRole ?? null,
-          locale: c.locale,
+          // Only when the file says: otherwise the language a portal user chose (preferences page) stays.
+          ...(c.locale !== undefined ? { locale: c.locale } : {}),
         };
         const row = await tx.contact.upsert({ where: { email: c.email }, create: { email: c.email, ...data }, update: data });
         contactId.set(c.email, row.id);
@@ -199,7 +201,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
       // Portals: upserted by key; one missing from the file stops serving (its sessions then fail their
       // per-request check, see src/portal/session.ts).
       for (const p of cfg.portals) {
-        const data = { path: p.path, name: p.name, languages: p.languages, theme: { ...p.theme }, exposure: exposureJson(p.exposure) as Prisma.InputJsonObject, active: true };
+        const data = { path: p.path, name: p.name, languages: p.languages, theme: { ...p.theme }, exposure: exposureJson(p.exposure) as Prisma.InputJsonObject, selfRegistration: p.selfRegistration ? { accounts: p.selfRegistration.accounts } : Prisma.DbNull, active: true };
         await tx.portal.upsert({ where: { key: p.key }, create: { key: p.key, ...data }, update: data });
       }
       await tx.portal.updateMany({ where: { key: { notIn: cfg.portals.map((p) => p.key) } }, data: { active: false } });
@@ -211,6 +213,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
         data: cfg.approvalRules.map((r, position) => ({ key: r.key, position, definition: JSON.parse(JSON.stringify(r)) as Prisma.InputJsonObject })),
       });
       await applyKbConfig(tx, cfg.kb);
+      await applyWebForms(tx, cfg.webForms);
 
       return {
         portals: cfg.portals.length,

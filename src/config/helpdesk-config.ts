@@ -9,6 +9,7 @@ import { WebhooksConfigSchema } from "./webhook-config.ts";
 import { AssignmentRulesSchema, ruleReferences } from "../routing/assignment-rules.ts";
 import { StatusFlowsSchema } from "../case/status-flow.ts";
 import { checkKbConfig, KbConfigSchema } from "../kb/kb-config.ts";
+import { WebFormConfigSchema, webFormReferenceIssues } from "../portal/web-form-config.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -215,7 +216,8 @@ const ConfigSchema = z
             portal: z.boolean().default(false),
             /** Role in their account for portal exposure rules limited to a role (e.g. manager). */
             portalRole: z.string().min(1).max(50).optional(),
-            locale: Locale.default("en"),
+            /** Omitted: "en" for a new contact, and the language the contact chose on the portal is kept. */
+            locale: Locale.optional(),
           })
           .strict(),
       )
@@ -258,6 +260,8 @@ const ConfigSchema = z
     statusFlows: StatusFlowsSchema.default({}),
     /** Knowledge base (src/kb): which portals show it, publicly or signed-in, and which categories. */
     kb: KbConfigSchema.default({ portals: [] }),
+    /** Public web-to-case forms at /forms/<key> (src/portal/web-form-config.ts). */
+    webForms: z.array(WebFormConfigSchema).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -310,8 +314,10 @@ const ConfigSchema = z
       if (clash) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `overlaps portal path ${clash}` });
       if (/^\/(healthz|metrics|forms|satisfaction|files)(\/|$)/.test(p.path)) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `${p.path} is reserved` });
       paths.add(p.path);
+      p.selfRegistration?.accounts.forEach((a, j) => need(accounts, a, "account", ["portals", i, "selfRegistration", "accounts", j]));
     });
     checkKbConfig(cfg.kb, keys(cfg.portals), (path, message) => ctx.addIssue({ code: "custom", path, message }));
+    for (const issue of webFormReferenceIssues(cfg.webForms, { mailboxes: keys(cfg.mailboxes), areas })) ctx.addIssue({ code: "custom", ...issue });
     need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);
     cfg.areas.forEach((a, i) => {
       need(agents, a.agent, "agent", ["areas", i, "agent"]);

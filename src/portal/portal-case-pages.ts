@@ -12,6 +12,9 @@ import type { MessageKey } from "./i18n.ts";
 import type { PortalDef, PortalLanguage } from "./portal-config.ts";
 import { acceptsReply, DESCRIPTION_MAX, openPortalCase, REPLY_MAX, replyFromPortal, setFollowing, SUBJECT_MAX } from "./portal-writes.ts";
 import { renderPostBody } from "./render-body.ts";
+import { CASE_TYPE_CHOICES, type CaseTypeChoice } from "../kernel/domain-types.ts";
+import { isPartLimitError, PORTAL_UPLOADS, readUploads, sizeLabel, type UploadProblem, type Uploaded } from "./uploads.ts";
+import { formText } from "./web-form-i18n.ts";
 import type { PortalSessionView } from "./session.ts";
 
 const ListQuery = z.object({
@@ -21,7 +24,6 @@ const ListQuery = z.object({
 });
 const CaseNumber = z.coerce.number().int().positive().max(2_147_483_647);
 const statusClass = (s: string): string => (s === "WAITING_ON_CUSTOMER" ? "waiting" : s === "RESOLVED" || s === "CLOSED" ? "done" : "open");
-const sizeLabel = (n: number): string => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
 /** What the case pages need from the portal's plugin: its path, the CSRF-checked POST options and page helpers. */
 export interface PortalPageKit {
@@ -44,6 +46,35 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
     return (number: number, createdAt: Date) => formatCaseNumber(format, { prefix, number, createdAt });
   };
   const dateFmt = (lang: PortalLanguage) => new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+  // Reply and new case are multipart (files): the parts are read before the CSRF check, which needs the
+  // form's _csrf field in req.body. Files are held (bounded by PORTAL_UPLOADS) until the handler runs.
+  const uploads = new WeakMap<FastifyRequest, Uploaded>();
+  const readFiles = async (req: FastifyRequest) => {
+    if (!req.isMultipart()) return;
+    let got: Uploaded;
+    try {
+      got = await readUploads(req, PORTAL_UPLOADS);
+    } catch (err) {
+      if (!isPartLimitError(err)) throw err;
+      got = { body: {}, files: [], problem: { problem: "too-many", max: PORTAL_UPLOADS.maxFiles } };
+    }
+    req.body = got.body;
+    uploads.set(req, got);
+  };
+  const withFiles = { ...post, preValidation: readFiles };
+  const uploadProblem = (lang: PortalLanguage, p: UploadProblem): string =>
+    p.problem === "too-many"
+      ? formText(lang, "tooManyFiles", { n: p.max })
+      : p.problem === "too-large"
+        ? formText(lang, "fileTooLarge", { name: p.name, size: sizeLabel(p.max) })
+        : formText(lang, "fileType", { name: p.name, types: p.types.join(", ") });
+  const uploadView = (lang: PortalLanguage) => ({
+    label: formText(lang, "attachFiles"),
+    help: formText(lang, "portalFilesHelp", { n: PORTAL_UPLOADS.maxFiles, size: sizeLabel(PORTAL_UPLOADS.maxFileBytes) }),
+    accept: PORTAL_UPLOADS.types.join(","),
+  });
+  const typeView = (lang: PortalLanguage, chosen: string) => CASE_TYPE_CHOICES.map((value) => ({ value, label: formText(lang, `type.${value}`), selected: value === chosen }));
 
   app.get("/cases", async (req, reply) => {
     const user = requireUser(req, reply);
@@ -134,6 +165,7 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
         posts,
         following,
         canReply: acceptsReply(found.status, settings?.closedReplyPolicy ?? "new-linked-case"),
+        upload: uploadView(c.lang),
         labels: { private: t(req, "privateToYou"), attachments: t(req, "attachments") },
       },
       `${numbers(found.number, found.createdAt)} ${found.subject}`,
@@ -150,15 +182,17 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
   });
 
   // A reply: only the text comes from the form; the case is looked up through the viewer's scope.
-  app.post("/cases/:number/reply", post, async (req, reply) => {
+  app.post("/cases/:number/reply", withFiles, async (req, reply) => {
     const user = requireUser(req, reply);
     if (!user) return reply;
     const p = z.object({ number: CaseNumber }).safeParse(req.params);
     if (!p.success) return notFound(req, reply);
     const body = z.object({ text: z.string().trim().min(1).max(REPLY_MAX) }).safeParse(req.body);
     if (!body.success) return casePage(req, reply.code(400), user, p.data.number, { error: t(req, "replyEmpty") });
+    const files = uploads.get(req);
+    if (files?.problem) return casePage(req, reply.code(400), user, p.data.number, { error: uploadProblem(ctx(req).lang, files.problem) });
     const viewer = await loadViewer(deps, user);
-    const outcome = await replyFromPortal(deps, ctx(req).portal, viewer, p.data.number, body.data.text);
+    const outcome = await replyFromPortal(deps, ctx(req).portal, viewer, p.data.number, body.data.text, files?.files ?? []);
     if (outcome.kind === "not-found") return notFound(req, reply);
     if (outcome.kind === "closed") return casePage(req, reply.code(409), user, p.data.number, { error: t(req, "closedNoReply") });
     // Post/redirect/get: a reload does not post twice.
@@ -167,19 +201,26 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
 
   app.get("/cases/new", async (req, reply) => {
     if (!requireUser(req, reply)) return reply;
-    return page(req, reply, "new-case", { subject: "", description: "" }, t(req, "newCase"));
+    const lang = ctx(req).lang;
+    return page(req, reply, "new-case", { subject: "", description: "", typeLabel: formText(lang, "caseType"), types: typeView(lang, "QUESTION"), upload: uploadView(lang) }, t(req, "newCase"));
   });
 
-  // Only subject and description are read from the form (anything else in the body is ignored).
-  app.post("/cases/new", post, async (req, reply) => {
+  // Only subject, description, type and files are read from the form (anything else in the body is ignored).
+  app.post("/cases/new", withFiles, async (req, reply) => {
     const user = requireUser(req, reply);
     if (!user) return reply;
-    const body = z.object({ subject: z.string().trim().min(1).max(SUBJECT_MAX), description: z.string().trim().min(1).max(DESCRIPTION_MAX) }).safeParse(req.body);
-    if (!body.success) {
-      const raw = z.object({ subject: z.string().max(SUBJECT_MAX).catch(""), description: z.string().max(DESCRIPTION_MAX).catch("") }).parse(req.body ?? {});
-      return page(req, reply.code(400), "new-case", { error: t(req, "newCaseMissing"), ...raw }, t(req, "newCase"));
+    const lang = ctx(req).lang;
+    const body = z
+      .object({ subject: z.string().trim().min(1).max(SUBJECT_MAX), description: z.string().trim().min(1).max(DESCRIPTION_MAX), type: z.enum(CASE_TYPE_CHOICES).default("QUESTION") })
+      .safeParse(req.body);
+    const files = uploads.get(req);
+    if (!body.success || files?.problem) {
+      const raw = z.object({ subject: z.string().max(SUBJECT_MAX).catch(""), description: z.string().max(DESCRIPTION_MAX).catch(""), type: z.string().max(40).catch("QUESTION") }).parse(req.body ?? {});
+      const error = files?.problem ? uploadProblem(lang, files.problem) : t(req, "newCaseMissing");
+      return page(req, reply.code(400), "new-case", { error, ...raw, typeLabel: formText(lang, "caseType"), types: typeView(lang, raw.type), upload: uploadView(lang) }, t(req, "newCase"));
     }
-    const opened = await openPortalCase(deps, await loadViewer(deps, user), user.email, body.data);
+    const type: CaseTypeChoice = body.data.type;
+    const opened = await openPortalCase(deps, await loadViewer(deps, user), user.email, { subject: body.data.subject, description: body.data.description, type, attachments: files?.files ?? [] });
     if (!opened) return reply.code(503).send("no mailbox configured");
     return reply.redirect(`${base}/cases/${opened.number}?opened=1`, 303);
   });

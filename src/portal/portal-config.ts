@@ -90,6 +90,11 @@ export const PortalConfigSchema = z
     languages: z.array(z.enum(PORTAL_LANGUAGES)).min(1).default([...PORTAL_LANGUAGES]),
     theme: PortalThemeSchema.default({ primaryColor: "#1d4ed8", legalLinks: [] }),
     exposure: ExposureSchema.default({ match: "all", rules: [] }),
+    /**
+     * Self-registration (off by default): an address in the domains of these accounts may sign in without
+     * being listed with `portal: true`; the contact gets portal access when they use the mailed link or code.
+     */
+    selfRegistration: z.object({ accounts: z.array(Key).min(1) }).strict().optional(),
   })
   .strict();
 export type PortalConfig = z.infer<typeof PortalConfigSchema>;
@@ -102,6 +107,8 @@ export interface PortalDef {
   languages: PortalLanguage[];
   theme: PortalTheme;
   exposure: Exposure;
+  /** Account keys whose domains may self-register; empty: only listed portal users. */
+  selfRegistrationAccounts: string[];
 }
 
 /** Exposure as stored (dates as ISO strings). */

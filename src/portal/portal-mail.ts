@@ -11,7 +11,8 @@ import type { Rendered } from "../render/templates.ts";
 export interface PortalMail {
   /** Unique per mail: `t<sign-in id>` for a link, `s<session id>` for an alert. */
   recipientKey: string;
-  contactId: number;
+  /** Null for an address that is no contact yet (a web form's confirmation mail). */
+  contactId: number | null;
   to: string;
   rendered: Rendered;
   /** The sending mailbox (its address and name are the From; its domain carries the Message-ID). */

@@ -13,6 +13,8 @@ import { DESCRIPTION_MAX, openCase, SUBJECT_MAX } from "../case/open-case.ts";
 import { addPost, customerPosted } from "../case/posts.ts";
 import type { ClosedReplyPolicy } from "../case/status.ts";
 import type { Deps } from "../kernel/deps.ts";
+import type { CaseTypeChoice } from "../kernel/domain-types.ts";
+import type { ParsedAttachment } from "../parsing/parsed-message.ts";
 import { enqueueNotify } from "../pipeline/notify/notify.job.ts";
 import { enqueueSend } from "../pipeline/send/send.job.ts";
 import { holdNewCase } from "../approval/approval.service.ts";
@@ -32,7 +34,7 @@ export function acceptsReply(status: string, policy: string): boolean {
   return status !== "CLOSED" || closedReplyPolicy(policy) !== "new-linked-case";
 }
 
-export async function replyFromPortal(deps: Deps, portal: PortalDef, viewer: Viewer, caseNumber: number, text: string): Promise<ReplyOutcome> {
+export async function replyFromPortal(deps: Deps, portal: PortalDef, viewer: Viewer, caseNumber: number, text: string, attachments: readonly ParsedAttachment[] = []): Promise<ReplyOutcome> {
   const now = deps.clock.now();
   const by = `contact:${viewer.contactId}`;
   const result = await deps.db.$transaction(async (tx): Promise<ReplyOutcome> => {
@@ -45,7 +47,7 @@ export async function replyFromPortal(deps: Deps, portal: PortalDef, viewer: Vie
     if (!acceptsReply(found.status, policy)) return { kind: "closed" };
     const post = await addPost(
       tx,
-      { caseId: found.id, visibility: "PUBLIC", source: "PORTAL", author: { contactId: viewer.contactId }, subject: `Re: ${found.subject}`, body: text, threadRule: "portal" },
+      { caseId: found.id, visibility: "PUBLIC", source: "PORTAL", author: { contactId: viewer.contactId }, subject: `Re: ${found.subject}`, body: text, attachments, threadRule: "portal" },
       { by },
     );
     // Whoever writes on a case takes part in it (as mail does with a Cc'd colleague who answers).
@@ -78,10 +80,15 @@ export { DESCRIPTION_MAX, SUBJECT_MAX };
 
 /**
  * A new case from the portal, through the same opening path as mail (openCase: routed by the contact's
- * customer group, SLA contract, owner and followers, the opening post), origin PORTAL. Only subject and
- * description come from the form; requester, account, group, area, SLA and visibility are the server's.
+ * customer group, SLA contract, owner and followers, the opening post), origin PORTAL. Only subject,
+ * description, type and files come from the form; requester, account, group, area, SLA and visibility are the server's.
  */
-export async function openPortalCase(deps: Deps, viewer: Viewer, email: string, input: { subject: string; description: string }): Promise<{ caseId: number; number: number } | null> {
+export async function openPortalCase(
+  deps: Deps,
+  viewer: Viewer,
+  email: string,
+  input: { subject: string; description: string; type: CaseTypeChoice; attachments: readonly ParsedAttachment[] },
+): Promise<{ caseId: number; number: number } | null> {
   const now = deps.clock.now();
   const opened = await deps.db.$transaction(async (tx) => {
     const contact = await tx.contact.findUniqueOrThrow({ where: { id: viewer.contactId } });
@@ -93,9 +100,10 @@ export async function openPortalCase(deps: Deps, viewer: Viewer, email: string, 
       ccContactIds: [],
       mailboxId: mailbox.id,
       origin: "PORTAL",
+      type: input.type,
       subject: input.subject,
       description: input.description,
-      post: { source: "PORTAL", subject: input.subject, body: input.description, inboundId: null, attachments: [], messageId: null },
+      post: { source: "PORTAL", subject: input.subject, body: input.description, inboundId: null, attachments: [...input.attachments], messageId: null },
       linkTo: null,
       threading: "portal",
       inboundId: null,

@@ -18,9 +18,11 @@ import { LANGUAGE_NAMES, pickLanguage, translate, type MessageKey } from "./i18n
 import type { PortalDef, PortalLanguage } from "./portal-config.ts";
 import type { PortalDirectory } from "./portals.ts";
 import { createSession, loadSession, revokeAllSessions, revokeSession, type PortalSessionView, type SessionPolicy } from "./session.ts";
-import { consumeCode, consumeLink, requestSignIn } from "./sign-in.service.ts";
+import { consumeCode, consumeLink, grantSelfRegistration, requestSignIn } from "./sign-in.service.ts";
 import { registerCasePages } from "./portal-case-pages.ts";
 import { registerKbPages } from "../kb/kb.routes.ts";
+import { registerPreferencesPage } from "./portal-preferences.ts";
+import { formText } from "./web-form-i18n.ts";
 import { writePortalMail } from "./portal-mail.ts";
 import { enqueueSend } from "../pipeline/send/send.job.ts";
 
@@ -184,12 +186,16 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
     const user = ctx(req).user;
     if (user) return user;
     const back = ReturnTo.parse(req.url.split("?")[0]?.slice(base.length));
-    void reply.redirect(`${base}/sign-in${back ? `?returnTo=${encodeURIComponent(back)}` : ""}`, 303);
+    // An update mail's link names its recipient: the sign-in form comes filled in (no token in mails).
+    const email = z.object({ email: Email.optional().catch(undefined) }).catch({}).parse(req.query).email;
+    const params = new URLSearchParams({ ...(back ? { returnTo: back } : {}), ...(email ? { email } : {}) }).toString();
+    void reply.redirect(`${base}/sign-in${params ? `?${params}` : ""}`, 303);
     return null;
   }
 
   async function signedIn(req: FastifyRequest, reply: FastifyReply, contactId: number, returnTo: string | null) {
     const c = ctx(req);
+    await grantSelfRegistration(deps, c.portal, contactId);
     const created = await createSession(deps, opts.session, { contactId, portalKey: c.portal.key, userAgent: req.headers["user-agent"] ?? null });
     if (!created) return notFound(req, reply);
     // A new session id at every sign-in (fixation), and a fresh CSRF secret for the signed-in pages.
@@ -283,7 +289,7 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
   app.get("/account", async (req, reply) => {
     const user = requireUser(req, reply);
     if (!user) return reply;
-    return page(req, reply, "account", { accountIntro: t(req, "accountIntro", { email: user.email }) }, t(req, "account"));
+    return page(req, reply, "account", { accountIntro: t(req, "accountIntro", { email: user.email }), preferencesLink: formText(ctx(req).lang, "preferences") }, t(req, "account"));
   });
 
   app.post("/sign-out-everywhere", post, async (req, reply) => {
@@ -297,4 +303,5 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
 
   registerCasePages(app, { deps, base, post, ctx, t, page, notFound, requireUser });
   registerKbPages(app, { deps, base, post, ctx, t, page, notFound, requireUser });
+  registerPreferencesPage(app, { deps, base, post, ctx, t, page, notFound, requireUser });
 }

@@ -9,6 +9,7 @@ import type { Db } from "../db/client.ts";
 import { ExposureSchema, PORTAL_LANGUAGES, PortalThemeSchema, type PortalDef } from "./portal-config.ts";
 
 const Languages = z.array(z.enum(PORTAL_LANGUAGES)).min(1);
+const SelfRegistration = z.object({ accounts: z.array(z.string()) });
 
 export async function loadPortalDefs(db: Db): Promise<PortalDef[]> {
   const rows = await db.portal.findMany({ where: { active: true }, orderBy: { id: "asc" } });
@@ -19,6 +20,7 @@ export async function loadPortalDefs(db: Db): Promise<PortalDef[]> {
     languages: Languages.parse(r.languages),
     theme: PortalThemeSchema.parse(r.theme),
     exposure: ExposureSchema.parse(r.exposure),
+    selfRegistrationAccounts: SelfRegistration.parse(r.selfRegistration ?? { accounts: [] }).accounts,
   }));
 }
 

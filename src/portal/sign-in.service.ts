@@ -40,8 +40,14 @@ export async function requestSignIn(
   portal: PortalDef,
   input: { email: string; returnTo: string | null; publicUrl: string; lang: string },
 ): Promise<SignInRequestOutcome> {
-  const contact = await deps.db.contact.findUnique({ where: { email: input.email } });
-  if (!contact?.portalUser) return { kind: "not-eligible" };
+  let contact = await deps.db.contact.findUnique({ where: { email: input.email } });
+  if (!contact?.portalUser) {
+    // Self-registration: an address of a configured account's domain gets a link like a listed user; it
+    // becomes a portal user only when it uses the link (grantSelfRegistration), which proves the address.
+    const account = await selfRegistrationAccount(deps, portal, input.email);
+    if (!account) return { kind: "not-eligible" };
+    contact ??= await deps.db.contact.upsert({ where: { email: input.email }, create: { email: input.email, accountId: account }, update: {} });
+  }
   const mailbox = await deps.db.mailbox.findFirst({ where: { active: true }, orderBy: { id: "asc" } });
   if (!mailbox) {
     deps.log.error({ portal: portal.key }, "portal sign-in: no active mailbox to send from");
@@ -117,4 +123,25 @@ export async function consumeCode(deps: Deps, portal: PortalDef, email: string, 
     if (used.count === 1) return { signInId: c.id, contactId: contact.id, returnTo: c.returnTo };
   }
   return null;
+}
+
+/** The account (id) through whose domain `email` may self-register on this portal, if any. */
+async function selfRegistrationAccount(deps: Deps, portal: PortalDef, email: string): Promise<number | null> {
+  if (portal.selfRegistrationAccounts.length === 0) return null;
+  const domain = email.slice(email.lastIndexOf("@") + 1).toLowerCase();
+  const account = await deps.db.account.findFirst({ where: { key: { in: portal.selfRegistrationAccounts }, domains: { has: domain } }, select: { id: true } });
+  return account?.id ?? null;
+}
+
+/**
+ * After a self-registering address used its link or code: portal access for the contact, if this portal
+ * still allows its domain (the rule may have changed since the mail). A listed portal user is left as is.
+ */
+export async function grantSelfRegistration(deps: Deps, portal: PortalDef, contactId: number): Promise<void> {
+  const contact = await deps.db.contact.findUnique({ where: { id: contactId } });
+  if (!contact || contact.portalUser) return;
+  const account = await selfRegistrationAccount(deps, portal, contact.email);
+  if (account === null) return;
+  // The account of the domain, when the contact has none: exposure rules by account then apply to them.
+  await deps.db.contact.update({ where: { id: contactId }, data: { portalUser: true, ...(contact.accountId === null ? { accountId: account } : {}) } });
 }

@@ -23,7 +23,8 @@ export type TemplateName =
   | "follow-up"
   | "resolution"
   | "agent-reminder"
-  | "approval";
+  | "approval"
+  | "web-form-confirm";
 type Part = "subject" | "text" | "html";
 
 export interface Rendered {

@@ -19,6 +19,8 @@ import { translate, type MessageKey } from "../portal/i18n.ts";
 import { portalRoutes, type SignInLimits } from "../portal/portal.routes.ts";
 import type { PortalLanguage } from "../portal/portal-config.ts";
 import { loadPortalDefs, PortalDirectory } from "../portal/portals.ts";
+import { anyWebForms } from "../portal/web-form-store.ts";
+import { webFormRoutes } from "../portal/web-form.routes.ts";
 import type { SessionPolicy } from "../portal/session.ts";
 import { TEMPLATES_DIR } from "../render/templates.ts";
 import { apiPlugin, DEFAULT_API_RATE_PER_MINUTE } from "../api/plugin.ts";
@@ -65,7 +67,9 @@ export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): P
 
   const portals = opts.publicUrl ? await loadPortalDefs(deps.db) : [];
   if (!opts.publicUrl) deps.log.warn("MAILCASE_PUBLIC_URL is not set: the customer portal is not served");
-  if (portals.length === 0) return app;
+  // Web forms are read per request, but their routes are mounted only when some exist at start (as portals).
+  const forms = opts.publicUrl ? await anyWebForms(deps.db) : false;
+  if (portals.length === 0 && !forms) return app;
 
   // Session cookies are signed with the session key of the current secret; keys of previous secrets still
   // verify (rotation without signing everybody out).
@@ -126,6 +130,7 @@ export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): P
       pageRatePerMinute: opts.pageRatePerMinute ?? 300,
     });
   }
+  if (forms) await app.register(webFormRoutes, { prefix: "/forms", deps, redis, redisPrefix: opts.redisPrefix, publicUrl: opts.publicUrl!, secureCookies: tls, portals, session: opts.session });
   return app;
 }
 

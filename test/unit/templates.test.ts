@@ -156,6 +156,11 @@ function agentReminderView(over: Record<string, unknown> = {}) {
   };
 }
 
+/** The web form's confirmation mail (src/portal/web-form.service.ts): the subject is the sender's. */
+function webFormConfirmView(over: Record<string, unknown> = {}) {
+  return { name: "Jana Nováková", formTitle: "Contact support", subject: "Printer on fire", supportName: "ACME Support", link: "https://support.example.com/forms/confirm/abc", hours: 24, ...over };
+}
+
 /** The realistic view for a template; notice and refusal mail are not (necessarily) about a case. */
 const viewFor = (name: string, over: Record<string, unknown> = {}) =>
   name === "notice"
@@ -176,7 +181,9 @@ const viewFor = (name: string, over: Record<string, unknown> = {}) =>
                   ? agentReminderView(over)
                   : name === "approval"
                     ? approvalView(over)
-                    : view(over);
+                    : name === "web-form-confirm"
+                      ? webFormConfirmView(over)
+                      : view(over);
 
 /** Every combination of the view's flags, so every {{#if}} branch of every template runs under strict mode. */
 const FLAGS = [false, true].flatMap((arrivalOnly) =>

@@ -109,6 +109,9 @@ export function planNotifications(input: PlanInput): PlannedRecipient[] {
     const contact = input.contacts.get(contactId);
     if (!contact || !contact.portalUser || contact.bouncing) continue;
     if (contactId === post.authorContactId || replied.has(contactId)) continue;
+    // The follower's own choice (portal preferences). An agent's answer by email (REPLY above) is not a
+    // notification but the answer itself, so it still reaches them.
+    if (contact.notify === "none" || (contact.notify === "agents" && post.authorAgentId === null)) continue;
     if (postView({ kind: "contact", contactId }, caseAccess, post) !== "full") continue;
     out.push({ to: "contact", contactId, kind: "UPDATE", view: "full", reason: "portal follower" });
   }
@@ -128,8 +131,9 @@ export function withinAutoMailCap(kind: "ACK" | "UPDATE", sentInLastHour: number
 }
 
 /** The case's page in the customer portal (MAILCASE_PORTAL_URL), the link portal followers' updates carry. */
-export function portalCaseUrl(portalUrl: string, caseNumber: number): string {
-  return `${portalUrl.replace(/\/+$/, "")}/cases/${caseNumber}`;
+export function portalCaseUrl(portalUrl: string, caseNumber: number, recipient?: string): string {
+  // The recipient's address (not a token: it grants nothing) fills in the sign-in form when they are signed out.
+  return `${portalUrl.replace(/\/+$/, "")}/cases/${caseNumber}${recipient ? `?email=${encodeURIComponent(recipient)}` : ""}`;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
 import { readAutomation } from "../../config/automation-config.ts";
 import { attachmentUrl, signAttachment } from "../../links/signed-links.ts";
 import type { Rendered } from "../../render/templates.ts";
+import { notifyPreference } from "../../portal/preferences.ts";
 
 export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: number } | { kind: "already-planned"; pending: number };
 
@@ -122,7 +123,7 @@ export async function planAndWrite(
   const contacts = new Map<number, PlanContact & { email: string; name: string | null; locale: string }>(
     c.contacts.map(({ contact }) => [
       contact.id,
-      { id: contact.id, portalUser: contact.portalUser, bouncing: contact.bouncing, email: contact.email, name: contact.name, locale: contact.locale },
+      { id: contact.id, portalUser: contact.portalUser, bouncing: contact.bouncing, notify: notifyPreference(contact.notifyPreference), email: contact.email, name: contact.name, locale: contact.locale },
     ]),
   );
   // Automatic mail never opens a case (ingest quarantines it), so an opening post is always human mail.
@@ -194,7 +195,7 @@ export async function planAndWrite(
       body: r.view === "arrival-only" ? "" : post.body,
       // Portal followers (the only contacts who get updates) can open the case in the portal. Agents get no
       // link: the portal is the customers' view, and agents work the case from this mail.
-      caseUrl: r.to === "contact" && r.kind === "UPDATE" && deps.portalUrl ? portalCaseUrl(deps.portalUrl, c.number) : "",
+      caseUrl: r.to === "contact" && r.kind === "UPDATE" && deps.portalUrl ? portalCaseUrl(deps.portalUrl, c.number, recipient.address) : "",
     };
     let rendered = deps.templates.render(recipient.locale, TEMPLATE[r.kind], view);
     const withFiles = r.to === "agent" && r.view === "full" && (r.kind === "NEW_CASE" || r.kind === "UPDATE");

@@ -5,29 +5,18 @@
  *
  *   BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/mailcase_bench_import)  ROWS=100000
  */
-import { execFileSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { applyConfig } from "../src/config/apply-config.ts";
 import { loadHelpdeskConfig } from "../src/config/helpdesk-config.ts";
 import { createDb } from "../src/db/client.ts";
 import { importCases } from "../src/case/import/import-cases.service.ts";
 import { csvRecords } from "../src/cli/commands-import.ts";
+import { freshDatabase } from "./fresh-database.ts";
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/mailcase_bench_import";
 const ROWS = Number(process.env.ROWS ?? 100_000);
-
-async function freshDatabase(): Promise<void> {
-  const url = new URL(DB_URL);
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(DB_URL), { pathname: "/postgres" }).toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${url.pathname.slice(1)}"`);
-  await admin.end();
-  execFileSync("npx", ["prisma", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: DB_URL }, stdio: "pipe" });
-}
 
 /** A realistic spread: 5,000 customers over a few domains, a third closed with solutions, some owners and SLA levels. */
 async function writeCsv(file: string): Promise<void> {
@@ -58,7 +47,7 @@ async function writeCsv(file: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await freshDatabase();
+  await freshDatabase(DB_URL);
   const db = createDb(DB_URL);
   await applyConfig(db, await loadHelpdeskConfig(path.resolve(import.meta.dirname, "../config/lab.yaml")));
   const file = path.join(tmpdir(), `mailcase-import-bench-${ROWS}.csv`);

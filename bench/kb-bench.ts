@@ -7,12 +7,11 @@
  *
  *   BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/mailcase_bench_kb)  ARTICLES=10000 QUERIES=400
  */
-import { execFileSync } from "node:child_process";
-import pg from "pg";
 import { createDb } from "../src/db/client.ts";
 import { kbContext, searchArticles } from "../src/kb/kb.service.ts";
 import { refreshSearch } from "../src/kb/search-index.ts";
 import type { KbLanguage } from "../src/kb/visibility.ts";
+import { freshDatabase } from "./fresh-database.ts";
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/mailcase_bench_kb";
 const ARTICLES = Number(process.env.ARTICLES ?? 10_000);
@@ -31,18 +30,8 @@ let seed = 42;
 const rnd = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
 const pick = (lang: KbLanguage, n: number) => Array.from({ length: n }, () => WORDS[lang][rnd(WORDS[lang].length)]!).join(lang === "zh" ? "" : " ");
 
-async function freshDatabase(): Promise<void> {
-  const url = new URL(DB_URL);
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(DB_URL), { pathname: "/postgres" }).toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${url.pathname.slice(1)}"`);
-  await admin.end();
-  execFileSync("npx", ["prisma", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: DB_URL }, stdio: "pipe" });
-}
-
 async function main(): Promise<void> {
-  await freshDatabase();
+  await freshDatabase(DB_URL);
   const db = createDb(DB_URL);
   await db.kbPortalSetting.create({ data: { portalKey: "main", public: true, fallbackToEn: false, categories: { exclude: ["cat-19"], signedIn: [] } } });
   const cats: { id: number }[] = [];

@@ -7,33 +7,22 @@
  *
  *   BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/mailcase_bench_portal)  CASES=10000  REQUESTS=300
  */
-import { execFileSync } from "node:child_process";
-import pg from "pg";
 import { createRuntime } from "../src/app/runtime.ts";
 import { applyConfig } from "../src/config/apply-config.ts";
 import { loadHelpdeskConfig } from "../src/config/helpdesk-config.ts";
 import { loadEnv } from "../src/config/env.ts";
 import { createSession } from "../src/portal/session.ts";
 import { buildWebApp, DEFAULT_SESSION, DEFAULT_SIGN_IN_LIMITS } from "../src/web/server.ts";
+import { freshDatabase } from "./fresh-database.ts";
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/mailcase_bench_portal";
 const CASES = Number(process.env.CASES ?? 10_000);
 const REQUESTS = Number(process.env.REQUESTS ?? 300);
 
-async function freshDatabase(): Promise<void> {
-  const url = new URL(DB_URL);
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(DB_URL), { pathname: "/postgres" }).toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${url.pathname.slice(1)}"`);
-  await admin.end();
-  execFileSync("npx", ["prisma", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: DB_URL }, stdio: "pipe" });
-}
-
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function main(): Promise<void> {
-  await freshDatabase();
+  await freshDatabase(DB_URL);
   const env = loadEnv({ ...process.env, DATABASE_URL: DB_URL, MAILCASE_LAB_MODE: "1", LOG_LEVEL: "silent", MAILCASE_REDIS_PREFIX: `mcbench-portal-${process.pid}` });
   const rt = createRuntime(env);
   const db = rt.deps.db;

@@ -8,18 +8,17 @@
  * - `holdNewCase`: a new case matching an `on: open` rule; its status is locked until approved.
  * - `decideApproval`: an approver's `#approve` / `#reject <why>`.
  * - `sweepApprovals`: reminders and timeouts, from the sweeper.
+ * The mails themselves are written by approval-mail.ts.
  */
+
+export type { ApprovalMail };
 import type { Prisma } from "../generated/prisma/client.ts";
 import { changeCase, HELD_FIELD_OF, type CasePatch, type ChangeResult } from "../case/case-change.ts";
 import { recordEvents, type Actor } from "../case/case-events.ts";
-import { formatCaseNumber } from "../case/case-number.ts";
-import { writeOutbound, type OutboundDraft } from "../case/outbox.ts";
 import { transition } from "../case/status.ts";
 import type { Db } from "../db/client.ts";
 import type { CasePriority, CaseStatus, CaseTypeChoice } from "../kernel/domain-types.ts";
-import type { TemplateRenderer } from "../render/templates.ts";
-import { replyAddress, signReplyToken, type ReplySecret } from "../threading/reply-token.ts";
-import { caseTag } from "../threading/subject.ts";
+import { approvalMails, type ApprovalMail } from "./approval-mail.ts";
 import { loadApprovalRules } from "./approval-store.ts";
 import {
   approversOf,
@@ -38,11 +37,6 @@ import {
 
 type Tx = Prisma.TransactionClient;
 
-/** What approval mails need besides the transaction. */
-export interface ApprovalMail {
-  templates: TemplateRenderer;
-  secret: ReplySecret;
-}
 
 const caseSelect = {
   id: true,
@@ -245,74 +239,6 @@ async function openRequest(
   const awaited = awaitedApprovers({ mode: r.rule.approvers.mode, approverIds: r.approvers, decisions: [] });
   const outbound = await approvalMails(tx, mail, req.id, awaited, { variant: "request", step: "req", changes: r.changes });
   return { requestId: req.id, outbound };
-}
-
-type MailVariant =
-  | { variant: "request" | "reminder" | "escalated"; step: string; changes?: FieldChange[] }
-  | { variant: "decided"; step: string; approved: boolean; timedOut: boolean; deciderName: string | null; why: string | null };
-
-/** Mails about request `requestId` to `agentIds` (deduplicated per request, step and agent). */
-async function approvalMails(tx: Tx, mail: ApprovalMail, requestId: number, agentIds: readonly number[], v: MailVariant): Promise<number[]> {
-  if (agentIds.length === 0) return [];
-  const req = await tx.approvalRequest.findUniqueOrThrow({
-    where: { id: requestId },
-    include: { case: { select: { id: true, number: true, subject: true, createdAt: true, mailbox: true, inbound: { select: { messageId: true }, orderBy: { id: "asc" }, take: 1 } } } },
-  });
-  const c = req.case;
-  const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
-  const mailbox = c.mailbox ?? (await tx.mailbox.findFirstOrThrow({ orderBy: { id: "asc" } }));
-  const people = await tx.agent.findMany({ where: { id: { in: [...agentIds, ...(req.requesterAgentId ? [req.requesterAgentId] : [])] } }, select: { id: true, name: true, email: true, locale: true } });
-  const byId = new Map(people.map((p) => [p.id, p]));
-  const caseRef = formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: c.number, createdAt: c.createdAt });
-  const changes = (v.variant !== "decided" ? v.changes : undefined) ?? fieldChangesOfPatch(req.patch as CasePatch);
-  const threadIds = c.inbound.map((m) => m.messageId);
-  const drafts: OutboundDraft[] = [];
-  for (const id of agentIds) {
-    const agent = byId.get(id);
-    if (!agent) continue;
-    const rendered = mail.templates.render(agent.locale, "approval", {
-      recipientName: agent.name,
-      tag: caseTag(settings.caseTagPrefix, c.number),
-      caseRef,
-      subject: c.subject,
-      supportName: mailbox.displayName,
-      rule: req.ruleKey,
-      opening: req.kind === "open",
-      requesterName: req.requesterAgentId ? (byId.get(req.requesterAgentId)?.name ?? "An agent") : "Mailcase",
-      changes,
-      reminder: v.variant === "reminder",
-      escalated: v.variant === "escalated",
-      timeoutAt: req.timeoutAt ? `${req.timeoutAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : "",
-      decided: v.variant === "decided",
-      approved: v.variant === "decided" && v.approved,
-      timedOut: v.variant === "decided" && v.timedOut,
-      deciderName: v.variant === "decided" ? (v.deciderName ?? "") : "",
-      why: v.variant === "decided" ? (v.why ?? "") : "",
-    });
-    drafts.push({
-      kind: "APPROVAL",
-      caseId: c.id,
-      postId: null,
-      recipientKey: `ap${requestId}-${v.step}-a${id}`,
-      to: { address: agent.email, agentId: id },
-      from: { address: mailbox.address, name: mailbox.displayName },
-      // The approver answers #approve / #reject through their signed reply address, as an internal reply.
-      replyTo: replyAddress(mailbox.address, signReplyToken(mail.secret, { caseId: c.id, agentId: id, visibility: "internal" })),
-      rendered,
-      threadIds,
-      parentId: null,
-      threadReplies: false,
-    });
-  }
-  const { pending } = await writeOutbound(tx, drafts);
-  return pending.map((p) => p.id);
-}
-
-/** For mails about a stored request: the held values (the "from" side is not stored). */
-function fieldChangesOfPatch(patch: CasePatch): { field: string; from: string; to: string }[] {
-  return Object.entries(patch)
-    .filter(([k]) => k !== "solution" && HELD_FIELD_OF[k as keyof CasePatch] !== undefined)
-    .map(([k, v]) => ({ field: HELD_FIELD_OF[k as keyof CasePatch] ?? k, from: "…", to: str(v) ?? "-" }));
 }
 
 export type ApprovalDecision =

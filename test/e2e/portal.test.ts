@@ -7,13 +7,12 @@
  */
 import { AxeBuilder } from "@axe-core/playwright";
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webOptions } from "../../src/app/runtime.ts";
 import { startWebServer } from "../../src/web/server.ts";
-import { labConfig, rand, startApp, testEnv, waitForMail, type App } from "../support/harness.ts";
+import { freePort, labConfig, rand, startApp, testEnv, waitForMail, type App } from "../support/harness.ts";
 import { createCase } from "../support/portal.ts";
 
 const SHOTS = path.resolve("test/e2e/screenshots");
@@ -27,18 +26,6 @@ let browser: Browser;
 let base: string;
 let own: { number: number };
 let foreign: { number: number };
-
-/** A free loopback port: the sign-in link in the mail must name the port the server really listens on. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function axe(page: Page, name: string): Promise<void> {
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();

@@ -7,13 +7,12 @@
  */
 import { AxeBuilder } from "@axe-core/playwright";
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webOptions } from "../../src/app/runtime.ts";
 import { startWebServer } from "../../src/web/server.ts";
-import { labConfig, rand, startApp, testEnv, waitFor, waitForMail, type App } from "../support/harness.ts";
+import { freePort, labConfig, rand, startApp, testEnv, waitFor, waitForMail, type App } from "../support/harness.ts";
 
 const SHOTS = path.resolve("test/e2e/screenshots");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/lib/chromium/chromium-headless-shell";
@@ -24,17 +23,6 @@ let app: App;
 let web: { close(): Promise<void>; port: number };
 let browser: Browser;
 let base: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function axe(page: Page, name: string): Promise<void> {
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();

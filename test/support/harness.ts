@@ -4,6 +4,7 @@
  * real, empty IMAP mailbox until something is delivered to it).
  */
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ImapFlow } from "imapflow";
 import { simpleParser, type ParsedMail } from "mailparser";
@@ -153,4 +154,16 @@ export async function inbox(address: string): Promise<ParsedMail[]> {
 
 export async function waitForMail(address: string, match: (m: ParsedMail) => boolean, what: string, timeoutMs = 30_000): Promise<ParsedMail> {
   return waitFor(async () => (await inbox(address)).find(match), `${what} in ${address}`, timeoutMs);
+}
+
+/** A free loopback port: a link in a mail must name the port the web server really listens on. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -11,7 +11,7 @@ import type { Redis } from "ioredis";
 import type { Deps } from "../../kernel/deps.ts";
 import type { Mailbox } from "../../generated/prisma/client.ts";
 import { enqueueIngest } from "../ingest/ingest.job.ts";
-import { MailboxLease } from "./mailbox-lease.ts";
+import { LEASE_RENEW_MS, MailboxLease, STANDBY_RETRY_MS } from "./mailbox-lease.ts";
 import { storeRaw } from "./store-raw.ts";
 
 export interface PollerOptions {
@@ -71,8 +71,8 @@ export class MailboxPoller {
     let backoff = 1_000;
     while (!this.stopped) {
       if (!(await this.lease.acquire().catch(() => false))) {
-        // Another poller holds this mailbox; stand by and take over if its lease expires.
-        await sleep(5_000);
+        // Another poller holds this mailbox; stand by and take over soon after its lease expires.
+        await sleep(STANDBY_RETRY_MS);
         continue;
       }
       try {
@@ -115,18 +115,7 @@ export class MailboxPoller {
     const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
     client.on("error", (err: Error) => this.log.warn({ err: err.message }, "imap error"));
     client.on("exists", () => this.requestSync());
-    await client.connect();
-    try {
-      await client.mailboxOpen(m.folder);
-    } catch (err) {
-      await client.logout().catch(() => undefined);
-      const code = (err as { serverResponseCode?: string }).serverResponseCode;
-      if (code === "NONEXISTENT" || /doesn't exist|not exist|unknown mailbox/i.test((err as { responseText?: string }).responseText ?? "")) {
-        throw new FolderMissingError(`folder "${m.folder}" does not exist on the server (renamed or deleted?); nothing is fetched until it is back`);
-      }
-      throw err;
-    }
-    this.log.info({ folder: m.folder }, "watching mailbox");
+    // Renewed from the start, not only once the folder is open: a slow login must not outlast the short TTL.
     const renew = setInterval(() => {
       void this.lease.extend().then(
         (ok) => {
@@ -136,14 +125,29 @@ export class MailboxPoller {
         },
         () => undefined,
       );
-    }, 10_000);
-    this.timer = setInterval(() => this.requestSync(), this.opts.pollIntervalMs);
-    this.requestSync();
-    await closed;
-    clearInterval(renew);
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.client = null;
+    }, LEASE_RENEW_MS);
+    try {
+      await client.connect();
+      try {
+        await client.mailboxOpen(m.folder);
+      } catch (err) {
+        await client.logout().catch(() => undefined);
+        const code = (err as { serverResponseCode?: string }).serverResponseCode;
+        if (code === "NONEXISTENT" || /doesn't exist|not exist|unknown mailbox/i.test((err as { responseText?: string }).responseText ?? "")) {
+          throw new FolderMissingError(`folder "${m.folder}" does not exist on the server (renamed or deleted?); nothing is fetched until it is back`);
+        }
+        throw err;
+      }
+      this.log.info({ folder: m.folder }, "watching mailbox");
+      this.timer = setInterval(() => this.requestSync(), this.opts.pollIntervalMs);
+      this.requestSync();
+      await closed;
+    } finally {
+      clearInterval(renew);
+      if (this.timer) clearInterval(this.timer);
+      this.timer = null;
+      this.client = null;
+    }
   }
 
   /** Coalesces sync requests: at most one running, at most one queued behind it. */

@@ -11,12 +11,23 @@ const ACQUIRE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call
 const EXTEND = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
+/**
+ * Lease timing. A killed poller's lease lapses after TTL; a standby looks every STANDBY_RETRY_MS, so the
+ * mailbox is unwatched for at most TTL + one retry + an IMAP login (target: under 10 s, measured by
+ * `npm run bench:failover`). The holder renews every RENEW_MS, three chances per TTL, so only an event loop
+ * stalled for seconds loses it, and losing it is safe: two pollers at once store nothing twice (store-raw's
+ * unique keys, deterministic job ids).
+ */
+export const LEASE_TTL_MS = 6_000;
+export const LEASE_RENEW_MS = 2_000;
+export const STANDBY_RETRY_MS = 1_000;
+
 export class MailboxLease {
   private readonly token = randomUUID();
   constructor(
     private readonly redis: Redis,
     readonly key: string,
-    private readonly ttlMs = 30_000,
+    readonly ttlMs = LEASE_TTL_MS,
   ) {}
 
   async acquire(): Promise<boolean> {

@@ -11,7 +11,21 @@ import { createRuntime, startPollers, startWorkers, type Handle } from "../src/a
 import { loadEnv } from "../src/config/env.ts";
 
 export type NodeRequest = { cmd: "stats" } | { cmd: "stop" };
-export type NodeReply = { ready: true } | { stats: { statements: number; heapMb: number } } | { stopped: true };
+/** Peak of each process.memoryUsage() field (MB), sampled every 250 ms: says whether RSS is heap, buffers or native. */
+export interface MemoryPeaks {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+export type NodeReply = { ready: true } | { stats: { statements: number; heapMb: number; memory: MemoryPeaks } } | { stopped: true };
+
+const memory: MemoryPeaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+setInterval(() => {
+  const now = process.memoryUsage();
+  for (const k of Object.keys(memory) as (keyof MemoryPeaks)[]) memory[k] = Math.max(memory[k], Math.round(now[k] / 1e6));
+}, 250).unref();
 
 let statements = 0;
 /** BENCH_SQL_PROFILE=1: statements counted by their text too, printed when the process stops. */
@@ -36,7 +50,7 @@ async function main(): Promise<void> {
   const handles: Handle[] = [startWorkers(rt)];
   if (process.argv.includes("poller")) handles.push(await startPollers(rt));
   process.on("message", (request: NodeRequest) => {
-    if (request.cmd === "stats") send({ stats: { statements, heapMb: Math.round(process.memoryUsage().heapUsed / 1e6) } });
+    if (request.cmd === "stats") send({ stats: { statements, heapMb: Math.round(process.memoryUsage().heapUsed / 1e6), memory: { ...memory } } });
     else if (request.cmd === "stop") {
       void (async () => {
         for (const h of handles.reverse()) await h.close().catch(() => undefined);

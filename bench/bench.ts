@@ -433,6 +433,10 @@ async function main(): Promise<void> {
   queueConnection.disconnect();
 
   const peakRss = nodes.map((n) => peakRssMb(n.child.pid ?? 0) ?? 0);
+  const memoryPeaks = await Promise.all(nodes.map(async (n) => {
+    const r = await n.request({ cmd: "stats" });
+    return "stats" in r ? r.stats.memory : null;
+  }));
   const load1 = machineLoad();
   const result = {
     at: new Date().toISOString(),
@@ -452,6 +456,7 @@ async function main(): Promise<void> {
     p99Ms: percentile(latencies, 99),
     maxMs: latencies.at(-1) ?? NaN,
     peakRssMbByProcess: peakRss,
+    memoryPeaksMbByProcess: memoryPeaks,
     loadAverage: { before: load0.load1, after: load1.load1, cores: load0.cores },
     medianStepsMs: steps,
     phases: [newCases, ...more],
@@ -468,6 +473,9 @@ async function main(): Promise<void> {
   await sink?.close();
   redis.stop();
   console.log(`results: ${path.relative(process.cwd(), file)}  (cases ${cases}, p90 ${result.p90Ms} ms, max ${result.maxMs} ms, peak RSS ${peakRss.join(" + ")} MB, load ${load0.load1} → ${load1.load1} on ${load0.cores} cores)`);
+  for (const [i, m] of memoryPeaks.entries()) {
+    if (m) console.log(`memory, process ${i + 1}: peak RSS ${peakRss[i]} MB; peaks of heap used ${m.heapUsed} / total ${m.heapTotal} MB, external ${m.external} MB, array buffers ${m.arrayBuffers} MB`);
+  }
   console.log(`acknowledged ${latencies.length}; ${capped} not acknowledged because their customer had reached the per-address acknowledgement cap (loop defence)`);
   console.log(`bench: ${N} msgs, ${result.msgPerSecond.toFixed(1)} msg/s end-to-end, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
 }

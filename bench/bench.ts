@@ -398,6 +398,16 @@ async function main(): Promise<void> {
     return a === undefined ? [] : [r.sentAt.getTime() - a];
   });
   latencies.sort((a, b) => a - b);
+  // One message's path, the one at the median latency: where a typical message spent its time. Parsing happens
+  // inside "filed" (ingest parses and files in one job), so it has no timestamp of its own.
+  const typical = rows
+    .flatMap((r) => (acceptedAt.has(r.messageId) ? [{ r, a: acceptedAt.get(r.messageId)!, total: r.sentAt.getTime() - acceptedAt.get(r.messageId)! }] : []))
+    .sort((x, y) => x.total - y.total)[Math.floor(rows.length / 2)];
+  if (typical) {
+    const { r, a } = typical;
+    const t = (d: Date): string => `+${d.getTime() - a} ms`;
+    console.log(`new cases: one message (median latency): accepted 0 → fetched ${t(r.fetchedAt)} → parsed and filed ${t(r.processedAt)} → notify started ${t(r.queuedAt)} → notified ${t(r.notifiedAt)} → ACK sent ${t(r.sentAt)}`);
+  }
   const [last] = await watchQuery<{ t: Date | null }>(`SELECT max("processedAt") AS t FROM "InboundMessage"`);
   const lastAck = Math.max(last?.t?.getTime() ?? 0, ...rows.map((r) => r.sentAt.getTime()));
   const wall = (lastAck - phaseStart) / 1000;

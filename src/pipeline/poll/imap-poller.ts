@@ -12,7 +12,29 @@ import type { Deps } from "../../kernel/deps.ts";
 import type { Mailbox } from "../../generated/prisma/client.ts";
 import { enqueueIngest } from "../ingest/ingest.job.ts";
 import { LEASE_RENEW_MS, MailboxLease, STANDBY_RETRY_MS } from "./mailbox-lease.ts";
-import { storeRaw } from "./store-raw.ts";
+import { storeRawBatch, type RawAtUid } from "./store-raw.ts";
+
+/** Bytes of raw messages held in memory and inserted together (one statement); a bigger message goes alone. */
+const RAW_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Consecutive groups whose sizes add up to at most `max` (a single item over it forms its own group). Pure. */
+export function chunkBySize<T>(items: readonly T[], size: (item: T) => number, max: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const n = size(item);
+    if (current.length && bytes + n > max) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += n;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
 
 export interface PollerOptions {
   pollIntervalMs: number;
@@ -205,38 +227,47 @@ export class MailboxPoller {
       const batchSize = this.opts.batchSize ?? 50;
       for (let i = 0; i < uids.length && !this.stopped; i += batchSize) {
         const batch = uids.slice(i, i + batchSize);
-        const toIngest: number[] = [];
+        const toIngest = new Set<number>();
         // Sizes first: a message over the cap is never downloaded whole, only its header is kept (ingest then
         // quarantines it and tells the sender), so one 2 GB attachment cannot exhaust memory or the database.
         const oversize = new Map<number, number>();
+        const sizes = new Map<number, number>();
         for await (const msg of client.fetch(batch.join(","), { uid: true, size: true }, { uid: true })) {
           if (msg.size !== undefined && msg.size > this.deps.limits.maxMessageBytes) oversize.set(msg.uid, msg.size);
+          sizes.set(msg.uid, msg.size ?? 0);
         }
         const normal = batch.filter((u) => !oversize.has(u));
-        // Each message is stored as it streams in, so memory holds one message at a time.
-        const store = async (uid: number, source: Buffer, oversizeBytes: number | null): Promise<void> => {
-          result.fetched++;
-          const stored = await storeRaw(this.deps.db, { mailboxId: m.id, folder: m.folder, uidValidity, uid: BigInt(uid) }, source, oversizeBytes);
-          if (stored.kind === "stored") {
-            result.stored++;
-            toIngest.push(stored.inboundId);
-          } else {
-            result.duplicates++;
-            if (stored.status === "PENDING") toIngest.push(stored.inboundId);
+        // Stored with one multi-row INSERT per chunk (two statements, not two per message); a chunk holds at most
+        // RAW_CHUNK_BYTES of messages (or one bigger message), so memory stays bounded however large the batch.
+        const store = async (fetched: RawAtUid[]): Promise<void> => {
+          const results = await storeRawBatch(this.deps.db, { mailboxId: m.id, folder: m.folder, uidValidity }, fetched);
+          for (const stored of results) {
+            result.fetched++;
+            if (stored.kind === "stored") {
+              result.stored++;
+              toIngest.add(stored.inboundId);
+            } else {
+              result.duplicates++;
+              if (stored.status === "PENDING") toIngest.add(stored.inboundId);
+            }
           }
         };
         if (oversize.size) {
+          const heads: RawAtUid[] = [];
           for await (const msg of client.fetch([...oversize.keys()].join(","), { uid: true, headers: true }, { uid: true })) {
-            if (msg.headers) await store(msg.uid, msg.headers, oversize.get(msg.uid) ?? null);
+            if (msg.headers) heads.push({ uid: BigInt(msg.uid), raw: msg.headers, oversizeBytes: oversize.get(msg.uid) ?? null });
           }
+          await store(heads);
         }
         // A UID missing from the answer was expunged by another client meanwhile: there is nothing left to keep.
-        if (normal.length) {
-          for await (const msg of client.fetch(normal.join(","), { uid: true, source: true }, { uid: true })) {
-            if (msg.source) await store(msg.uid, msg.source, null);
+        for (const chunk of chunkBySize(normal, (u) => sizes.get(u) ?? 0, RAW_CHUNK_BYTES)) {
+          const fetched: RawAtUid[] = [];
+          for await (const msg of client.fetch(chunk.join(","), { uid: true, source: true }, { uid: true })) {
+            if (msg.source) fetched.push({ uid: BigInt(msg.uid), raw: msg.source, oversizeBytes: null });
           }
+          await store(fetched);
         }
-        await enqueueIngest(this.deps.queues.ingest, toIngest);
+        await enqueueIngest(this.deps.queues.ingest, [...toIngest]);
         const maxUid = BigInt(batch[batch.length - 1]!);
         await this.deps.db.mailboxCursor.upsert({
           where: { mailboxId_folder: { mailboxId: m.id, folder: m.folder } },

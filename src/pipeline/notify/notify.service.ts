@@ -40,11 +40,14 @@ export async function notifyPost(deps: Deps, postId: number, event: "case-opened
   const config = await deps.config.get();
   const planned = await deps.db.$transaction(
     async (tx) => {
-      const rows = await tx.$queryRaw<{ notifiedAt: Date | null }[]>`SELECT "notifiedAt" FROM "Post" WHERE id = ${postId} FOR UPDATE`;
-      if (rows.length === 0) return { kind: "missing" } as const;
-      if (rows[0]?.notifiedAt) return { kind: "already-planned" } as const;
+      // The guard and its mark in one statement: the row lock serialises two jobs for the same post, and
+      // notifiedAt set here commits with the outbox rows below or rolls back with them.
+      const claimed = await tx.post.updateMany({ where: { id: postId, notifiedAt: null }, data: { notifiedAt: deps.clock.now() } });
+      if (claimed.count === 0) {
+        const exists = await tx.post.findUnique({ where: { id: postId }, select: { id: true } });
+        return exists ? ({ kind: "already-planned" } as const) : ({ kind: "missing" } as const);
+      }
       const { written, pending } = await planAndWrite(deps, tx, postId, event, config);
-      await tx.post.update({ where: { id: postId }, data: { notifiedAt: deps.clock.now() }, select: { id: true } });
       return { kind: "planned", count: written, pending } as const;
     },
     { timeout: 30_000 },

@@ -79,9 +79,14 @@ export function outboundRow(d: OutboundDraft): Prisma.OutboundMailCreateManyInpu
 export async function writeOutbound(tx: Tx, drafts: readonly OutboundDraft[]): Promise<{ written: number; pending: Array<{ id: number; kind: OutboundKind }> }> {
   if (drafts.length === 0) return { written: 0, pending: [] };
   const rows = drafts.map(outboundRow);
-  const written = await tx.outboundMail.createMany({ data: rows, skipDuplicates: true });
+  const created = await tx.outboundMail.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true, kind: true } });
   const refs = rows.flatMap((r, i) => (drafts[i]!.threadReplies && r.caseId != null ? [{ messageId: r.messageId, caseId: r.caseId, direction: "out" as const }] : []));
   if (refs.length) await tx.messageRef.createMany({ data: refs, skipDuplicates: true });
-  const pending = await tx.outboundMail.findMany({ where: { dedupeKey: { in: rows.map((r) => r.dedupeKey) }, status: "PENDING" }, select: { id: true, kind: true }, orderBy: { id: "asc" } });
-  return { written: written.count, pending };
+  // Every draft new (the usual case): the rows just written are the pending ones, no second read. Some written
+  // by an earlier try: those may have been sent since, so ask which still wait.
+  const pending =
+    created.length === rows.length
+      ? [...created].sort((a, b) => a.id - b.id)
+      : await tx.outboundMail.findMany({ where: { dedupeKey: { in: rows.map((r) => r.dedupeKey) }, status: "PENDING" }, select: { id: true, kind: true }, orderBy: { id: "asc" } });
+  return { written: created.length, pending };
 }

@@ -136,6 +136,8 @@ async function sendOptions(row: Row): Promise<MailOptions> {
     db: {
       outboundMail: {
         findUnique: async () => row,
+        // The claim of a mail sent on its own returns the row (send.service.ts claimDirect); an update waits for coalescing.
+        updateManyAndReturn: async () => (row.kind === "UPDATE" && row.caseId !== null ? [] : [row]),
         updateMany: async () => ({ count: 1 }),
         update: async () => row,
       },

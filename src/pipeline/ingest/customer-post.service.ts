@@ -5,6 +5,7 @@
  * and never reaches customers: on a case it is an internal post, elsewhere it is quarantined.
  */
 import { recordEvents } from "../../case/case-events.ts";
+import { ensureContacts } from "../../case/contacts.ts";
 import { addPost, customerPosted } from "../../case/posts.ts";
 import { survivorCaseId } from "../../case/ops/merge-case.ts";
 import { onCustomerReply, type ClosedReplyPolicy } from "../../case/status.ts";
@@ -49,11 +50,8 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
   const outcome = await inGuardedTx(io, inboundId, async (tx): Promise<IngestOutcome> => {
     const settings = config.settings;
     const account = config.accountByDomain.get(domain) ?? null;
-    const contact = await tx.contact.upsert({
-      where: { email: sender },
-      create: { email: sender, name: msg.from?.name || null, accountId: account?.id ?? null },
-      update: {},
-    });
+    const [contact] = await ensureContacts(tx, [{ email: sender, name: msg.from?.name || null, accountId: account?.id ?? null }]);
+    if (!contact) throw new Error(`contact ${sender} could not be created`);
     const decision = await threadOf(tx, m, settings.caseTagPrefix, contact);
 
     // A reply to a closed case opens a new case linked to it (by default); other statuses react as the

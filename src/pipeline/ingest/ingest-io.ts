@@ -7,7 +7,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import type { ThreadRule } from "../../threading/resolve-thread.ts";
-import { enqueueNotify, type NotifyPayload } from "../notify/notify.job.ts";
+import { notifyNow, type NotifyPayload } from "../notify/notify.job.ts";
 import { enqueueSend } from "../send/send.job.ts";
 import { scheduleSla } from "../sla/sla-watch.service.ts";
 
@@ -28,7 +28,7 @@ export function liveIo(deps: Deps): IngestIo {
   return {
     db: deps.db,
     tx: (fn) => deps.db.$transaction(fn, { timeout: 30_000 + deps.faultIngestDelayMs, maxWait: 10_000 }),
-    notify: (items) => enqueueNotify(deps.queues.notify, items),
+    notify: (items) => notifyNow(deps, items),
     send: (ids) => enqueueSend(deps.queues.send, ids),
     sla: async (ids) => void (await scheduleSla(deps, ids)),
     faultDelayMs: deps.faultIngestDelayMs,

@@ -2,6 +2,7 @@
  * A customer's mail that opens a case: who else is on it (Cc contacts, never our own addresses or agents),
  * and the case itself through the case write model (`case/open-case.ts`), routed like every new case.
  */
+import { ensureContacts } from "../../case/contacts.ts";
 import { openCase, type OpenedCase } from "../../case/open-case.ts";
 import type { ConfigSnapshot } from "../../config/config-cache.ts";
 import { trimMessage } from "../../parsing/trim-message.ts";
@@ -28,10 +29,7 @@ export async function openMailCase(
   const ccAddresses = [...new Set([...msg.to, ...msg.cc].map((a) => a.address))]
     .filter((a) => a !== sender && !m.ownAddresses.includes(a) && !m.agentAddresses.includes(a) && !isOwnPlusAddress(a, m.ownAddresses))
     .slice(0, MAX_CC_CONTACTS);
-  const ccContactIds: number[] = [];
-  for (const address of ccAddresses) {
-    ccContactIds.push((await tx.contact.upsert({ where: { email: address }, create: { email: address }, update: {}, select: { id: true } })).id);
-  }
+  const ccContactIds = (await ensureContacts(tx, ccAddresses.map((email) => ({ email })))).map((c) => c.id);
   return openCase(tx, {
     requester: ctx.contact,
     requesterDomain: ctx.domain,

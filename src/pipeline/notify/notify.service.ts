@@ -40,11 +40,14 @@ export async function notifyPost(deps: Deps, postId: number, event: "case-opened
   const config = await deps.config.get();
   const planned = await deps.db.$transaction(
     async (tx) => {
-      const rows = await tx.$queryRaw<{ notifiedAt: Date | null }[]>`SELECT "notifiedAt" FROM "Post" WHERE id = ${postId} FOR UPDATE`;
-      if (rows.length === 0) return { kind: "missing" } as const;
-      if (rows[0]?.notifiedAt) return { kind: "already-planned" } as const;
+      // The guard and its mark in one statement: the row lock serialises two jobs for the same post, and
+      // notifiedAt set here commits with the outbox rows below or rolls back with them.
+      const claimed = await tx.post.updateMany({ where: { id: postId, notifiedAt: null }, data: { notifiedAt: deps.clock.now() } });
+      if (claimed.count === 0) {
+        const exists = await tx.post.findUnique({ where: { id: postId }, select: { id: true } });
+        return exists ? ({ kind: "already-planned" } as const) : ({ kind: "missing" } as const);
+      }
       const { written, pending } = await planAndWrite(deps, tx, postId, event, config);
-      await tx.post.update({ where: { id: postId }, data: { notifiedAt: deps.clock.now() }, select: { id: true } });
       return { kind: "planned", count: written, pending } as const;
     },
     { timeout: 30_000 },
@@ -91,19 +94,29 @@ export async function planAndWrite(
   const post = await tx.post.findUniqueOrThrow({
     where: { id: postId },
     include: {
-      authorContact: true,
-      inbound: { select: { messageId: true } },
       attachments: { select: { id: true, size: true, filename: true, originalFilename: true }, orderBy: { id: "asc" } },
       case: {
         include: {
           contacts: { include: { contact: true } },
           followers: true,
-          inbound: { where: { status: "PROCESSED" }, orderBy: { id: "asc" }, select: { messageId: true, post: { select: { authorContactId: true } } } },
+          inbound: { where: { status: "PROCESSED" }, orderBy: { id: "asc" }, select: { id: true, messageId: true, post: { select: { authorContactId: true } } } },
         },
       },
     },
   });
   const c = post.case;
+  // The author and the post's own message are almost always among what the case load brought (its contacts,
+  // its processed messages): read them separately only when not (two statements less per notification).
+  const authorContact =
+    post.authorContactId === null
+      ? null
+      : (c.contacts.find((cc) => cc.contactId === post.authorContactId)?.contact ?? (await tx.contact.findUnique({ where: { id: post.authorContactId } })));
+  const postMessageId =
+    post.inboundId === null
+      ? null
+      : (c.inbound.find((m) => m.id === post.inboundId)?.messageId ??
+        (await tx.inboundMessage.findUnique({ where: { id: post.inboundId }, select: { messageId: true } }))?.messageId ??
+        null);
   const wanted = [c.ownerId, post.authorAgentId, ...c.followers.map((f) => f.agentId)].filter((id): id is number => id !== null);
   let config = preloaded ?? (await deps.config.get());
   const knows = (cfg: ConfigSnapshot) =>
@@ -131,7 +144,7 @@ export async function planAndWrite(
   const plan = planNotifications({
     event,
     caseAccess: caseAccessOf({ ...c, area }),
-    post: { ...post, authorDirectoryId: post.authorContact?.directoryId ?? null },
+    post: { ...post, authorDirectoryId: authorContact?.directoryId ?? null },
     followerAgentIds: c.followers.flatMap((f) => (f.agentId === null ? [] : [f.agentId])),
     followerContactIds: c.followers.flatMap((f) => (f.contactId === null ? [] : [f.contactId])),
     teamMemberIds: team?.memberIds ?? [],
@@ -146,7 +159,7 @@ export async function planAndWrite(
   const tagPrefix = settings.caseTagPrefix;
   const threadIds = c.inbound.length ? [c.inbound[0]!.messageId] : [];
   const lastCustomerId = [...c.inbound].reverse().find((m) => m.post?.authorContactId != null)?.messageId ?? null;
-  const authorName = authorAgent?.name ?? post.authorContact?.name ?? post.authorContact?.email ?? "Mailcase";
+  const authorName = authorAgent?.name ?? authorContact?.name ?? authorContact?.email ?? "Mailcase";
   const fmt = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "none");
   const baseView = {
     tag: caseTag(tagPrefix, c.number),
@@ -156,8 +169,8 @@ export async function planAndWrite(
     body: post.body,
     authorName,
     internal: post.visibility !== "PUBLIC",
-    fromName: post.authorContact?.name || post.authorContact?.email || authorName,
-    fromAddress: post.authorContact?.email ?? authorAgent?.email ?? "",
+    fromName: authorContact?.name || authorContact?.email || authorName,
+    fromAddress: authorContact?.email ?? authorAgent?.email ?? "",
     groupName: (c.groupId === null ? undefined : config.groupNames.get(c.groupId)) ?? "(none)",
     areaName: config.areasById.get(c.areaId)?.name ?? "",
     ownerName: owner?.name ?? "(unassigned)",
@@ -215,7 +228,7 @@ export async function planAndWrite(
           : mailbox.address,
       rendered: { ...rendered, subject: r.kind === "NEW_CASE" ? rendered.subject : taggedSubject(tagPrefix, c.number, rendered.subject) },
       threadIds,
-      parentId: r.kind === "REPLY" ? lastCustomerId : (post.inbound?.messageId ?? lastCustomerId),
+      parentId: r.kind === "REPLY" ? lastCustomerId : (postMessageId ?? lastCustomerId),
       threadReplies: true,
     });
   }

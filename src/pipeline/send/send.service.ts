@@ -23,12 +23,14 @@ export const CLAIM_LEASE_MS = 2 * 60_000;
 const Headers = z.record(z.string(), z.string());
 
 export async function sendOutbound(deps: Deps, transport: Transport, outboundId: number, finalAttempt: boolean): Promise<SendOutcome> {
-  const row = await deps.db.outboundMail.findUnique({ where: { id: outboundId } });
-  if (!row) return { kind: "missing" };
-  if (row.status !== "PENDING" && row.status !== "SENDING") return { kind: "not-pending", status: row.status };
   const now = deps.clock.now();
   const stale = new Date(now.getTime() - CLAIM_LEASE_MS);
-  const batch = row.kind === "UPDATE" && row.caseId !== null ? await claimUpdates(deps, row.caseId, row.toAddress, outboundId, now, stale) : await claimOne(deps, row, now, stale);
+  // The common case (anything but a coalesced update) claims and reads the row in one statement.
+  const claimed = await claimDirect(deps, outboundId, now, stale);
+  const row = claimed ?? (await deps.db.outboundMail.findUnique({ where: { id: outboundId } }));
+  if (!row) return { kind: "missing" };
+  if (row.status !== "PENDING" && row.status !== "SENDING") return { kind: "not-pending", status: row.status };
+  const batch = claimed ? [claimed] : row.kind === "UPDATE" && row.caseId !== null ? await claimUpdates(deps, row.caseId, row.toAddress, outboundId, now, stale) : [];
   if (batch.length === 0) return { kind: "not-pending", status: "SENDING" };
   const ids = batch.map((r) => r.id);
   const first = batch[0]!;
@@ -92,12 +94,22 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
 
 type Row = NonNullable<Awaited<ReturnType<Deps["db"]["outboundMail"]["findUnique"]>>>;
 
-async function claimOne(deps: Deps, row: Row, now: Date, stale: Date): Promise<Row[]> {
-  const claimed = await deps.db.outboundMail.updateMany({
-    where: { id: row.id, OR: [{ status: "PENDING" }, { status: "SENDING", claimedAt: { lt: stale } }] },
+/**
+ * Claims a row that is sent on its own (every kind but a coalesced UPDATE): PENDING, or SENDING under a claim
+ * older than the lease, becomes SENDING, and the row comes back in the same statement. Null: not claimable
+ * this way (missing, sent, claimed by a live sender, or an UPDATE of a case), and the caller reads the row to say why.
+ *
+ * Two writes per mail stay (SENDING before SMTP, SENT after), on purpose: the SENDING claim is what stops a
+ * second job for the same row (a sweeper re-enqueue, a stalled-job retry) from talking SMTP at the same
+ * time, and it must be committed before the SMTP conversation starts, so it cannot be folded into the SENT
+ * update. What is saved is the read before the claim.
+ */
+async function claimDirect(deps: Deps, id: number, now: Date, stale: Date): Promise<Row | null> {
+  const rows = await deps.db.outboundMail.updateManyAndReturn({
+    where: { id, AND: [{ OR: [{ kind: { not: "UPDATE" } }, { caseId: null }] }, { OR: [{ status: "PENDING" }, { status: "SENDING", claimedAt: { lt: stale } }] }] },
     data: { status: "SENDING", claimedAt: now },
   });
-  return claimed.count === 0 ? [] : [row];
+  return rows[0] ?? null;
 }
 
 /**

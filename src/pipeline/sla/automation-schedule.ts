@@ -12,6 +12,7 @@ import { readAutomation, readFollowUp, type FollowUp } from "../../config/automa
 import { calendarOf } from "../../sla/sla.service.ts";
 import { nudgeDue, planFollowUps } from "./automation-plan.ts";
 import { enqueueAutomation, type AutomationPayload } from "./automation.job.ts";
+import { loadScheduleRows, type ScheduleRow } from "./schedule-load.ts";
 
 /** The case fields the automation rules read. */
 export const automationCaseSelect = {
@@ -56,11 +57,17 @@ export const doneAtOf = (c: Pick<AutomationCaseRow, "status" | "resolvedAt" | "c
   c.status === "RESOLVED" ? c.resolvedAt : c.status === "CLOSED" ? c.closedAt : null;
 
 /** Plans the jobs a case should have now (pure rules, state loaded here). */
-export async function automationJobsFor(db: DbOrTx, c: AutomationCaseRow, settingsAutomation: unknown): Promise<AutomationPayload[]> {
+export async function automationJobsFor(
+  db: DbOrTx,
+  c: AutomationCaseRow,
+  settingsAutomation: unknown,
+  /** The case's reminders, when the caller loaded them already (schedule-load.ts). */
+  reminders?: ReadonlyArray<{ kind: string; anchorAt: Date; step: number }>,
+): Promise<AutomationPayload[]> {
   const automation = readAutomation(settingsAutomation);
   const cal = calendarOf(c.slaContract?.calendar ?? null);
   const jobs: AutomationPayload[] = [];
-  const recorded = await db.caseReminder.findMany({ where: { caseId: c.id }, select: { kind: true, anchorAt: true, step: true } });
+  const recorded = reminders ?? (await db.caseReminder.findMany({ where: { caseId: c.id }, select: { kind: true, anchorAt: true, step: true } }));
   const has = (kind: string, anchor: Date, step = 0) => recorded.some((r) => r.kind === kind && r.anchorAt.getTime() === anchor.getTime() && r.step === step);
   if (c.status === "WAITING_ON_CUSTOMER") {
     const since = await waitingSince(db, c.id);
@@ -85,12 +92,15 @@ export async function automationJobsFor(db: DbOrTx, c: AutomationCaseRow, settin
 export async function scheduleAutomation(deps: Deps, caseIds: readonly number[]): Promise<number> {
   const ids = [...new Set(caseIds)];
   if (ids.length === 0) return 0;
-  const [rows, settings] = await Promise.all([
-    deps.db.case.findMany({ where: { id: { in: ids } }, select: automationCaseSelect }),
-    deps.db.settings.findUnique({ where: { id: 1 }, select: { automation: true } }),
-  ]);
+  // Settings.automation is configuration: from memory (config/config-cache.ts), not read per change.
+  const [rows, config] = await Promise.all([loadScheduleRows(deps.db, ids), deps.config.get()]);
+  return enqueueAutomationOf(deps, rows, config.settings.automation);
+}
+
+/** Plans and adds the automation jobs of loaded cases (scheduleSla shares the one load). */
+export async function enqueueAutomationOf(deps: Deps, rows: readonly ScheduleRow[], settingsAutomation: unknown): Promise<number> {
   const jobs: AutomationPayload[] = [];
-  for (const c of rows) jobs.push(...(await automationJobsFor(deps.db, c, settings?.automation ?? null)));
+  for (const r of rows) jobs.push(...(await automationJobsFor(deps.db, r.automation, settingsAutomation, r.reminders)));
   await enqueueAutomation(deps.queues.automation, jobs, deps.clock.now().getTime());
   return jobs.length;
 }

@@ -22,7 +22,8 @@ import { recordEvents } from "../../case/case-events.ts";
 import { writeOutbound, type OutboundDraft } from "../../case/outbox.ts";
 import { enqueueSend } from "../send/send.job.ts";
 import { enqueueSla, type SlaPayload } from "./sla.job.ts";
-import { scheduleAutomation } from "./automation-schedule.ts";
+import { enqueueAutomationOf } from "./automation-schedule.ts";
+import { loadScheduleRows } from "./schedule-load.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
 import { caseTag } from "../../threading/subject.ts";
 import type { BusinessCalendar, Interval } from "../../sla/calendar.ts";
@@ -85,18 +86,15 @@ export async function scheduleSla(deps: Deps, caseIds: readonly number[]): Promi
   const ids = [...new Set(caseIds)];
   if (ids.length === 0) return 0;
   // Every writer calls this after a change: the case's other time-driven jobs (follow-ups, nudges, the
-  // resolution mail) are derived from the same commits.
-  await scheduleAutomation(deps, ids);
-  const [rows, config] = await Promise.all([
-    deps.db.case.findMany({ where: { id: { in: ids } }, select: { ...slaCaseSelect, slaEvents: { select: { metric: true, kind: true, dueAt: true } } } }),
-    deps.config.get(),
-  ]);
+  // resolution mail) are derived from the same commits, from the same one-statement load (schedule-load.ts).
+  const [rows, config] = await Promise.all([loadScheduleRows(deps.db, ids), deps.config.get()]);
+  await enqueueAutomationOf(deps, rows, config.settings.automation);
   const paused = config.settings.slaPausedStatuses;
   const jobs: SlaPayload[] = [];
-  for (const c of rows) {
+  for (const { sla: c, slaEvents } of rows) {
     if (c.firstResponseDueAt === null && c.nextResponseDueAt === null && c.resolutionDueAt === null) continue;
     const loaded = await slaStateOf(deps.db, c, paused);
-    const recorded = new Set(c.slaEvents.map((e) => slaEventKey(e.metric, e.kind, e.dueAt)));
+    const recorded = new Set(slaEvents.map((e) => slaEventKey(e.metric, e.kind, e.dueAt)));
     for (const j of planSlaJobs(loaded.state, { ...loaded, recorded })) {
       jobs.push({ v: 1, caseId: c.id, metric: j.metric, kind: j.kind, dueAt: j.dueAt.getTime(), at: j.at.getTime() });
     }

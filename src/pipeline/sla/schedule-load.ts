@@ -1,0 +1,106 @@
+/**
+ * What scheduling a case's timers reads, in ONE statement: the case's SLA fields with its contract's calendar,
+ * its pauses and recorded SLA events (sla-watch.service.ts), and its group's and contract's follow-up cadence
+ * with the reminders already sent (automation-schedule.ts). Prisma's selects with relations cost a statement
+ * per relation (nine per case before); every writer schedules after each change, so this is on the hot path.
+ *
+ * Instants travel as epoch milliseconds (the columns are UTC timestamps without a zone) and the row is checked
+ * with zod: raw SQL is a boundary.
+ */
+import { z } from "zod";
+import type { DbOrTx } from "../../db/client.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
+import type { AutomationCaseRow } from "./automation-schedule.ts";
+import type { SlaCaseRow } from "./sla-watch.service.ts";
+
+const Ms = z.number();
+const MaybeMs = z.number().nullable();
+const JsonValue = z.custom<Prisma.JsonValue>(() => true);
+const CASE_STATUSES = ["NEW", "ASSIGNED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"] as const;
+
+const Row = z.object({
+  id: z.number().int(),
+  status: z.enum(CASE_STATUSES),
+  ownerId: z.number().int().nullable(),
+  mergedIntoId: z.number().int().nullable(),
+  createdAt: Ms,
+  resolvedAt: MaybeMs,
+  closedAt: MaybeMs,
+  firstRespondedAt: MaybeMs,
+  firstResponseDueAt: MaybeMs,
+  nextResponseDueAt: MaybeMs,
+  resolutionDueAt: MaybeMs,
+  groupKey: z.string().nullable(),
+  groupFollowUp: JsonValue,
+  contractKey: z.string().nullable(),
+  contractFollowUp: JsonValue,
+  contractCalendar: JsonValue,
+  contractWarningShare: z.number().nullable(),
+  pauses: z.array(z.object({ startedAt: Ms, endedAt: MaybeMs })),
+  slaEvents: z.array(z.object({ metric: z.enum(["FIRST_RESPONSE", "NEXT_RESPONSE", "RESOLUTION"]), kind: z.enum(["WARNING", "BREACH"]), dueAt: Ms })),
+  reminders: z.array(z.object({ kind: z.string(), anchorAt: Ms, step: z.number().int() })),
+});
+
+export interface ScheduleRow {
+  sla: SlaCaseRow;
+  slaEvents: Array<{ metric: "FIRST_RESPONSE" | "NEXT_RESPONSE" | "RESOLUTION"; kind: "WARNING" | "BREACH"; dueAt: Date }>;
+  automation: AutomationCaseRow;
+  reminders: Array<{ kind: string; anchorAt: Date; step: number }>;
+}
+
+const date = (ms: number) => new Date(ms);
+const maybeDate = (ms: number | null) => (ms === null ? null : new Date(ms));
+const ms = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
+
+const SQL = `
+SELECT c.id, c.status::text AS status, c."ownerId", c."mergedIntoId",
+  ${ms('c."createdAt"')} AS "createdAt", ${ms('c."resolvedAt"')} AS "resolvedAt", ${ms('c."closedAt"')} AS "closedAt",
+  ${ms('c."firstRespondedAt"')} AS "firstRespondedAt", ${ms('c."firstResponseDueAt"')} AS "firstResponseDueAt",
+  ${ms('c."nextResponseDueAt"')} AS "nextResponseDueAt", ${ms('c."resolutionDueAt"')} AS "resolutionDueAt",
+  g.key AS "groupKey", g."followUp" AS "groupFollowUp",
+  k.key AS "contractKey", k."followUp" AS "contractFollowUp", k.calendar AS "contractCalendar", k."warningShare" AS "contractWarningShare",
+  COALESCE((SELECT json_agg(json_build_object('startedAt', ${ms('p."startedAt"')}, 'endedAt', ${ms('p."endedAt"')}) ORDER BY p.id) FROM "SlaPause" p WHERE p."caseId" = c.id), '[]'::json) AS pauses,
+  COALESCE((SELECT json_agg(json_build_object('metric', e.metric, 'kind', e.kind, 'dueAt', ${ms('e."dueAt"')})) FROM "SlaEvent" e WHERE e."caseId" = c.id), '[]'::json) AS "slaEvents",
+  COALESCE((SELECT json_agg(json_build_object('kind', r.kind, 'anchorAt', ${ms('r."anchorAt"')}, 'step', r.step)) FROM "CaseReminder" r WHERE r."caseId" = c.id), '[]'::json) AS reminders
+FROM "Case" c
+LEFT JOIN "CustomerGroup" g ON g.id = c."groupId"
+LEFT JOIN "SlaContract" k ON k.id = c."slaContractId"
+WHERE c.id = ANY($1::int[])
+ORDER BY c.id`;
+
+/** The cases' scheduling state (missing ids are left out). */
+export async function loadScheduleRows(db: DbOrTx, caseIds: readonly number[]): Promise<ScheduleRow[]> {
+  if (caseIds.length === 0) return [];
+  const raw = await db.$queryRawUnsafe<unknown[]>(SQL, [...caseIds]);
+  return raw.map((value) => {
+    const r = Row.parse(value);
+    const status = r.status;
+    const hasContract = r.contractKey !== null;
+    return {
+      sla: {
+        id: r.id,
+        status,
+        createdAt: date(r.createdAt),
+        firstRespondedAt: maybeDate(r.firstRespondedAt),
+        firstResponseDueAt: maybeDate(r.firstResponseDueAt),
+        nextResponseDueAt: maybeDate(r.nextResponseDueAt),
+        resolutionDueAt: maybeDate(r.resolutionDueAt),
+        slaContract: hasContract ? { calendar: r.contractCalendar, warningShare: r.contractWarningShare ?? 0.8 } : null,
+        slaPauses: r.pauses.map((p) => ({ startedAt: date(p.startedAt), endedAt: maybeDate(p.endedAt) })),
+      },
+      slaEvents: r.slaEvents.map((e) => ({ metric: e.metric, kind: e.kind, dueAt: date(e.dueAt) })),
+      automation: {
+        id: r.id,
+        status,
+        ownerId: r.ownerId,
+        createdAt: date(r.createdAt),
+        resolvedAt: maybeDate(r.resolvedAt),
+        closedAt: maybeDate(r.closedAt),
+        mergedIntoId: r.mergedIntoId,
+        group: r.groupKey === null ? null : { key: r.groupKey, followUp: r.groupFollowUp },
+        slaContract: hasContract ? { key: r.contractKey!, followUp: r.contractFollowUp, calendar: r.contractCalendar } : null,
+      },
+      reminders: r.reminders.map((x) => ({ kind: x.kind, anchorAt: date(x.anchorAt), step: x.step })),
+    };
+  });
+}

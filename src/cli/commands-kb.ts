@@ -63,6 +63,7 @@ export function registerKbCommands(program: Command): void {
         if (a.cases.length) console.log(`cases:      ${a.cases.map((c) => `${c.case.number} ${c.case.subject}`).join("; ")}`);
         if (a.rejectedReason) console.log(`rejected:   ${a.rejectedReason}`);
         for (const v of a.versions) console.log(`version ${v.version}: ${v.publishedAt.toISOString()} by ${v.publishedBy} — ${v.title}`);
+        for (const e of a.events) console.log(`${e.createdAt.toISOString()} ${e.type} ${JSON.stringify(e.data)}`);
         console.log("");
         console.log(a.body);
       });

@@ -26,3 +26,13 @@ export async function suggestView(db: DbOrTx, portal: { key: string; path: strin
   if (!policy || (!policy.public && !signedIn)) return null;
   return { url: `${portal.path}/kb/suggest`, visit: randomBytes(16).toString("base64url"), heading: kbWords(lang).suggestions };
 }
+
+/**
+ * The portal whose knowledge base suggests articles on the public web forms: the first (by key) whose
+ * knowledge base is public, since a web form visitor is not signed in. None: the forms show no suggestions.
+ */
+export async function webFormKbPortal(db: DbOrTx, portals: readonly { key: string; path: string }[]): Promise<{ key: string; path: string } | null> {
+  const rows = await db.kbPortalSetting.findMany({ where: { enabled: true, public: true, portalKey: { in: portals.map((p) => p.key) } }, select: { portalKey: true }, orderBy: { portalKey: "asc" } });
+  const key = rows[0]?.portalKey;
+  return key === undefined ? null : (portals.find((p) => p.key === key) ?? null);
+}

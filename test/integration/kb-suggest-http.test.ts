@@ -26,6 +26,7 @@ beforeAll(async () => {
     // The fixture names these portals too; only main has suggestions here.
     doc.portals = [{ key: "main", path: "/portal", name: "Main portal" }, { key: "members", path: "/members", name: "Members" }, { key: "partners", path: "/partners", name: "Partners" }];
     doc.kb = { portals: [{ portal: "main", public: true, categories: { exclude: ["internal"] } }] };
+    doc.webForms = [{ key: "contact", title: "Contact support", mailbox: "support", thankYou: "Thanks" }];
   });
   app = await startApp(cfg, { env: testEnv(), roles: [] });
   expect((await syncKb(app.rt.deps.db, FIXTURE, { dryRun: false, now: new Date() })).applied).toBe(true);
@@ -108,5 +109,24 @@ describe("suggestions while a new case is typed", () => {
     const { articles } = JSON.parse(res.body) as { articles: { url: string }[] };
     expect(articles[0]!.url).not.toContain("from=suggest");
     expect(await app.rt.deps.db.kbSuggestionEvent.count({ where: { visitId: "x'; DROP" } })).toBe(0);
+  });
+});
+
+describe("suggestions on a public web form", () => {
+  it("the form's subject asks the public knowledge base portal, through a script served under the form's CSP", async () => {
+    const res = await web.inject({ url: "/forms/contact?lang=en" });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/<input id="f-subject" name="subject"[^>]* data-kb-suggest="\/portal\/kb\/suggest" data-kb-visit="[A-Za-z0-9_-]{22}"/);
+    expect(res.body).toMatch(/<input type="hidden" name="kbVisit" value="[A-Za-z0-9_-]{22}">/);
+    expect(res.body).toContain('<script src="/forms/assets/kb-suggest.js" defer></script>');
+    expect([...res.body.matchAll(/<script(?![^>]*\bsrc=)[^>]*>/g)]).toEqual([]);
+    expect(String(res.headers["content-security-policy"])).toContain("connect-src 'self'");
+    const js = await web.inject({ url: "/forms/assets/kb-suggest.js" });
+    expect(js.statusCode).toBe(200);
+    expect(js.body).toContain("data-kb-suggest");
+    // An anonymous visitor gets the public knowledge base's suggestions from the form's page.
+    const visit = /data-kb-visit="([^"]+)"/.exec(res.body)![1]!;
+    const sug = await web.inject({ url: `/portal/kb/suggest?q=${encodeURIComponent("download invoice")}&v=${visit}&lang=en` });
+    expect((JSON.parse(sug.body) as { articles: { title: string }[] }).articles[0]?.title).toBe("Download an invoice");
   });
 });

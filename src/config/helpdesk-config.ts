@@ -116,6 +116,8 @@ const ConfigSchema = z
             afterFetch: z.enum(["seen", "move"]).default("seen"),
             moveTo: z.string().optional(),
             defaultArea: Key.optional(),
+            /** Published knowledge base articles (0-3) matching a new case, listed in its acknowledgement. */
+            ackArticles: z.number().int().min(0).max(3).default(0),
           })
           .strict()
           .refine((m) => m.afterFetch !== "move" || m.moveTo !== undefined, {

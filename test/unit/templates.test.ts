@@ -29,6 +29,8 @@ const renderer = new TemplateRenderer();
 /** A view shaped exactly like the one notify.service.ts builds (baseView + per-recipient fields). */
 function view(over: Record<string, unknown> = {}) {
   return {
+    // Knowledge base articles of an acknowledgement (src/kb/ack-articles.ts); none for other mails.
+    articles: [] as { title: string; url: string }[],
     tag: "[MC-1042]",
     caseRef: "MC-1042",
     subject: "Printer on fire",
@@ -481,5 +483,22 @@ describe("portal sign-in mails", () => {
     }
     expect(r.subject).toContain("042137");
     expect(r.html).toContain('<a href="https://support.example.com/portal/sign-in/abc">');
+  });
+});
+
+describe("knowledge base articles in the acknowledgement", () => {
+  const articles = [
+    { title: "Replace the fuser", url: "https://support.example.com/portal/kb/articles/7-replace-the-fuser" },
+    { title: "Paper jams", url: "https://support.example.com/portal/kb/articles/9-paper-jams" },
+  ];
+  it.each(LOCALES)("%s lists each article with its link, and nothing without articles", (locale) => {
+    const r = renderer.render(locale, "ack", view({ articles }));
+    for (const a of articles) {
+      expect(r.text).toContain(`- ${a.title}: ${a.url}`);
+      expect(r.html).toContain(`<li><a href="${a.url}">${a.title}</a></li>`);
+    }
+    const none = renderer.render(locale, "ack", view());
+    expect(none.text).not.toContain("https://");
+    expect(none.html).not.toContain("<ul>");
   });
 });

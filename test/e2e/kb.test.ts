@@ -35,6 +35,7 @@ beforeAll(async () => {
       { key: "partners", path: "/partners", name: "Partners" },
     ];
     doc.kb = { portals: [{ portal: "main", public: true, categories: { exclude: ["internal"] } }] };
+    doc.webForms = [{ key: "contact", title: "Contact support", mailbox: "support", thankYou: "Thanks" }];
   });
   app = await startApp(cfg, { env: testEnv(), roles: [] });
   expect((await syncKb(app.rt.deps.db, FIXTURE, { dryRun: false, now: new Date() })).applied).toBe(true);
@@ -85,6 +86,28 @@ describe("the knowledge base in a browser", () => {
     expect((await page.goto(url))?.status()).toBe(200);
     await db.kbArticle.update({ where: { id: a.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await page.goto(url))?.status()).toBe(404);
+    await context.close();
+  });
+
+  it("suggests articles while a web form's subject is typed, under the form's CSP, and counts the one opened", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    const blocked: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
+    await page.goto(`${base}/forms/contact?lang=en`);
+    await page.locator("#f-subject").pressSequentially("reset password", { delay: 30 });
+    const link = page.locator("#kb-suggestions a", { hasText: "Reset your password" });
+    await link.waitFor({ state: "visible", timeout: 10_000 });
+    expect(await page.locator("#kb-suggestions li").count()).toBeLessThanOrEqual(5);
+    const visit = await page.locator("#f-subject").getAttribute("data-kb-visit");
+    // The link opens in a new tab (the form keeps what was typed); here in the same one, by its address.
+    await page.goto(`${base}${await link.getAttribute("href")}`);
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Reset your password");
+    const opened = await app.rt.deps.db.kbSuggestionEvent.findMany({ where: { visitId: visit!, kind: "opened" } });
+    expect(opened).toHaveLength(1);
+    expect(blocked).toEqual([]);
     await context.close();
   });
 });

@@ -66,6 +66,8 @@ export type CaseEvent =
   | { type: "agent.commands"; data: { postId: null; by: Actor; visibility: string; commands: string[]; rule: string } }
   /** A case's solution became a Draft knowledge base article (`#solution`, or `#close`/`#resolve` with `#kb`). */
   | { type: "kb.draft"; data: { articleId: number; key: string; language: string; created: boolean; by: Actor } }
+  /** A step of the article's review by mail (src/kb/kb-review.service.ts): asked, published or sent back. */
+  | { type: "kb.review"; data: { articleId: number; step: "requested" | "unassigned" | "published" | "rejected"; by: Actor; reviewers?: number[]; portals?: string[]; why?: string } }
   /** Mail on an agent's reply address that was refused (forged From, or commands in error). */
   | { type: "agent-reply.rejected"; data: { inboundId: number; from: string | null; reason?: string; reasons?: string[] } }
   /** Addresses of the case marked as bouncing after a bounce of our own mail. */

@@ -2,6 +2,8 @@
  * `mailcase kb …`: the knowledge base for operators. Files are the source of truth for most articles
  * (`kb sync`); the other commands inspect and act on single articles.
  */
+import { z } from "zod";
+import { suggestionStats } from "../kb/suggestion-events.ts";
 import { InvalidArgumentError, type Command } from "commander";
 import { KB_ARTICLE_STATUSES, type KbArticleStatus } from "../kernel/domain-types.ts";
 import { archiveArticle, listArticles, orderArticles, publishArticle, resolveArticle, showArticle } from "../kb/kb-admin.service.ts";
@@ -63,6 +65,7 @@ export function registerKbCommands(program: Command): void {
         if (a.cases.length) console.log(`cases:      ${a.cases.map((c) => `${c.case.number} ${c.case.subject}`).join("; ")}`);
         if (a.rejectedReason) console.log(`rejected:   ${a.rejectedReason}`);
         for (const v of a.versions) console.log(`version ${v.version}: ${v.publishedAt.toISOString()} by ${v.publishedBy} — ${v.title}`);
+        for (const e of a.events) console.log(`${e.createdAt.toISOString()} ${e.type} ${JSON.stringify(e.data)}`);
         console.log("");
         console.log(a.body);
       });
@@ -86,6 +89,19 @@ export function registerKbCommands(program: Command): void {
         await archiveArticle(rt.deps.db, await resolveArticle(rt.deps.db, ref), "cli", rt.deps.clock.now());
         console.log(`archived ${ref}`);
       });
+    });
+  kb.command("stats")
+    .option("--days <n>", "visits of the last N days", "30")
+    .description("knowledge base suggestions on new-case forms: visits shown, opened, submitted, deflected")
+    .action(async (opts: { days: string }) => {
+      const days = z.coerce.number().int().min(1).max(3650).parse(opts.days);
+      const rows = await withRuntime((rt) => {
+        const now = rt.deps.clock.now();
+        return suggestionStats(rt.deps.db, now, new Date(now.getTime() - days * 86_400_000));
+      });
+      console.log(`portal           shown  opened  submitted  deflected   (last ${days} days; deflected: opened a suggestion, no case within 30 min)`);
+      for (const s of rows) console.log(`${s.portalKey.padEnd(16)} ${String(s.visitsShown).padStart(5)}  ${String(s.visitsOpened).padStart(6)}  ${String(s.visitsSubmitted).padStart(9)}  ${String(s.deflections).padStart(9)}`);
+      if (rows.length === 0) console.log("no suggestion events");
     });
   kb.command("order")
     .argument("<category>", "category key")

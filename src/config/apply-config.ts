@@ -94,6 +94,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
           moveTo: m.moveTo ?? null,
           defaultAreaId: m.defaultArea ? areaId.get(m.defaultArea)! : null,
           active: true,
+          ackArticles: m.ackArticles,
         };
         await tx.mailbox.upsert({ where: { key: m.key }, create: { key: m.key, ...data }, update: data });
       }

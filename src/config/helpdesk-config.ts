@@ -116,6 +116,8 @@ const ConfigSchema = z
             afterFetch: z.enum(["seen", "move"]).default("seen"),
             moveTo: z.string().optional(),
             defaultArea: Key.optional(),
+            /** Published knowledge base articles (0-3) matching a new case, listed in its acknowledgement. */
+            ackArticles: z.number().int().min(0).max(3).default(0),
           })
           .strict()
           .refine((m) => m.afterFetch !== "move" || m.moveTo !== undefined, {
@@ -259,7 +261,7 @@ const ConfigSchema = z
     /** Status flows per case type (src/case/status-flow.ts); a type without one follows the built-in table. */
     statusFlows: StatusFlowsSchema.default({}),
     /** Knowledge base (src/kb): which portals show it, publicly or signed-in, and which categories. */
-    kb: KbConfigSchema.default({ portals: [] }),
+    kb: KbConfigSchema.default({ portals: [], review: { reviewers: [], defaultPortals: [] } }),
     /** Public web-to-case forms at /forms/<key> (src/portal/web-form-config.ts). */
     webForms: z.array(WebFormConfigSchema).default([]),
   })
@@ -316,7 +318,7 @@ const ConfigSchema = z
       paths.add(p.path);
       p.selfRegistration?.accounts.forEach((a, j) => need(accounts, a, "account", ["portals", i, "selfRegistration", "accounts", j]));
     });
-    checkKbConfig(cfg.kb, keys(cfg.portals), (path, message) => ctx.addIssue({ code: "custom", path, message }));
+    checkKbConfig(cfg.kb, keys(cfg.portals), (path, message) => ctx.addIssue({ code: "custom", path, message }), { agents, teams });
     for (const issue of webFormReferenceIssues(cfg.webForms, { mailboxes: keys(cfg.mailboxes), areas })) ctx.addIssue({ code: "custom", ...issue });
     need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);
     cfg.areas.forEach((a, i) => {

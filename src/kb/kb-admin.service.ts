@@ -47,7 +47,7 @@ export async function listArticles(db: Db, f: ListFilter) {
 export async function showArticle(db: Db, id: number) {
   return db.kbArticle.findUniqueOrThrow({
     where: { id },
-    include: { portals: true, categories: { include: { category: true } }, cases: { include: { case: { select: { number: true, subject: true } } } }, versions: { orderBy: { version: "asc" } }, author: true, reviewer: true },
+    include: { portals: true, categories: { include: { category: true } }, cases: { include: { case: { select: { number: true, subject: true } } } }, versions: { orderBy: { version: "asc" } }, events: { orderBy: { id: "asc" } }, author: true, reviewer: true },
   });
 }
 

@@ -13,6 +13,11 @@ export async function applyKbConfig(tx: Prisma.TransactionClient, kb: KbConfig):
     await tx.kbPortalSetting.upsert({ where: { portalKey: p.portal }, create: { portalKey: p.portal, ...data }, update: data });
   }
   await tx.kbPortalSetting.deleteMany({ where: { portalKey: { notIn: kb.portals.map((p) => p.portal) } } });
+  // Keys resolved to ids now (agents and teams are applied before this section), checked by the schema.
+  const agents = await tx.agent.findMany({ where: { key: { in: kb.review.reviewers } }, select: { id: true } });
+  const teams = await tx.team.findMany({ where: { key: { in: kb.review.reviewers } }, select: { id: true } });
+  const review = { reviewerAgentIds: agents.map((a) => a.id), reviewerTeamIds: teams.map((t) => t.id), defaultPortals: kb.review.defaultPortals };
+  await tx.kbReviewSetting.upsert({ where: { id: 1 }, create: { id: 1, ...review }, update: review });
 }
 
 /** The portal's knowledge base settings, or null when it has none. */

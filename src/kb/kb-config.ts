@@ -35,16 +35,39 @@ export const KbPortalConfigSchema = z
   })
   .strict();
 
+/** Review of articles drafted from cases (`#solution`, `#kb`): who gets the draft by mail to publish or reject. */
+export const KbReviewConfigSchema = z
+  .object({
+    /** Agent or team keys (a team: each of its active members); empty: the lead of the case's team. */
+    reviewers: z.array(Key).default([]),
+    /** Portals of `#publish` without names; empty: every portal listed in `kb.portals`. */
+    defaultPortals: z.array(Key).default([]),
+  })
+  .strict();
+export type KbReviewConfig = z.infer<typeof KbReviewConfigSchema>;
+
 export const KbConfigSchema = z
   .object({
     /** Portals that show the knowledge base; a portal not listed has none. */
     portals: z.array(KbPortalConfigSchema).default([]),
+    review: KbReviewConfigSchema.default({ reviewers: [], defaultPortals: [] }),
   })
   .strict();
 export type KbConfig = z.infer<typeof KbConfigSchema>;
 
 /** Cross-references of `kb` against the rest of the file, reported at the field that uses them. */
-export function checkKbConfig(kb: KbConfig, portalKeys: ReadonlySet<string>, issue: (path: (string | number)[], message: string) => void): void {
+export function checkKbConfig(
+  kb: KbConfig,
+  portalKeys: ReadonlySet<string>,
+  issue: (path: (string | number)[], message: string) => void,
+  people: { agents: ReadonlySet<string>; teams: ReadonlySet<string> } = { agents: new Set(), teams: new Set() },
+): void {
+  kb.review.reviewers.forEach((r, i) => {
+    if (!people.agents.has(r) && !people.teams.has(r)) issue(["kb", "review", "reviewers", i], `unknown agent or team "${r}"`);
+  });
+  kb.review.defaultPortals.forEach((p, i) => {
+    if (!kb.portals.some((x) => x.portal === p)) issue(["kb", "review", "defaultPortals", i], `portal "${p}" is not in kb.portals`);
+  });
   const seen = new Set<string>();
   kb.portals.forEach((p, i) => {
     if (!portalKeys.has(p.portal)) issue(["kb", "portals", i, "portal"], `unknown portal "${p.portal}"`);

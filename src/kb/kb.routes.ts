@@ -13,10 +13,14 @@ import { categoryArticles, getArticle, kbContext, searchArticles, vote, type KbA
 import { renderMarkdown } from "./markdown.ts";
 import { MAX_QUERY_LENGTH } from "./search-query.ts";
 import type { KbLanguage } from "./visibility.ts";
+import { KB_SUGGEST_JS } from "./suggest-view.ts";
+import { recordSuggestionEvent, VisitIdSchema } from "./suggestion-events.ts";
 
 const ArticleRef = z.object({ ref: z.string().regex(/^\d{1,9}(-[a-z0-9-]{0,120})?$/) });
 const CategoryKey = z.object({ key: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/) });
 const SearchQuery = z.object({ q: z.string().max(1000).optional().catch(undefined) }).passthrough();
+/** The visit of a new-case form (`v` on suggest, `s` with `from=suggest` on an article opened from one). */
+const VisitQuery = z.object({ v: VisitIdSchema.optional().catch(undefined), from: z.string().max(20).optional().catch(undefined), s: VisitIdSchema.optional().catch(undefined) }).passthrough();
 const VoteBody = z.object({ helpful: z.enum(["yes", "no"]) }).passthrough();
 const VOTED_COOKIE = "mc_kbv";
 const SUGGEST_MAX = 5;
@@ -80,6 +84,8 @@ export function registerKbPages(app: FastifyInstance, kit: PortalPageKit): void 
       const c = kb.categories.find((x) => x.key === k);
       return c && kb.exposed.has(k) ? [{ href: `${kbBase}/categories/${k}`, name: catName(c, lang) }] : [];
     });
+    const visit = VisitQuery.parse(req.query);
+    if (visit.from === "suggest" && visit.s) await recordSuggestionEvent(deps.db, kb.policy.portalKey, visit.s, "opened", [article.id], deps.clock.now());
     const voted = votedIds(req).includes(article.id) || (req.query as Record<string, unknown>).voted === "1";
     const updated = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }).format(article.updatedAt);
     return page(
@@ -123,8 +129,14 @@ export function registerKbPages(app: FastifyInstance, kit: PortalPageKit): void 
     if (!kb || (!kb.policy.public && !c.user)) return reply.send({ articles: [] });
     const q = (SearchQuery.parse(req.query).q ?? "").trim().slice(0, MAX_QUERY_LENGTH);
     const hits = q.length >= 3 ? await searchArticles(deps.db, kb, q, SUGGEST_MAX) : [];
-    return reply.send({ articles: hits.map((h) => ({ title: h.article.title, summary: h.article.summary, url: articleHref(h.article) })) });
+    const visit = VisitQuery.parse(req.query).v;
+    if (visit) await recordSuggestionEvent(deps.db, kb.policy.portalKey, visit, "shown", hits.map((h) => h.article.id), deps.clock.now());
+    // The marker tells the article page it was opened from a suggestion of this visit (the deflection metric).
+    const marker = visit ? `?from=suggest&s=${visit}` : "";
+    return reply.send({ articles: hits.map((h) => ({ title: h.article.title, summary: h.article.summary, url: `${articleHref(h.article)}${marker}` })) });
   });
+
+  app.get("/assets/kb-suggest.js", async (_req, reply) => reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=3600").send(KB_SUGGEST_JS));
 
   function votedIds(req: FastifyRequest): number[] {
     const raw = req.cookies[VOTED_COOKIE] ?? "";

@@ -3,6 +3,8 @@
  * and write goes through the viewer's exposure scope (cases.service.ts, portal-writes.ts): out of scope is the
  * same 404 as a number that does not exist. Registered by portal.routes.ts, which owns sessions and CSRF.
  */
+import { suggestView } from "../kb/suggest-view.ts";
+import { recordSuggestionEvent, VisitIdSchema } from "../kb/suggestion-events.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from "fastify";
 import { z } from "zod";
 import { formatCaseNumber } from "../case/case-number.ts";
@@ -202,7 +204,8 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
   app.get("/cases/new", async (req, reply) => {
     if (!requireUser(req, reply)) return reply;
     const lang = ctx(req).lang;
-    return page(req, reply, "new-case", { subject: "", description: "", typeLabel: formText(lang, "caseType"), types: typeView(lang, "QUESTION"), upload: uploadView(lang) }, t(req, "newCase"));
+    const kbSuggest = await suggestView(deps.db, ctx(req).portal, lang, true);
+    return page(req, reply, "new-case", { subject: "", description: "", typeLabel: formText(lang, "caseType"), types: typeView(lang, "QUESTION"), upload: uploadView(lang), kbSuggest }, t(req, "newCase"));
   });
 
   // Only subject, description, type and files are read from the form (anything else in the body is ignored).
@@ -217,11 +220,14 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
     if (!body.success || files?.problem) {
       const raw = z.object({ subject: z.string().max(SUBJECT_MAX).catch(""), description: z.string().max(DESCRIPTION_MAX).catch(""), type: z.string().max(40).catch("QUESTION") }).parse(req.body ?? {});
       const error = files?.problem ? uploadProblem(lang, files.problem) : t(req, "newCaseMissing");
-      return page(req, reply.code(400), "new-case", { error, ...raw, typeLabel: formText(lang, "caseType"), types: typeView(lang, raw.type), upload: uploadView(lang) }, t(req, "newCase"));
+      const kbSuggest = await suggestView(deps.db, ctx(req).portal, lang, true);
+      return page(req, reply.code(400), "new-case", { error, ...raw, typeLabel: formText(lang, "caseType"), types: typeView(lang, raw.type), upload: uploadView(lang), kbSuggest }, t(req, "newCase"));
     }
     const type: CaseTypeChoice = body.data.type;
     const opened = await openPortalCase(deps, await loadViewer(deps, user), user.email, { subject: body.data.subject, description: body.data.description, type, attachments: files?.files ?? [] });
     if (!opened) return reply.code(503).send("no mailbox configured");
+    const visit = z.object({ kbVisit: VisitIdSchema }).safeParse(req.body);
+    if (visit.success) await recordSuggestionEvent(deps.db, ctx(req).portal.key, visit.data.kbVisit, "submitted", [], deps.clock.now());
     return reply.redirect(`${base}/cases/${opened.number}?opened=1`, 303);
   });
 

@@ -13,6 +13,8 @@
  * Then web-form.service.ts keeps it pending until the address confirms (or opens it at once for a portal user
  * signed in with that address). Frame embedding is allowed per form (CSP frame-ancestors).
  */
+import { KB_SUGGEST_JS, suggestView, webFormKbPortal } from "../kb/suggest-view.ts";
+import { recordSuggestionEvent, VisitIdSchema } from "../kb/suggestion-events.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import Handlebars from "handlebars";
 import type { Redis } from "ioredis";
@@ -62,6 +64,7 @@ const ASSETS: Record<string, { type: string; body: string }> = {
   "altcha.js": { type: "text/javascript; charset=utf-8", body: asset(path.join(ALTCHA_JS, "altcha.js")) },
   "altcha.css": { type: "text/css; charset=utf-8", body: asset(path.join(ALTCHA_JS, "altcha.css")) },
   "altcha-pbkdf2.js": { type: "text/javascript; charset=utf-8", body: asset(path.join(ALTCHA_JS, "..", "workers", "pbkdf2.js")) },
+  "kb-suggest.js": { type: "text/javascript; charset=utf-8", body: KB_SUGGEST_JS },
   // The external build bundles no workers (so the CSP needs no blob: or inline script): register ours.
   "form.js": {
     type: "text/javascript; charset=utf-8",
@@ -137,7 +140,9 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
   const message = (reply: FastifyReply, form: WebFormConfig | null, lang: PortalLanguage, code: number, heading: string, parts: { error?: string; paragraphs?: string[]; action?: string }) =>
     render(reply.code(code), form, lang, "message", { heading, ...parts }, heading);
 
-  function formPage(reply: FastifyReply, form: WebFormConfig, lang: PortalLanguage, state: { token: string; nonce: string; body: Body; errors?: FieldError[]; error?: string; fileError?: string; code?: number }) {
+  async function formPage(reply: FastifyReply, form: WebFormConfig, lang: PortalLanguage, state: { token: string; nonce: string; body: Body; errors?: FieldError[]; error?: string; fileError?: string; code?: number }) {
+    const kbPortal = await webFormKbPortal(deps.db, opts.portals);
+    const kbSuggest = kbPortal ? await suggestView(deps.db, kbPortal, lang, false) : null;
     const errors = new Map((state.errors ?? []).map((e) => [e.field, formText(lang, problemKey(e.problem))]));
     const builtin = (key: string, label: FormMessageKey, kind: { type?: string; textarea?: boolean; maxLength: number; required: boolean; autocomplete?: string }) => ({
       key,
@@ -150,6 +155,7 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
       autocomplete: kind.autocomplete ?? null,
       value: state.body[key] ?? "",
       error: errors.get(key) ?? null,
+      kb: key === "subject" ? kbSuggest : null,
     });
     const att = form.attachments;
     return render(
@@ -173,6 +179,7 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
         fields: fieldViews(form, lang, state.body, errors),
         files: att.maxFiles > 0 ? { accept: att.types.join(","), help: formText(lang, "filesHelp", { n: att.maxFiles, size: sizeLabel(att.maxFileBytes), types: att.types.join(", ") }), error: state.fileError ?? null } : null,
         pow: true,
+        kbSuggest,
         noScript: formText(lang, "noScript", { seconds: form.noScriptMinFillSeconds }),
       },
       localize(form.title, lang),
@@ -298,6 +305,9 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
       return reply.code(503).type("text/plain").send("this form is not available right now");
     }
     deps.log.info({ form: form.key, outcome: outcome.kind }, "web form submitted");
+    const visit = VisitIdSchema.safeParse(body.kbVisit);
+    const kbPortal = visit.success ? await webFormKbPortal(deps.db, opts.portals) : null;
+    if (visit.success && kbPortal) await recordSuggestionEvent(deps.db, kbPortal.key, visit.data, "submitted", [], deps.clock.now());
     if (outcome.kind === "opened") return message(reply, form, lang, 200, title, { paragraphs: [localize(form.thankYou, lang), formText(lang, "openedBody", { number: await caseRef(outcome.number) })] });
     return message(reply, form, lang, 200, formText(lang, "pendingTitle"), {
       paragraphs: [formText(lang, "pendingBody", { email: read.submission.email, hours: form.confirmHours }), localize(form.thankYou, lang)],

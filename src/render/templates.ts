@@ -24,7 +24,8 @@ export type TemplateName =
   | "resolution"
   | "agent-reminder"
   | "approval"
-  | "web-form-confirm";
+  | "web-form-confirm"
+  | "kb-review";
 type Part = "subject" | "text" | "html";
 
 export interface Rendered {

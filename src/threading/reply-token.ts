@@ -23,6 +23,11 @@ const TOKEN_RE = /^c(\d{1,12})a(\d{1,12})v([pi])-([0-9a-f]{16})$/;
  * agent is filed as the customer's own message. Bound to the agent only (forwarding starts without a case).
  */
 const FORWARD_RE = /^f(\d{1,12})-([0-9a-f]{16})$/;
+/**
+ * The reply address of a knowledge base review mail, `r<article id>a<agent id>-<hmac>`: an answer there acts
+ * on that article's review (`#publish`, `#reject`), never on a case or an approval.
+ */
+const REVIEW_RE = /^r(\d{1,12})a(\d{1,12})-([0-9a-f]{16})$/;
 
 /**
  * The secret as callers hold it: the whole ring (rotation, legacy signatures), or a bare string (tests, tools),
@@ -69,6 +74,11 @@ export function signForwardToken(secret: ReplySecret, agentId: number): string {
   return `${body}-${mac(signingKey(secret), body)}`;
 }
 
+export function signReviewToken(secret: ReplySecret, articleId: number, agentId: number): string {
+  const body = `r${articleId}a${agentId}`;
+  return `${body}-${mac(signingKey(secret), body)}`;
+}
+
 /** The pre-HKDF signature (raw secret as the HMAC key); only for tests of the grace period. */
 export function signLegacyReplyToken(secret: string, token: ReplyToken): string {
   const body = `c${token.caseId}a${token.agentId}v${token.visibility === "internal" ? "i" : "p"}`;
@@ -78,6 +88,7 @@ export function signLegacyReplyToken(secret: string, token: ReplyToken): string 
 export type TokenCheck =
   | { kind: "valid"; token: ReplyToken }
   | { kind: "forward"; agentId: number }
+  | { kind: "review"; articleId: number; agentId: number }
   | { kind: "forged"; raw: string }
   | { kind: "absent" };
 
@@ -87,6 +98,11 @@ export function verifyReplyToken(secret: ReplySecret, raw: string): TokenCheck {
   if (f?.[1] && f[2]) {
     if (!macMatches(secret, `f${f[1]}`, f[2])) return { kind: "forged", raw };
     return { kind: "forward", agentId: Number(f[1]) };
+  }
+  const r = REVIEW_RE.exec(raw.toLowerCase());
+  if (r?.[1] && r[2] && r[3]) {
+    if (!macMatches(secret, `r${r[1]}a${r[2]}`, r[3])) return { kind: "forged", raw };
+    return { kind: "review", articleId: Number(r[1]), agentId: Number(r[2]) };
   }
   const m = TOKEN_RE.exec(raw.toLowerCase());
   if (!m || !m[1] || !m[2] || !m[3] || !m[4]) return { kind: "absent" };
@@ -120,7 +136,7 @@ export function findReplyToken(secret: ReplySecret, mailboxAddress: string, reci
     const lp = addr.slice(0, rat);
     if (!lp.startsWith(`${local}+`)) continue;
     const check = verifyReplyToken(secret, lp.slice(local.length + 1));
-    if (check.kind === "valid" || check.kind === "forward") return check;
+    if (check.kind === "valid" || check.kind === "forward" || check.kind === "review") return check;
     if (check.kind === "forged") forged = check;
   }
   return forged ?? { kind: "absent" };

@@ -26,6 +26,7 @@ import { TEMPLATES_DIR } from "../render/templates.ts";
 import { apiPlugin, DEFAULT_API_RATE_PER_MINUTE } from "../api/plugin.ts";
 import { opsDepsOf } from "../pipeline/case-effects.ts";
 import { signedLinkRoutes } from "./signed-links.routes.ts";
+import { suggestionStats } from "../kb/suggestion-events.ts";
 
 export interface WebOptions {
   host: string;
@@ -143,7 +144,16 @@ function registerMetrics(app: FastifyInstance, deps: Deps, redis: Redis): void {
   const outbound = new Gauge({ name: "mailcase_outbound_mails", help: "Outbox rows by status", labelNames: ["status"], registers: [registry] });
   const ratings = new Gauge({ name: "mailcase_satisfaction_ratings", help: "Customer satisfaction ratings by rating and whether a comment came with it", labelNames: ["rating", "commented"], registers: [registry] });
 
+  const kbVisits = new Gauge({ name: "mailcase_kb_suggestion_visits", help: "New-case form visits of the last 30 days with knowledge base suggestions shown, opened, a case submitted, or deflected (opened, nothing submitted within 30 minutes)", labelNames: ["portal", "outcome"], registers: [registry] });
+
   async function collect(): Promise<void> {
+    const now = deps.clock.now();
+    for (const s of await suggestionStats(deps.db, now, new Date(now.getTime() - 30 * 86_400_000))) {
+      kbVisits.set({ portal: s.portalKey, outcome: "shown" }, s.visitsShown);
+      kbVisits.set({ portal: s.portalKey, outcome: "opened" }, s.visitsOpened);
+      kbVisits.set({ portal: s.portalKey, outcome: "submitted" }, s.visitsSubmitted);
+      kbVisits.set({ portal: s.portalKey, outcome: "deflected" }, s.deflections);
+    }
     for (const q of Object.values(deps.queues)) {
       const counts = await q.getJobCounts("waiting", "active", "delayed", "failed");
       for (const [state, n] of Object.entries(counts)) queueDepth.set({ queue: q.name, state }, n);

@@ -29,6 +29,8 @@ const renderer = new TemplateRenderer();
 /** A view shaped exactly like the one notify.service.ts builds (baseView + per-recipient fields). */
 function view(over: Record<string, unknown> = {}) {
   return {
+    // Knowledge base articles of an acknowledgement (src/kb/ack-articles.ts); none for other mails.
+    articles: [] as { title: string; url: string }[],
     tag: "[MC-1042]",
     caseRef: "MC-1042",
     subject: "Printer on fire",
@@ -161,6 +163,33 @@ function webFormConfirmView(over: Record<string, unknown> = {}) {
   return { name: "Jana Nováková", formTitle: "Contact support", subject: "Printer on fire", supportName: "ACME Support", link: "https://support.example.com/forms/confirm/abc", hours: 24, ...over };
 }
 
+/** The view src/kb/kb-review.service.ts builds: the review request, or the author told of the decision. */
+function kbReviewView(over: Record<string, unknown> = {}) {
+  const published = Boolean(over.internal);
+  const rejected = !published && Boolean(over.forAgent);
+  return {
+    recipientName: "Alice Novak",
+    tag: "[MC-1042]",
+    caseRef: "MC-1042",
+    subject: "Printer on fire",
+    supportName: "ACME Support",
+    // A case's draft is titled with the case subject.
+    title: String(over.subject ?? "Printer on fire"),
+    language: "en",
+    authorName: over.arrivalOnly ? "" : "Bob Kowalski",
+    bodyText: "Replace the **fuser**.",
+    bodyHtml: "<p>Replace the <strong>fuser</strong>.</p>",
+    request: !published && !rejected,
+    published,
+    rejected,
+    portals: published ? "customers" : "",
+    reviewerName: published || rejected ? "Carol" : "",
+    why: rejected ? "too short" : "",
+    ...(over.subject === undefined ? {} : { subject: over.subject }),
+    ...(over.authorName === undefined ? {} : { authorName: over.authorName }),
+  };
+}
+
 /** The realistic view for a template; notice and refusal mail are not (necessarily) about a case. */
 const viewFor = (name: string, over: Record<string, unknown> = {}) =>
   name === "notice"
@@ -183,7 +212,9 @@ const viewFor = (name: string, over: Record<string, unknown> = {}) =>
                     ? approvalView(over)
                     : name === "web-form-confirm"
                       ? webFormConfirmView(over)
-                      : view(over);
+                      : name === "kb-review"
+                        ? kbReviewView(over)
+                        : view(over);
 
 /** Every combination of the view's flags, so every {{#if}} branch of every template runs under strict mode. */
 const FLAGS = [false, true].flatMap((arrivalOnly) =>
@@ -452,5 +483,22 @@ describe("portal sign-in mails", () => {
     }
     expect(r.subject).toContain("042137");
     expect(r.html).toContain('<a href="https://support.example.com/portal/sign-in/abc">');
+  });
+});
+
+describe("knowledge base articles in the acknowledgement", () => {
+  const articles = [
+    { title: "Replace the fuser", url: "https://support.example.com/portal/kb/articles/7-replace-the-fuser" },
+    { title: "Paper jams", url: "https://support.example.com/portal/kb/articles/9-paper-jams" },
+  ];
+  it.each(LOCALES)("%s lists each article with its link, and nothing without articles", (locale) => {
+    const r = renderer.render(locale, "ack", view({ articles }));
+    for (const a of articles) {
+      expect(r.text).toContain(`- ${a.title}: ${a.url}`);
+      expect(r.html).toContain(`<li><a href="${a.url}">${a.title}</a></li>`);
+    }
+    const none = renderer.render(locale, "ack", view());
+    expect(none.text).not.toContain("https://");
+    expect(none.html).not.toContain("<ul>");
   });
 });

@@ -18,6 +18,7 @@ import { alreadyDone, inGuardedTx, markProcessed, quarantine } from "./inbound-s
 import type { IngestIo, IngestOutcome } from "./ingest-io.ts";
 import { refuseAgentMail } from "./notices.service.ts";
 import { createSolutionDraft } from "../../kb/solution-draft.ts";
+import { requestReview } from "../../kb/kb-review.service.ts";
 
 /** A refusal rolled back inside the transaction; its reason goes back to the agent. */
 class AgentMailRefused extends Error {}
@@ -102,6 +103,7 @@ export async function agentReply(
         const draft = await createSolutionDraft(tx, { caseId, agentId: agent.id, solution: close.solution });
         if (!draft) throw new AgentMailRefused(`the knowledge base article of this case is already published: edit it with mailcase kb, not by #kb`);
         await recordEvents(tx, caseId, [{ type: "kb.draft", data: { ...draft, by } }]);
+        outbound.push(...(await requestReview(tx, mail, { articleId: draft.articleId, caseId, by, now })));
       }
       await recordEvents(tx, caseId, [
         postId

@@ -23,6 +23,7 @@ import { quarantine } from "./inbound-status.ts";
 import { liveIo, notifyFor, type IngestIo, type IngestOutcome } from "./ingest-io.ts";
 import { oversized, quarantineOnCase, refuseAgentMail } from "./notices.service.ts";
 import { routeSender } from "./sender-route.ts";
+import { kbReviewReply } from "./kb-review-reply.service.ts";
 import { answersSignInMail } from "../../portal/sign-in-mail.ts";
 
 export { liveIo, txIo, type IngestIo, type IngestOutcome } from "./ingest-io.ts";
@@ -61,7 +62,7 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
   if (classification.kind === "bounce" && isSenderless(sender)) return senderlessBounce(deps, io, inboundId, msg, classification, inbound.mailbox.address);
   const recipients = [...msg.to, ...msg.cc].map((a) => a.address).concat(msg.deliveredTo);
   const token = findReplyToken(deps.secret, inbound.mailbox.address, recipients);
-  const tokenAgent = token.kind === "valid" ? token.token.agentId : token.kind === "forward" ? token.agentId : null;
+  const tokenAgent = token.kind === "valid" ? token.token.agentId : token.kind === "forward" || token.kind === "review" ? token.agentId : null;
   // A reply address of an agent the snapshot does not know: configured a moment ago, read the configuration now.
   const cfg = tokenAgent !== null && !config.agents.has(tokenAgent) ? await deps.config.get({ fresh: true }) : config;
   const agents = [...cfg.agents.values()];
@@ -85,6 +86,8 @@ export async function ingestMessage(deps: Deps, inboundId: number, io: IngestIo 
     case "agent-reply":
       // A token minted for a case that was merged since answers on the survivor (case/ops/merge-case.ts).
       return agentReply(deps, io, inboundId, msg, route.agent, await survivorCaseId(io.db, route.caseId), route.visibility, inbound.mailbox.address);
+    case "kb-review":
+      return kbReviewReply(deps, io, inboundId, msg, route.agent, route.articleId);
     case "forwarded": {
       const original = await extractForwarded(msg, parseMessage).catch(() => null);
       const from = original?.from?.address ?? null;

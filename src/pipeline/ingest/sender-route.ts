@@ -44,6 +44,8 @@ export type SenderRoute =
   | { kind: "refuse"; to: string; name: string; locale: string; reasons: string[]; rejectedOnCase: number | null }
   /** An agent's answer or commands on a case, through the reply address issued to them. */
   | { kind: "agent-reply"; agent: RouteAgent; caseId: number; visibility: TokenVisibility }
+  /** An agent's answer to a knowledge base review mail (`#publish`, `#reject`), through its review address. */
+  | { kind: "kb-review"; agent: RouteAgent; articleId: number }
   /** A customer's mail that an agent forwarded to their personal forwarding address. */
   | { kind: "forwarded"; agent: RouteAgent }
   /** A customer's (or anyone's) own mail: a new case or a post on one. */
@@ -89,6 +91,18 @@ export function routeSender(input: SenderRouteInput): SenderRoute {
     }
     if (automaticReason !== null) return quarantine(`automatic mail (${automaticReason}) on an agent reply address`);
     return { kind: "agent-reply", agent, caseId, visibility: token.token.visibility };
+  }
+
+  if (token.kind === "review") {
+    // Same rule as a case reply address: the review address works only from the reviewer's own address.
+    const agent = active.find((a) => a.id === token.agentId);
+    if (!agent || !ownsAddress(agent, sender)) {
+      const why = `review address of agent #${token.agentId} used from ${sender}`;
+      if (automaticReason !== null) return quarantine(why);
+      return { kind: "refuse", to: sender, name: input.senderName || sender, locale: senderAgent?.locale ?? "en", reasons: [`${why}: it works only from the address of the agent it was sent to`], rejectedOnCase: null };
+    }
+    if (automaticReason !== null) return quarantine(`automatic mail (${automaticReason}) on a review address`);
+    return { kind: "kb-review", agent, articleId: token.articleId };
   }
 
   if (token.kind === "forward") {

@@ -5,6 +5,7 @@
  * Idempotent: Post.notifiedAt is the guard and OutboundMail.dedupeKey is unique, so a retried job never
  * writes a second row; it only re-enqueues the rows still PENDING (deterministic send job ids).
  */
+import { ackArticles } from "../../kb/ack-articles.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import type { OutboundKind } from "../../kernel/domain-types.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
@@ -209,6 +210,11 @@ export async function planAndWrite(
       // Portal followers (the only contacts who get updates) can open the case in the portal. Agents get no
       // link: the portal is the customers' view, and agents work the case from this mail.
       caseUrl: r.to === "contact" && r.kind === "UPDATE" && deps.portalUrl ? portalCaseUrl(deps.portalUrl, c.number, recipient.address) : "",
+      // Knowledge base articles in the acknowledgement, where the mailbox asks for them (else no query at all).
+      articles:
+        r.kind === "ACK" && mailbox.ackArticles > 0
+          ? await ackArticles(deps.db, { count: mailbox.ackArticles, locale: recipient.locale, subject: c.subject, description: c.description, publicUrl: deps.publicUrl, now: deps.clock.now() })
+          : [],
     };
     let rendered = deps.templates.render(recipient.locale, TEMPLATE[r.kind], view);
     const withFiles = r.to === "agent" && r.view === "full" && (r.kind === "NEW_CASE" || r.kind === "UPDATE");

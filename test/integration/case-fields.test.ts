@@ -1,0 +1,134 @@
+/**
+ * Custom case fields, products and contact phones through the API (inject against the real database) and
+ * the CLI (a child process): required fields on create, refusals naming the field, inactive products,
+ * audit events through the case change path, and `mailcase case N` / GET showing them.
+ */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import Fastify, { type FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiPlugin } from "../../src/api/plugin.ts";
+import { createToken } from "../../src/api/tokens.ts";
+import { opsDepsOf } from "../../src/pipeline/case-effects.ts";
+import { TEST_DATABASE_URL } from "../support/global-setup.ts";
+import { labConfig, rand, startApp, type App } from "../support/harness.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export const FIELDS_CONFIG = (cfg: Record<string, unknown>, customer: string) => {
+  cfg.caseFields = [
+    { key: "contract", label: { en: "Contract", cs: "Smlouva" }, type: "text", required: true, visibility: "customer" },
+    { key: "seats", type: "number" },
+    { key: "plan", label: "Plan", type: "picklist", options: ["Basic", "Pro"], visibility: "customer" },
+    { key: "margin", label: "Margin", type: "number", visibility: "agent" },
+    { key: "os", type: "multipicklist", options: ["Linux", "Windows"] },
+    { key: "onsite", type: "yesno" },
+    { key: "due", type: "date" },
+  ];
+  cfg.products = [
+    { code: "CAM-1", name: "Camera One" },
+    { code: "OLD-9", name: "Old Nine", active: false },
+  ];
+  cfg.contacts = [...((cfg.contacts as object[] | undefined) ?? []), { email: customer, name: "Pat Phone", phone: "+420 601 234 567" }];
+};
+
+describe("custom case fields, products, contact phone", () => {
+  const id = rand();
+  const customer = `pat-${id}@acme.test`;
+  let app: App;
+  let http: FastifyInstance;
+  let token = "";
+  const db = () => app.rt.deps.db;
+  const call = (method: "GET" | "POST" | "PATCH", url: string, payload?: object) =>
+    http.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
+  const cli = (args: string[]) =>
+    promisify(execFile)(process.execPath, [path.join(ROOT, "bin/mailcase.mjs"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, MAILCASE_REDIS_PREFIX: app.rt.env.MAILCASE_REDIS_PREFIX, LOG_LEVEL: "silent", NODE_NO_WARNINGS: "1" },
+    }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+
+  beforeAll(async () => {
+    app = await startApp(labConfig(id, (cfg) => FIELDS_CONFIG(cfg, customer)), { roles: [] });
+    http = Fastify();
+    await http.register(apiPlugin, { prefix: "/api/v1", ops: opsDepsOf(app.rt.deps) });
+    await http.ready();
+    token = (await createToken(db(), "alice", ["cases:read", "cases:write"]))!.token;
+  });
+  afterAll(async () => {
+    await http?.close();
+    await app?.close();
+  });
+
+  let number = 0;
+
+  it("API: refuses a create without a required field or with a wrong value, naming the field; creates nothing", async () => {
+    const base = { requester: { email: customer }, subject: `Fields ${id}` };
+    const missing = await call("POST", "/cases", base);
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json()).toMatchObject({ field: "fields.contract", detail: "contract: is required" });
+    const wrong = await call("POST", "/cases", { ...base, fields: { contract: "C-1", seats: "many" } });
+    expect(wrong.json()).toMatchObject({ field: "fields.seats", detail: 'seats: "many" is not a number' });
+    const inactive = await call("POST", "/cases", { ...base, fields: { contract: "C-1" }, product: "old-9" });
+    expect(inactive.json()).toMatchObject({ field: "product", detail: expect.stringContaining("no longer offered") });
+    expect(await db().case.count({ where: { subject: `Fields ${id}` } })).toBe(0);
+  });
+
+  it("API: creates with fields and a product, changes them with audit events, GET shows them", async () => {
+    const created = await call("POST", "/cases", { requester: { email: customer }, subject: `Fields ${id}`, fields: { contract: "C-1", plan: "pro", os: ["windows", "linux"] }, product: "cam-1" });
+    expect(created.statusCode).toBe(201);
+    number = created.json<{ number: number }>().number;
+    const changed = await call("PATCH", `/cases/${number}`, { fields: { seats: 12, plan: null, onsite: true, due: "2026-12-24" } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json<{ changed: string[] }>().changed).toEqual(["field.seats", "field.plan", "field.onsite", "field.due"]);
+    const repeat = await call("PATCH", `/cases/${number}`, { fields: { seats: "12" } });
+    expect(repeat.json<{ changed: string[] }>().changed).toEqual([]);
+    const clear = await call("PATCH", `/cases/${number}`, { fields: { contract: "" } });
+    expect(clear.json()).toMatchObject({ field: "fields.contract", detail: "contract: is required and cannot be cleared" });
+    const unknown = await call("PATCH", `/cases/${number}`, { fields: { colour: "red" } });
+    expect(unknown.json()).toMatchObject({ status: 422, field: "fields.colour" });
+
+    const got = (await call("GET", `/cases/${number}`)).json<{ case: { fields: object; product: string; contacts: { phone: string | null }[] } }>().case;
+    expect(got.fields).toEqual({ contract: "C-1", os: ["Linux", "Windows"], seats: 12, onsite: true, due: "2026-12-24" });
+    expect(got.product).toBe("CAM-1");
+    expect(got.contacts[0]?.phone).toBe("+420 601 234 567");
+    const events = await db().caseEvent.findMany({ where: { case: { number }, type: "case.changed" }, orderBy: { id: "asc" } });
+    expect(events.map((e) => e.data)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: "field.plan", from: "Pro", to: null }),
+        expect.objectContaining({ field: "field.os", from: null, to: "Linux, Windows" }),
+        expect.objectContaining({ field: "product", from: null, to: "CAM-1" }),
+      ]),
+    );
+  });
+
+  it("the OpenAPI document describes fields and product on create and change", async () => {
+    const doc = (await http.inject({ method: "GET", url: "/api/v1/openapi.json" })).json<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: object } }> } }>> }>();
+    expect(Object.keys(doc.paths["/api/v1/cases"]!.post!.requestBody!.content["application/json"]!.schema.properties ?? {})).toEqual(expect.arrayContaining(["fields", "product"]));
+    expect(Object.keys(doc.paths["/api/v1/cases/{number}"]!.patch!.requestBody!.content["application/json"]!.schema.properties ?? {})).toEqual(expect.arrayContaining(["fields", "product"]));
+  });
+
+  it("CLI: --field and --product on set and create, refusals name the field, `mailcase case N` shows them", async () => {
+    const bad = await cli(["case", "set", String(number), "--as", "alice", "--field", "due=tomorrow"]);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('refused (fields.due): due: "tomorrow" is not a date (use YYYY-MM-DD)') });
+    const ok = await cli(["case", "set", String(number), "--as", "alice", "--field", "margin=7.5", "--field", "os=linux", "--product", "none"]);
+    expect(ok).toMatchObject({ code: 0, stdout: expect.stringContaining("field.margin") });
+    const noContract = await cli(["case", "create", "--as", "alice", "--requester", customer, "--subject", `CLI ${id}`]);
+    expect(noContract).toMatchObject({ code: 1, stderr: expect.stringContaining("contract: is required") });
+    const created = await cli(["case", "create", "--as", "alice", "--requester", customer, "--subject", `CLI ${id}`, "--field", "contract=C-2", "--product", "CAM-1", "--json"]);
+    expect(created.code).toBe(0);
+
+    const shown = await cli(["case", String(number)]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`${customer} (requester, phone +420 601 234 567)`);
+    expect(shown.stdout).toContain("field contract (Contract): C-1");
+    expect(shown.stdout).toContain("field margin (Margin): 7.5");
+    expect(shown.stdout).toContain("field os (os): Linux");
+    expect(shown.stdout).not.toContain("product:");
+    const other = await cli(["case", String(JSON.parse(created.stdout).number)]);
+    expect(other.stdout).toContain("product: CAM-1 Camera One");
+  });
+});

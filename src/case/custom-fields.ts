@@ -227,3 +227,10 @@ export function catalogueIssues(fields: readonly CaseFieldDef[], products: reado
   });
   return issues;
 }
+
+const PRODUCT_LABEL: Readonly<Record<string, string>> = { en: "Product", cs: "Produkt", pl: "Produkt", zh: "产品" };
+
+/** The case's product as one more shown field (products are visible to customers like the case itself). */
+export function productField(product: { code: string; name: string } | null, locale = "en"): ShownField[] {
+  return product ? [{ key: "product", label: PRODUCT_LABEL[locale] ?? "Product", value: `${product.name} (${product.code})` }] : [];
+}

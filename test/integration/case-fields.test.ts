@@ -12,26 +12,10 @@ import { apiPlugin } from "../../src/api/plugin.ts";
 import { createToken } from "../../src/api/tokens.ts";
 import { opsDepsOf } from "../../src/pipeline/case-effects.ts";
 import { TEST_DATABASE_URL } from "../support/global-setup.ts";
+import { FIELDS_CONFIG } from "../support/case-fields.ts";
 import { labConfig, rand, startApp, type App } from "../support/harness.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-
-export const FIELDS_CONFIG = (cfg: Record<string, unknown>, customer: string) => {
-  cfg.caseFields = [
-    { key: "contract", label: { en: "Contract", cs: "Smlouva" }, type: "text", required: true, visibility: "customer" },
-    { key: "seats", type: "number" },
-    { key: "plan", label: "Plan", type: "picklist", options: ["Basic", "Pro"], visibility: "customer" },
-    { key: "margin", label: "Margin", type: "number", visibility: "agent" },
-    { key: "os", type: "multipicklist", options: ["Linux", "Windows"] },
-    { key: "onsite", type: "yesno" },
-    { key: "due", type: "date" },
-  ];
-  cfg.products = [
-    { code: "CAM-1", name: "Camera One" },
-    { code: "OLD-9", name: "Old Nine", active: false },
-  ];
-  cfg.contacts = [...((cfg.contacts as object[] | undefined) ?? []), { email: customer, name: "Pat Phone", phone: "+420 601 234 567" }];
-};
 
 describe("custom case fields, products, contact phone", () => {
   const id = rand();

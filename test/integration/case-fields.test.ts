@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiPlugin } from "../../src/api/plugin.ts";
 import { createToken } from "../../src/api/tokens.ts";
 import { opsDepsOf } from "../../src/pipeline/case-effects.ts";
+import { exportCases } from "../../src/case/import/export-cases.ts";
+import { importCases, type ImportRecord } from "../../src/case/import/import-cases.service.ts";
+import type { RowIssue } from "../../src/case/import/import-row.ts";
 import { TEST_DATABASE_URL } from "../support/global-setup.ts";
 import { FIELDS_CONFIG } from "../support/case-fields.ts";
 import { labConfig, rand, startApp, type App } from "../support/harness.ts";
@@ -107,12 +110,52 @@ describe("custom case fields, products, contact phone", () => {
 
     const shown = await cli(["case", String(number)]);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toContain(`${customer} (requester, phone +420 601 234 567)`);
+    expect(shown.stdout).toContain(`${customer} (requester, portal, phone +420 601 234 567)`);
     expect(shown.stdout).toContain("field contract (Contract): C-1");
     expect(shown.stdout).toContain("field margin (Margin): 7.5");
     expect(shown.stdout).toContain("field os (os): Linux");
     expect(shown.stdout).not.toContain("product:");
     const other = await cli(["case", String(JSON.parse(created.stdout).number)]);
     expect(other.stdout).toContain("product: CAM-1 Camera One");
+  });
+
+  it("CSV import and export carry field.<key> columns, product and phone; per-row issues name line and field; a second import changes nothing", async () => {
+    const rows = (records: Record<string, string>[]): AsyncIterable<ImportRecord> =>
+      (async function* () {
+        for (const [i, record] of records.entries()) yield { line: i + 2, record };
+      })();
+    const newcomer = `lee-${id}@acme.test`;
+    const file: Record<string, string>[] = [
+      { external_id: `X-${id}-1`, subject: "Imported one", requester: newcomer, requester_phone: "+1 555 0199", product: "cam-1", "field.contract": "K-9", "field.seats": "4", "field.os": "linux,windows", "field.onsite": "no" },
+      { external_id: `X-${id}-2`, subject: "Imported two", requester: newcomer, product: "", "field.contract": "", "field.seats": "lots" },
+      { external_id: `X-${id}-3`, subject: "Imported three", requester: newcomer, product: "OLD-9", "field.due": "2026-13-01" },
+    ];
+    const run = async (apply: boolean) => {
+      const issues: RowIssue[] = [];
+      const summary = await importCases(db(), rows(file), { apply, mapping: {}, source: "fields.csv", onIssue: (i) => issues.push(i) });
+      return { summary, issues };
+    };
+    const first = await run(true);
+    expect(first.issues).toEqual([
+      { line: 3, field: "field.seats", why: 'seats: "lots" is not a number' },
+      { line: 4, field: "field.due", why: 'due: "2026-13-01" is not a date (use YYYY-MM-DD)' },
+      { line: 4, field: "product", why: expect.stringContaining("no longer offered") },
+    ]);
+    expect(first.summary).toMatchObject({ created: 1, invalid: 2 });
+    const c = await db().case.findUniqueOrThrow({ where: { externalId: `X-${id}-1` }, include: { product: true } });
+    expect(c.customFields).toEqual({ contract: "K-9", seats: 4, os: ["Linux", "Windows"], onsite: false });
+    expect(c.product?.code).toBe("CAM-1");
+    expect((await db().contact.findUniqueOrThrow({ where: { email: newcomer } })).phone).toBe("+1 555 0199");
+
+    const again = await run(true);
+    expect(again.summary).toMatchObject({ created: 0, updated: 0, unchanged: 1, invalid: 2 });
+
+    // The export carries the same columns, and imports back without a change.
+    const exported: Record<string, string>[] = [];
+    for await (const row of exportCases(db())) exported.push(row);
+    const mine = exported.find((r) => r.external_id === `X-${id}-1`)!;
+    expect(mine).toMatchObject({ product: "CAM-1", requester_phone: "+1 555 0199", "field.contract": "K-9", "field.seats": "4", "field.os": "Linux, Windows", "field.onsite": "no", "field.margin": "" });
+    const back = await importCases(db(), rows(exported.filter((r) => r.external_id?.startsWith(`X-${id}-`))), { apply: true, mapping: {}, source: "export.csv", onIssue: (i) => expect.fail(`line ${i.line} ${i.field}: ${i.why}`) });
+    expect(back).toMatchObject({ created: 0, updated: 0, invalid: 0 });
   });
 });

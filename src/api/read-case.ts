@@ -7,6 +7,8 @@ import type { Db } from "../db/client.ts";
 import { canSeeCase, canSeeCaseContact, caseAccessOf, postView } from "../case/access.ts";
 import type { ActingAgent } from "../case/acting-agent.ts";
 import { notFound, type OpResult } from "../case/ops/common.ts";
+import { loadCatalogue } from "../case/case-fields-store.ts";
+import { storedFields } from "../case/custom-fields.ts";
 
 export async function getCase(db: Db, agent: ActingAgent, number: number): Promise<OpResult<{ case: object }>> {
   const c = await db.case.findUnique({
@@ -17,6 +19,7 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
       group: true,
       area: true,
       slaContract: true,
+      product: true,
       contacts: { include: { contact: true } },
       followers: { include: { agent: true } },
       posts: { orderBy: { id: "asc" }, include: { authorAgent: true, authorContact: true, attachments: { orderBy: { id: "asc" } } } },
@@ -25,6 +28,9 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
   if (!c) return notFound(`case ${number}`, "number");
   const access = caseAccessOf(c);
   if (!canSeeCase(agent, access)) return notFound(`case ${number}`, "number");
+  // Values as stored (typed), only of fields still declared: a field removed from the configuration is not shown.
+  const values = storedFields(c.customFields);
+  const fields = Object.fromEntries((await loadCatalogue(db)).fields.flatMap((d) => (values[d.key] === undefined ? [] : [[d.key, values[d.key]]])));
   return {
     ok: true,
     case: {
@@ -40,9 +46,14 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
       team: c.team?.key ?? null,
       group: c.group?.key ?? null,
       mergedInto: c.mergedIntoId,
+      product: c.product?.code ?? null,
+      fields,
       routing: (c.routing as { explain?: string[] }).explain ?? [],
       sla: { level: c.slaContract?.key ?? null, firstResponseDueAt: c.firstResponseDueAt, resolutionDueAt: c.resolutionDueAt, firstRespondedAt: c.firstRespondedAt },
-      contacts: c.contacts.map((cc) => ({ role: cc.role, email: canSeeCaseContact(agent, access, cc.contact.directoryId) ? cc.contact.email : null })),
+      contacts: c.contacts.map((cc) => {
+        const shown = canSeeCaseContact(agent, access, cc.contact.directoryId);
+        return { role: cc.role, email: shown ? cc.contact.email : null, phone: shown ? cc.contact.phone : null };
+      }),
       followers: c.followers.flatMap((f) => (f.agent ? [f.agent.key] : [])),
       stream: c.posts.flatMap((p) => {
         const view = postView(agent, access, { ...p, authorDirectoryId: p.authorContact?.directoryId ?? null });

@@ -14,6 +14,7 @@ import type { BusinessCalendar } from "../sla/calendar.ts";
 import { auditValue, recordEvents, type Actor } from "./case-events.ts";
 import { onAssign } from "./status.ts";
 import { flowTransition, StatusFlowsSchema } from "./status-flow.ts";
+import { displayValue, mergeFields, storedFields, type FieldValue } from "./custom-fields.ts";
 import type { CaseStatus } from "../kernel/domain-types.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -39,6 +40,10 @@ export interface CasePatch {
   slaContract?: string;
   /** When the first response (the first public agent post) was given; set once, never moved. */
   firstRespondedAt?: Date;
+  /** Custom field values, already checked against the definitions (custom-fields.ts checkFields); null clears. */
+  fields?: Record<string, FieldValue | null>;
+  /** The product (an id of an active product, checked by the caller); null removes it. */
+  productId?: number | null;
 }
 
 export type ChangeResult = { ok: true; changed: string[] } | { ok: false; reason: string };
@@ -134,6 +139,18 @@ export async function changeCase(
     data.parentCase = patch.parentCaseId === null ? { disconnect: true } : { connect: { id: patch.parentCaseId } };
     changed.push({ field: "parentCaseId", from: c.parentCaseId, to: patch.parentCaseId });
   }
+  if (patch.fields !== undefined) {
+    const before = storedFields(c.customFields);
+    const { next, changed: keys } = mergeFields(before, patch.fields);
+    if (keys.length > 0) data.customFields = next;
+    // One audit event per custom field, named so it cannot be mistaken for a standard field.
+    for (const key of keys) changed.push({ field: `field.${key}`, from: shown(before[key]), to: shown(next[key]) });
+  }
+  if (patch.productId !== undefined && patch.productId !== c.productId) {
+    const code = async (id: number | null) => (id === null ? null : (await tx.product.findUniqueOrThrow({ where: { id } })).code);
+    data.product = patch.productId === null ? { disconnect: true } : { connect: { id: patch.productId } };
+    changed.push({ field: "product", from: await code(c.productId), to: await code(patch.productId) });
+  }
   // A new SLA level: the calendar the elapsed time ran on until now is the old level's.
   let previousCalendar: BusinessCalendar | undefined;
   if (patch.slaContract !== undefined && patch.slaContract !== c.slaContract?.key) {
@@ -172,3 +189,5 @@ export async function changeCase(
   if (slaInputsChanged) await recomputeSlaDue(tx, caseId, ctx.now, ctx.by, previousCalendar ? { previousCalendar } : {});
   return { ok: true, changed: changed.map((ch) => (ch.field === "slaContract" ? "sla" : ch.field)) };
 }
+
+const shown = (v: FieldValue | undefined): string | number | boolean | null => (v === undefined ? null : Array.isArray(v) ? displayValue(v) : v);

@@ -7,6 +7,8 @@ import type { Db } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { agentViewerFor } from "../case/acting-agent.ts";
 import { canSeeCase, canSeeCaseContact, caseAccessOf, mayAccessDirectory, postView, type AgentViewer } from "../case/access.ts";
+import { loadCatalogue } from "../case/case-fields-store.ts";
+import { storedFields, visibleFields } from "../case/custom-fields.ts";
 
 /** The viewer for `--as <agentKey>`; null when no agent has that key. */
 export async function agentViewerByKey(db: Db, key: string): Promise<AgentViewer | null> {
@@ -84,6 +86,7 @@ export async function showCase(db: Db, number: number, viewer?: AgentViewer) {
       area: true,
       account: true,
       slaContract: true,
+      product: true,
       contacts: { include: { contact: true } },
       followers: { include: { agent: true, contact: true } },
       posts: { orderBy: { id: "asc" }, include: { authorAgent: true, authorContact: true } },
@@ -127,10 +130,13 @@ export async function showCase(db: Db, number: number, viewer?: AgentViewer) {
     type: c.type,
     origin: c.origin,
     account: c.account?.name ?? null,
+    product: c.product ? { code: c.product.code, name: c.product.name, active: c.product.active } : null,
+    /** Every custom field with a value (agents see agent-only fields too), in the configuration's order. */
+    fields: visibleFields((await loadCatalogue(db)).fields, storedFields(c.customFields), "agent"),
     contacts: c.contacts.map((cc) =>
       contactShown(cc.contact.directoryId)
-        ? { email: cc.contact.email as string | null, role: cc.role, portal: cc.contact.portalUser, hidden: false }
-        : { email: null, role: cc.role, portal: false, hidden: true },
+        ? { email: cc.contact.email as string | null, role: cc.role, portal: cc.contact.portalUser, hidden: false, phone: cc.contact.phone }
+        : { email: null, role: cc.role, portal: false, hidden: true, phone: null },
     ),
     routing: {
       area: c.area.key,

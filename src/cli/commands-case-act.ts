@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import type { z } from "zod";
 import { actingAgentByKey, type ActingAgent } from "../case/acting-agent.ts";
 import type { OpResult, OpsDeps } from "../case/ops/common.ts";
@@ -86,6 +86,13 @@ interface Common {
   json?: boolean;
 }
 
+/** `--field key=value` (repeatable) → { key: value }; `key=` clears it. The value is checked by the operation. */
+function fieldPair(v: string, all: Record<string, string> = {}): Record<string, string> {
+  const eq = v.indexOf("=");
+  if (eq <= 0) throw new InvalidArgumentError(`"${v}" is not key=value`);
+  return { ...all, [v.slice(0, eq).trim()]: v.slice(eq + 1) };
+}
+
 export function registerCaseActions(caseCommand: Command): void {
   const sub = (name: string, description: string) =>
     caseCommand.command(name).description(description).option("--as <agent>", "the agent who acts (required)").option("--json", "print the outcome as JSON");
@@ -104,7 +111,9 @@ export function registerCaseActions(caseCommand: Command): void {
     .option("--team <team>", "team instead of routing's")
     .option("--ack", "mail the customer an acknowledgement")
     .option("--mailbox <key>", "mailbox the case's mail goes out from")
-    .action((o: Common & { requester: string; name?: string; cc?: string[]; subject: string; body?: string; bodyFile?: string; origin: string; priority?: string; type?: string; owner?: string; team?: string; ack?: boolean; mailbox?: string }) =>
+    .option("--field <key=value>", "a custom case field (repeat for several); required fields must be given", fieldPair)
+    .option("--product <code>", "the product the case is about")
+    .action((o: Common & { field?: Record<string, string>; product?: string; requester: string; name?: string; cc?: string[]; subject: string; body?: string; bodyFile?: string; origin: string; priority?: string; type?: string; owner?: string; team?: string; ack?: boolean; mailbox?: string }) =>
       act(
         o.as,
         o.json,
@@ -121,6 +130,8 @@ export function registerCaseActions(caseCommand: Command): void {
             team: o.team,
             acknowledge: Boolean(o.ack),
             mailbox: o.mailbox,
+            fields: o.field,
+            product: o.product,
           }),
         createCase,
         (r) => `opened ${ref(r.number)}`,
@@ -181,7 +192,9 @@ export function registerCaseActions(caseCommand: Command): void {
     .option("--portal <on|off>", "whether the portal shows the case", onOff)
     .option("--sla <level>", "SLA level (contract key)")
     .option("--team <team>", "team key, or none")
-    .action((number: string, o: Common & { status?: string; solution?: string; priority?: string; severity?: string; type?: string; reason?: string; portal?: boolean; sla?: string; team?: string }) =>
+    .option("--field <key=value>", "a custom case field (repeat for several); key= clears it", fieldPair)
+    .option("--product <code>", "product code, or none")
+    .action((number: string, o: Common & { field?: Record<string, string>; product?: string; status?: string; solution?: string; priority?: string; severity?: string; type?: string; reason?: string; portal?: boolean; sla?: string; team?: string }) =>
       act(
         o.as,
         o.json,
@@ -197,6 +210,8 @@ export function registerCaseActions(caseCommand: Command): void {
             portal: o.portal,
             sla: o.sla,
             team: o.team === "none" ? null : o.team,
+            fields: o.field,
+            product: o.product === "none" ? null : o.product,
           }),
         changeCaseFields,
         describeChange,

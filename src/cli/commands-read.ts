@@ -41,7 +41,9 @@ export function registerReadCommands(program: Command): Command {
       if (opts.json) return console.log(JSON.stringify(c, null, 2));
       console.log(`[${c.tag}] ${c.subject}`);
       console.log(`status ${c.status}  priority ${c.priority}  type ${c.type}  origin ${c.origin}  account ${c.account ?? "-"}`);
-      console.log(`contacts: ${c.contacts.map((x) => `${x.email ?? "(hidden contact)"} (${x.role.toLowerCase()}${x.portal ? ", portal" : ""})`).join(", ")}`);
+      console.log(`contacts: ${c.contacts.map((x) => `${x.email ?? "(hidden contact)"} (${x.role.toLowerCase()}${x.portal ? ", portal" : ""}${x.phone ? `, phone ${x.phone}` : ""})`).join(", ")}`);
+      if (c.product) console.log(`product: ${c.product.code} ${c.product.name}${c.product.active ? "" : " (no longer offered)"}`);
+      for (const f of c.fields) console.log(`field ${f.key} (${f.label}): ${f.value}`);
       console.log(`routing: area ${c.routing.area}, group ${c.routing.group ?? "-"}, owner ${c.routing.owner ?? "-"}, team ${c.routing.team ?? "-"}`);
       for (const line of c.routing.explain) console.log(`  - ${line}`);
       console.log(`SLA ${c.sla.contract ?? "-"}: first response due ${c.sla.firstResponseDueAt ?? "-"}, resolution due ${c.sla.resolutionDueAt ?? "-"}${c.sla.firstRespondedAt ? `, responded ${c.sla.firstRespondedAt}` : ""}`);

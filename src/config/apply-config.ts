@@ -99,6 +99,9 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
         await tx.mailbox.upsert({ where: { key: m.key }, create: { key: m.key, ...data }, update: data });
       }
       await tx.mailbox.updateMany({ where: { key: { notIn: cfg.mailboxes.map((m) => m.key) } }, data: { active: false } });
+      // A product dropped from the file stays on its cases, inactive (like mailboxes).
+      for (const p of cfg.products) await tx.product.upsert({ where: { code: p.code }, create: p, update: { name: p.name, active: p.active } });
+      await tx.product.updateMany({ where: { code: { notIn: cfg.products.map((p) => p.code) } }, data: { active: false } });
 
       const slaId = new Map<string, number>();
       for (const s of cfg.slaContracts) {
@@ -167,6 +170,7 @@ export async function applyConfig(db: Db, cfg: HelpdeskConfig): Promise<ApplySum
           directoryId: c.directory ? directoryId.get(c.directory)! : null,
           portalUser: c.portal,
           portalRole: c.portalRole ?? null,
+          phone: c.phone ?? null,
           // Only when the file says: otherwise the language a portal user chose (preferences page) stays.
           ...(c.locale !== undefined ? { locale: c.locale } : {}),
         };
@@ -248,6 +252,8 @@ function settingsData(cfg: HelpdeskConfig) {
     // Stored as validated (keys, not ids): read back through AssignmentRulesSchema by config-cache.ts.
     assignmentRules: cfg.assignmentRules as unknown as Prisma.InputJsonArray,
     statusFlows: cfg.statusFlows as unknown as Prisma.InputJsonObject,
+    // Stored as validated: read back through CaseFieldSchema (src/case/case-fields-store.ts).
+    caseFields: cfg.caseFields as unknown as Prisma.InputJsonArray,
   };
 }
 

@@ -10,6 +10,7 @@ import { AssignmentRulesSchema, ruleReferences } from "../routing/assignment-rul
 import { StatusFlowsSchema } from "../case/status-flow.ts";
 import { checkKbConfig, KbConfigSchema } from "../kb/kb-config.ts";
 import { WebFormConfigSchema, webFormReferenceIssues } from "../portal/web-form-config.ts";
+import { CaseFieldSchema, catalogueIssues, ProductSchema } from "../case/custom-fields.ts";
 
 /**
  * The helpdesk's declared configuration (mailboxes, agents, teams, areas, customer groups, SLA contracts,
@@ -220,6 +221,8 @@ const ConfigSchema = z
             portalRole: z.string().min(1).max(50).optional(),
             /** Omitted: "en" for a new contact, and the language the contact chose on the portal is kept. */
             locale: Locale.optional(),
+            /** Shown with the contact's cases; free form (people write numbers in many ways), one line. */
+            phone: z.string().trim().regex(/^[0-9+()./ -]{3,40}$/, "a phone number: digits, spaces and + ( ) . / -").optional(),
           })
           .strict(),
       )
@@ -264,6 +267,10 @@ const ConfigSchema = z
     kb: KbConfigSchema.default({ portals: [], review: { reviewers: [], defaultPortals: [] } }),
     /** Public web-to-case forms at /forms/<key> (src/portal/web-form-config.ts). */
     webForms: z.array(WebFormConfigSchema).default([]),
+    /** Custom case fields (src/case/custom-fields.ts): typed, required or not, visible to customers or agents only. */
+    caseFields: z.array(CaseFieldSchema).default([]),
+    /** The product catalogue; a case may name one product (an inactive one cannot be newly set). */
+    products: z.array(ProductSchema).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -295,6 +302,7 @@ const ConfigSchema = z
     unique(cfg.directories, "directories");
     unique(cfg.portals, "portals");
     unique(cfg.approvalRules, "approvalRules");
+    for (const issue of catalogueIssues(cfg.caseFields, cfg.products)) ctx.addIssue({ code: "custom", ...issue });
     const groups = keys(cfg.customerGroups);
     cfg.approvalRules.forEach((r, i) => {
       r.approvers.agents.forEach((a, j) => need(agents, a, "agent", ["approvalRules", i, "approvers", "agents", j]));

@@ -74,6 +74,9 @@ export async function caseDetail(deps: Deps, portal: PortalDef, viewer: Viewer, 
       status: true,
       priority: true,
       createdAt: true,
+      // Shown only through visibleFields(…, "customer") (portal-case-pages.ts): agent-only fields never reach the page.
+      customFields: true,
+      product: { select: { code: true, name: true } },
       posts: {
         where: visiblePosts(viewer),
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],

@@ -9,6 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptio
 import { z } from "zod";
 import { formatCaseNumber } from "../case/case-number.ts";
 import type { Deps } from "../kernel/deps.ts";
+import { loadCatalogue } from "../case/case-fields-store.ts";
+import { storedFields, visibleFields } from "../case/custom-fields.ts";
 import { caseDetail, findAttachment, listCases, loadViewer, type CaseFilter } from "./cases.service.ts";
 import type { MessageKey } from "./i18n.ts";
 import type { PortalDef, PortalLanguage } from "./portal-config.ts";
@@ -162,6 +164,9 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
         statusLabel: t(req, `status.${found.status}` as MessageKey),
         statusClass: statusClass(found.status),
         priorityLabel: t(req, `priority.${found.priority}` as MessageKey),
+        // A customer sees only the fields the configuration declares customer-visible.
+        fields: visibleFields((await loadCatalogue(deps.db)).fields, storedFields(found.customFields), "customer", c.lang),
+        product: found.product ? `${found.product.name} (${found.product.code})` : null,
         created: fmt.format(found.createdAt),
         createdIso: found.createdAt.toISOString(),
         posts,

@@ -5,25 +5,32 @@
  */
 import type { Db } from "../../db/client.ts";
 import { canSeeCase, caseAccessOf, type AgentViewer } from "../access.ts";
-import type { ImportField } from "./import-row.ts";
+import { fieldColumn, type ImportField } from "./import-row.ts";
+import { loadCatalogue } from "../case-fields-store.ts";
+import { displayValue, storedFields } from "../custom-fields.ts";
 
-export type ExportRow = Record<ImportField | "number" | "origin", string>;
+/** The import's columns, then one `field.<key>` column per configured custom field (every row has them all). */
+export type ExportRow = Record<ImportField | "number" | "origin", string> & Record<string, string>;
 
 const PAGE = 1_000;
 const iso = (d: Date | null) => d?.toISOString() ?? "";
 
 export async function* exportCases(db: Db, viewer?: AgentViewer): AsyncGenerator<ExportRow> {
+  const defs = (await loadCatalogue(db)).fields;
   let after = 0;
   for (;;) {
     const page = await db.case.findMany({
       where: { id: { gt: after } },
       orderBy: { id: "asc" },
       take: PAGE,
-      include: { owner: true, team: true, area: true, slaContract: true, contacts: { include: { contact: true } } },
+      include: { owner: true, team: true, area: true, slaContract: true, product: true, contacts: { include: { contact: true } } },
     });
     for (const c of page) {
       if (viewer && !canSeeCase(viewer, caseAccessOf(c))) continue;
       const requester = c.contacts.find((cc) => cc.role === "REQUESTER")?.contact;
+      const values = storedFields(c.customFields);
+      // Written as the import parses them (a multipicklist comma-separated, yes/no as yes or no).
+      const fields = Object.fromEntries(defs.map((d) => [fieldColumn(d.key), values[d.key] === undefined ? "" : displayValue(values[d.key]!)]));
       yield {
         external_id: c.externalId ?? `MC-${c.number}`,
         number: String(c.number),
@@ -44,6 +51,9 @@ export async function* exportCases(db: Db, viewer?: AgentViewer): AsyncGenerator
         created_at: iso(c.createdAt),
         resolved_at: iso(c.resolvedAt),
         closed_at: iso(c.closedAt),
+        product: c.product?.code ?? "",
+        requester_phone: requester?.phone ?? "",
+        ...fields,
       };
     }
     if (page.length < PAGE) return;

@@ -19,7 +19,9 @@ import type { Db } from "../../db/client.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { CasePriority, CaseStatus, CaseTypeChoice, Severity } from "../../kernel/domain-types.ts";
 import type { CaseEvent } from "../case-events.ts";
-import { validateRow, type ColumnMapping, type ImportRow, type RowIssue } from "./import-row.ts";
+import { fieldColumn, validateRow, type ColumnMapping, type ImportRow, type RowIssue } from "./import-row.ts";
+import { loadCatalogue, type Catalogue } from "../case-fields-store.ts";
+import { chooseProduct, mergeFields, parseFieldValue, storedFields, type FieldValue } from "../custom-fields.ts";
 
 export interface ImportRecord {
   /** Line of the record in the file (1-based; the header is line 1). */
@@ -52,6 +54,9 @@ interface Refs {
   accounts: Map<string, number>;
   areaId: number;
   mailboxId: number | null;
+  catalogue: Catalogue;
+  /** Column of the product (mapping or "product"). */
+  productColumn: string;
 }
 
 /** The case columns an import sets, as compared with a stored case to decide what a re-import changes. */
@@ -72,10 +77,14 @@ interface CaseFields {
   createdAt: Date | null;
   resolvedAt: Date | null;
   closedAt: Date | null;
+  /** Custom field values of the row's `field.<key>` columns (null: clear); keys without a column are kept. */
+  customFields: Record<string, FieldValue | null>;
+  /** Undefined: no product column in the file (kept); null: none. */
+  productId: number | null | undefined;
 }
 
 export async function importCases(db: Db, records: AsyncIterable<ImportRecord>, opts: ImportOptions): Promise<ImportSummary> {
-  const refs = await loadRefs(db);
+  const refs = await loadRefs(db, opts.mapping);
   const summary: ImportSummary = { rows: 0, created: 0, updated: 0, unchanged: 0, invalid: 0 };
   const size = opts.batchSize ?? 1_000;
   let batch: Array<{ line: number; row: ImportRow; fields: CaseFields }> = [];
@@ -90,7 +99,7 @@ export async function importCases(db: Db, records: AsyncIterable<ImportRecord>, 
       checked.issues.forEach(issue);
       continue;
     }
-    const resolved = resolveRefs(line, checked.row, refs);
+    const resolved = resolveRefs(line, checked.row, refs, record);
     if ("issues" in resolved) {
       summary.invalid++;
       resolved.issues.forEach(issue);
@@ -114,7 +123,7 @@ export async function importCases(db: Db, records: AsyncIterable<ImportRecord>, 
   return summary;
 }
 
-async function loadRefs(db: Db): Promise<Refs> {
+async function loadRefs(db: Db, mapping: ColumnMapping): Promise<Refs> {
   const settings = await db.settings.findUniqueOrThrow({ where: { id: 1 } });
   const area = await db.area.findUniqueOrThrow({ where: { key: settings.defaultAreaKey } });
   const mailbox = await db.mailbox.findFirst({ where: { active: true }, orderBy: { id: "asc" } });
@@ -128,10 +137,12 @@ async function loadRefs(db: Db): Promise<Refs> {
     accounts,
     areaId: area.id,
     mailboxId: mailbox?.id ?? null,
+    catalogue: await loadCatalogue(db),
+    productColumn: mapping.product ?? "product",
   };
 }
 
-function resolveRefs(line: number, row: ImportRow, refs: Refs): { fields: CaseFields } | { issues: RowIssue[] } {
+function resolveRefs(line: number, row: ImportRow, refs: Refs, record: Readonly<Record<string, string>>): { fields: CaseFields } | { issues: RowIssue[] } {
   const issues: RowIssue[] = [];
   const look = (map: Map<string, number>, key: string | undefined, field: string, what: string): number | null => {
     if (key === undefined) return null;
@@ -142,6 +153,25 @@ function resolveRefs(line: number, row: ImportRow, refs: Refs): { fields: CaseFi
   const ownerId = look(refs.agents, row.owner, "owner", "active agent");
   const teamId = look(refs.teams, row.team, "team", "team");
   const slaContractId = look(refs.contracts, row.sla, "sla", "SLA level");
+  // Custom fields by the same rules as every other channel; an empty cell of a required field keeps the value
+  // (historical rows often lack it), an empty cell of another field clears it.
+  const customFields: Record<string, FieldValue | null> = {};
+  for (const def of refs.catalogue.fields) {
+    const cell = record[fieldColumn(def.key)];
+    if (cell === undefined || (cell.trim() === "" && def.required)) continue;
+    const parsed = parseFieldValue(def, cell);
+    if (parsed.ok) customFields[def.key] = parsed.value;
+    else issues.push({ line, field: fieldColumn(def.key), why: parsed.reason });
+  }
+  let productId: number | null | undefined;
+  const productCell = record[refs.productColumn];
+  if (productCell !== undefined) {
+    // An inactive product is refused like everywhere else (also when re-importing an export whose case has
+    // it: that row is reported and left as it is).
+    const choice = chooseProduct(refs.catalogue.products, productCell);
+    if (choice.ok) productId = choice.code === null ? null : refs.catalogue.products.find((p) => p.code === choice.code)!.id;
+    else issues.push({ line, field: "product", why: choice.reason });
+  }
   if (issues.length) return { issues };
   const status = row.status ?? (row.closed_at ? "CLOSED" : row.resolved_at ? "RESOLVED" : ownerId !== null ? "ASSIGNED" : "NEW");
   return {
@@ -160,9 +190,14 @@ function resolveRefs(line: number, row: ImportRow, refs: Refs): { fields: CaseFi
       createdAt: row.created_at ?? null,
       resolvedAt: row.resolved_at ?? null,
       closedAt: row.closed_at ?? null,
+      customFields,
+      productId,
     },
   };
 }
+
+/** JSON with sorted keys: jsonb stores keys in its own order, so equality is by canonical text. */
+const canonical = (v: Record<string, unknown>) => JSON.stringify(Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))));
 
 const domainOf = (email: string) => email.slice(email.lastIndexOf("@") + 1);
 const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : (a ?? null) === (b ?? null));
@@ -170,14 +205,18 @@ const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date
 async function flush(db: Db, batch: Array<{ line: number; row: ImportRow; fields: CaseFields }>, refs: Refs, opts: ImportOptions, summary: ImportSummary): Promise<void> {
   const ids = batch.map((b) => b.row.external_id);
   const run = async (tx: Prisma.TransactionClient) => {
-    const existing = new Map((await tx.case.findMany({ where: { externalId: { in: ids } }, select: { id: true, externalId: true, ...Object.fromEntries(COMPARED.map((f) => [f, true])) } })).map((c) => [c.externalId!, c]));
+    const existing = new Map((await tx.case.findMany({ where: { externalId: { in: ids } }, select: { id: true, externalId: true, customFields: true, productId: true, ...Object.fromEntries(COMPARED.map((f) => [f, true])) } })).map((c) => [c.externalId!, c]));
     const fresh = batch.filter((b) => !existing.has(b.row.external_id));
     const changes = batch.flatMap((b) => {
       const stored = existing.get(b.row.external_id) as (Record<string, unknown> & { id: number }) | undefined;
       if (!stored) return [];
       // A date the file leaves empty keeps what the case has (the import created it with "now").
-      const fields = COMPARED.filter((f) => !(f === "createdAt" && b.fields.createdAt === null) && !same(stored[f], b.fields[f]));
-      return [{ b, id: stored.id, fields }];
+      const fields: string[] = COMPARED.filter((f) => !(f === "createdAt" && b.fields.createdAt === null) && !same(stored[f], b.fields[f]));
+      const before = storedFields(stored.customFields);
+      const merged = mergeFields(before, b.fields.customFields).next;
+      if (canonical(merged) !== canonical(before)) fields.push("customFields");
+      if (b.fields.productId !== undefined && b.fields.productId !== stored.productId) fields.push("productId");
+      return [{ b, id: stored.id, fields, merged }];
     });
     summary.created += fresh.length;
     summary.updated += changes.filter((c) => c.fields.length).length;
@@ -187,6 +226,8 @@ async function flush(db: Db, batch: Array<{ line: number; row: ImportRow; fields
     // Contacts: matched by address, the missing ones created in one statement (with their account by domain).
     const emails = [...new Set(fresh.map((b) => b.row.requester))];
     const names = new Map(fresh.map((b) => [b.row.requester, b.row.requester_name ?? null]));
+    // A phone fills a contact's empty phone (new or met before); one already on record is kept.
+    const phones = [...new Map(batch.flatMap((b) => (b.row.requester_phone ? [[b.row.requester, b.row.requester_phone] as const] : []))).entries()];
     // Set-based SQL for the bulk writes: Prisma's createMany of 1,000 rows costs ~0.4 s per call in query
     // planning alone, which would make 100,000 rows take minutes. These statements write the same rows.
     if (emails.length) {
@@ -195,6 +236,11 @@ async function flush(db: Db, batch: Array<{ line: number; row: ImportRow; fields
         SELECT e, n, a FROM unnest(${emails}::text[], ${emails.map((e) => names.get(e) ?? null)}::text[], ${emails.map((e) => refs.accounts.get(domainOf(e)) ?? null)}::int[]) AS u(e, n, a)
         ON CONFLICT (email) DO NOTHING`;
     }
+    if (phones.length) {
+      await tx.$executeRaw`
+        UPDATE "Contact" SET phone = u.p FROM unnest(${phones.map(([e]) => e)}::text[], ${phones.map(([, p]) => p)}::text[]) AS u(e, p)
+        WHERE "Contact".email = u.e AND "Contact".phone IS NULL`;
+    }
     const contactOf = new Map((await tx.contact.findMany({ where: { email: { in: emails } }, select: { id: true, email: true, accountId: true } })).map((k) => [k.email, k]));
 
     if (fresh.length) {
@@ -202,10 +248,10 @@ async function flush(db: Db, batch: Array<{ line: number; row: ImportRow; fields
       const ts = (d: Date | null) => d?.toISOString() ?? null;
       const inserted = await tx.$queryRaw<{ id: number; externalId: string }[]>`
         INSERT INTO "Case" ("externalId", subject, description, status, priority, type, severity, origin, "ownerId", "teamId", "slaContractId",
-                            reason, solution, "createdAt", "resolvedAt", "closedAt", "updatedAt", "areaId", "mailboxId", "accountId", acknowledge, routing)
+                            reason, solution, "createdAt", "resolvedAt", "closedAt", "updatedAt", "areaId", "mailboxId", "accountId", acknowledge, routing, "customFields", "productId")
         SELECT e, s, d, st::"CaseStatus", p::"CasePriority", ty::"CaseType", sev::"Severity", 'IMPORT'::"CaseOrigin", o, tm, sla,
                r, sol, COALESCE(ca::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'), ra::timestamptz AT TIME ZONE 'UTC',
-               cl::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', ${refs.areaId}::int, ${refs.mailboxId}::int, acc, false, rt::jsonb
+               cl::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', ${refs.areaId}::int, ${refs.mailboxId}::int, acc, false, rt::jsonb, cf::jsonb, pr
         FROM unnest(
           ${col((b) => b.row.external_id)}::text[], ${col((b) => b.fields.subject)}::text[], ${col((b) => b.fields.description)}::text[],
           ${col((b) => b.fields.status)}::text[], ${col((b) => b.fields.priority)}::text[], ${col((b) => b.fields.type)}::text[],
@@ -213,8 +259,9 @@ async function flush(db: Db, batch: Array<{ line: number; row: ImportRow; fields
           ${col((b) => b.fields.slaContractId)}::int[], ${col((b) => b.fields.reason)}::text[], ${col((b) => b.fields.solution)}::text[],
           ${col((b) => ts(b.fields.createdAt))}::text[], ${col((b) => ts(b.fields.resolvedAt))}::text[], ${col((b) => ts(b.fields.closedAt))}::text[],
           ${col((b) => contactOf.get(b.row.requester)?.accountId ?? null)}::int[],
-          ${col((b) => JSON.stringify({ explain: [`imported from ${opts.source} line ${b.line}`], threading: "import" }))}::text[]
-        ) AS u(e, s, d, st, p, ty, sev, o, tm, sla, r, sol, ca, ra, cl, acc, rt)
+          ${col((b) => JSON.stringify({ explain: [`imported from ${opts.source} line ${b.line}`], threading: "import" }))}::text[],
+          ${col((b) => JSON.stringify(mergeFields({}, b.fields.customFields).next))}::text[], ${col((b) => b.fields.productId ?? null)}::int[]
+        ) AS u(e, s, d, st, p, ty, sev, o, tm, sla, r, sol, ca, ra, cl, acc, rt, cf, pr)
         RETURNING id, "externalId"`;
       const created = new Map(inserted.map((c) => [c.externalId, c.id]));
       const caseIds = col((b) => created.get(b.row.external_id)!);
@@ -233,7 +280,8 @@ async function flush(db: Db, batch: Array<{ line: number; row: ImportRow; fields
     }
     for (const c of changes) {
       if (!c.fields.length) continue;
-      await tx.case.update({ where: { id: c.id }, data: Object.fromEntries(c.fields.map((f) => [f, c.b.fields[f]])) });
+      const data = Object.fromEntries(c.fields.map((f) => [f, f === "customFields" ? c.merged : c.b.fields[f as keyof CaseFields]]));
+      await tx.case.update({ where: { id: c.id }, data });
     }
     const updated = changes.filter((c) => c.fields.length);
     await insertEvents(tx, updated.map((c) => ({ caseId: c.id, event: { type: "case.imported", data: { source: opts.source, line: c.b.line, externalId: c.b.row.external_id, updated: [...c.fields] } } })));

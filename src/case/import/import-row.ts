@@ -27,6 +27,8 @@ export const IMPORT_FIELDS = [
   "created_at",
   "resolved_at",
   "closed_at",
+  "product",
+  "requester_phone",
 ] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 const REQUIRED: readonly ImportField[] = ["external_id", "subject", "requester"];
@@ -78,6 +80,9 @@ export const ImportRow = z
     created_at: optional(date),
     resolved_at: optional(date),
     closed_at: optional(date),
+    /** Checked against the catalogue with the row's other references (import-cases.service.ts). */
+    product: optional(z.string().trim().max(40)),
+    requester_phone: optional(z.string().trim().regex(/^[0-9+()./ -]{3,40}$/, "a phone number: digits, spaces and + ( ) . / -")),
   })
   // The status rules' one requirement that a historical row can break: done work carries its solution.
   .refine((r) => !(r.status === "RESOLVED" || r.status === "CLOSED") || (r.solution ?? "") !== "", { message: "a resolved or closed case needs a solution", path: ["solution"] });
@@ -97,3 +102,6 @@ export function validateRow(line: number, record: Readonly<Record<string, string
   if (r.success) return { row: r.data };
   return { issues: r.error.issues.map((i) => ({ line, field: String(i.path[0] ?? "row"), why: i.message })) };
 }
+
+/** Custom field columns are named `field.<key>` (not mapped: the export writes them so). */
+export const fieldColumn = (key: string): string => `field.${key}`;

@@ -9,6 +9,8 @@ import { actorOf, type ActingAgent } from "../acting-agent.ts";
 import { holdNewCase } from "../../approval/approval.service.ts";
 import { loadApprovalRules } from "../../approval/approval-store.ts";
 import { openCase } from "../open-case.ts";
+import { changeCase } from "../case-change.ts";
+import { fieldsPatch, loadCatalogue } from "../case-fields-store.ts";
 import { inOperation, OpRefused, refused, requireAgent, type OpResult, type OpsDeps, type Tx } from "./common.ts";
 import type { CreateCaseInput } from "./schemas.ts";
 
@@ -39,6 +41,9 @@ export async function createCase(deps: OpsDeps, agent: ActingAgent, input: Creat
         if (!team) return refused(`no team "${input.team}"`, "team");
         teamId = team.id;
       }
+      // Checked before anything is written: a missing required field refuses the whole request.
+      const custom = fieldsPatch(await loadCatalogue(tx), input, { creating: true });
+      if (!custom.ok) return refused(custom.reason, custom.field);
       const opened = await openCase(tx, {
         requester,
         requesterDomain: domainOf(input.requester.email),
@@ -59,6 +64,11 @@ export async function createCase(deps: OpsDeps, agent: ActingAgent, input: Creat
         acknowledge: input.acknowledge,
         by,
       });
+      // Through the change path, so the values have their audit events like any later change.
+      if (Object.keys(custom.patch).length > 0) {
+        const set = await changeCase(tx, opened.caseId, custom.patch, { by, now });
+        if (!set.ok) throw new OpRefused(refused(set.reason, "fields"));
+      }
       const approvalOutbound = await holdNewCase(tx, deps.mail, opened.caseId, await loadApprovalRules(tx), now);
       return { ok: true, ...opened, approvalOutbound };
     },

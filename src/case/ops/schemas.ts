@@ -10,6 +10,12 @@ import { DESCRIPTION_MAX } from "../open-case.ts";
 export const CaseNumber = z.coerce.number().int().positive().describe("case number (1042 for MC-1042)");
 const AgentKey = z.string().trim().min(1).max(100).describe("agent key");
 const Address = z.string().trim().toLowerCase().pipe(z.email());
+/** Custom field values by field key, checked against the configured fields (src/case/custom-fields.ts); null clears. */
+const FieldsInput = z
+  .record(z.string().min(1).max(40), z.union([z.string().max(2000), z.number(), z.boolean(), z.array(z.string().max(100)).max(100), z.null()]))
+  .describe("custom case fields by key: text, number, YYYY-MM-DD, true/false, an option, or a list of options; null clears");
+/** A product code from the catalogue (active products only), or null to remove it. */
+const ProductInput = z.string().trim().min(1).max(40).nullable().describe("product code");
 
 export const CreateCaseInput = z.object({
   requester: z.object({ email: Address, name: z.string().trim().max(200).optional() }),
@@ -27,6 +33,9 @@ export const CreateCaseInput = z.object({
   acknowledge: z.boolean().default(false),
   /** Mailbox the case's mail goes out from (default: the first active one). */
   mailbox: z.string().trim().min(1).optional(),
+  /** Required fields must be given here (a case opened by mail cannot supply them). */
+  fields: FieldsInput.optional(),
+  product: ProductInput.optional(),
 });
 export type CreateCaseInput = z.infer<typeof CreateCaseInput>;
 
@@ -81,6 +90,8 @@ export const ChangeBody = z.object({
     portal: z.boolean().optional(),
     /** SLA level (contract key). */
     sla: z.string().trim().min(1).optional(),
+    fields: FieldsInput.optional(),
+    product: ProductInput.optional(),
   });
 export const ChangeInput = ChangeBody.extend({ case: CaseNumber })
   .refine((p) => Object.entries(p).some(([k, v]) => k !== "case" && v !== undefined), { message: "nothing to change", path: [] });

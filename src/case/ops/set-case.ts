@@ -10,6 +10,7 @@ import { changeCaseAsAgent } from "../../approval/approval.service.ts";
 import { recordEvents } from "../case-events.ts";
 import { inOperation, OpRefused, refused, requireAgent, requireCase, type OpResult, type OpsDeps } from "./common.ts";
 import type { ChangeInput, FollowInput } from "./schemas.ts";
+import { fieldsPatch, loadCatalogue } from "../case-fields-store.ts";
 
 export interface ChangedCase {
   caseId: number;
@@ -53,6 +54,11 @@ export async function changeCaseFields(deps: OpsDeps, agent: ActingAgent, input:
           if (!team) return refused(`no team "${input.team}"`, "team");
           patch.teamId = team.id;
         }
+      }
+      if (input.fields !== undefined || input.product !== undefined) {
+        const custom = fieldsPatch(await loadCatalogue(tx), input, { creating: false });
+        if (!custom.ok) return refused(custom.reason, custom.field);
+        Object.assign(patch, custom.patch);
       }
       if (c.mergedIntoId !== null && Object.keys(patch).length > 0) return refused("the case was merged into another case; change that one", "case");
       const change = await changeCaseAsAgent(tx, deps.mail, c.id, patch, { agentId: agent.agentId, by, now });

@@ -6,6 +6,13 @@
  */
 import type { CasePatch } from "../../case/case-change.ts";
 import type { AgentCommand, AgentRef } from "./agent-commands/parse.ts";
+import { checkFields, chooseProduct, type CaseFieldDef } from "../../case/custom-fields.ts";
+
+/** The configured custom fields and products (`#set`, `#product` are checked against them). */
+export interface PlanCatalogue {
+  fields: readonly CaseFieldDef[];
+  products: ReadonlyArray<{ id: number; code: string; name: string; active: boolean }>;
+}
 
 export interface PlanAgent {
   id: number;
@@ -32,7 +39,13 @@ const refName = (ref: AgentRef) => (ref.kind === "self" ? "me" : ref.kind === "k
  * `active`: the active agents (a deactivated agent cannot be assigned or addressed). `forwardAddress`: the
  * replying agent's forwarding address, told to an agent who writes `#forward` on a reply.
  */
-export function planAgentReply(commands: readonly AgentCommand[], replying: { id: number }, active: readonly PlanAgent[], forwardAddress: string): AgentReplyPlan {
+export function planAgentReply(
+  commands: readonly AgentCommand[],
+  replying: { id: number },
+  active: readonly PlanAgent[],
+  forwardAddress: string,
+  catalogue: PlanCatalogue = { fields: [], products: [] },
+): AgentReplyPlan {
   const resolve = (ref: AgentRef): PlanAgent | null =>
     ref.kind === "self"
       ? (active.find((a) => a.id === replying.id) ?? null)
@@ -89,6 +102,19 @@ export function planAgentReply(commands: readonly AgentCommand[], replying: { id
       case "verdict":
         plan.verdict = { verdict: cmd.verdict, why: cmd.why };
         break;
+      case "field": {
+        // The same check as the API and the CLI: the reason goes back to the agent in the explained-back mail.
+        const checked = checkFields(catalogue.fields, { [cmd.key]: cmd.value }, { creating: false });
+        if (checked.ok) plan.patch.fields = { ...plan.patch.fields, ...checked.values };
+        else plan.errors.push(checked.reason.startsWith(`${cmd.key}: `) ? `#set ${checked.reason}` : `#set ${cmd.key}: ${checked.reason}`);
+        break;
+      }
+      case "product": {
+        const choice = chooseProduct(catalogue.products, cmd.code);
+        if (!choice.ok) plan.errors.push(`#${choice.reason}`);
+        else plan.patch.productId = choice.code === null ? null : (catalogue.products.find((p) => p.code === choice.code)?.id ?? null);
+        break;
+      }
       case "visibility":
         // Decided by the parser (the reply's visibility), not a change of the case.
         break;

@@ -14,6 +14,7 @@ import { recomputeSlaDue } from "../../sla/sla.service.ts";
 import { replyAddress, signForwardToken, type TokenVisibility } from "../../threading/reply-token.ts";
 import { describeCommands, parseAgentCommands } from "./agent-commands/parse.ts";
 import { planAgentReply } from "./agent-reply-plan.ts";
+import { loadCatalogue } from "../../case/case-fields-store.ts";
 import { alreadyDone, inGuardedTx, markProcessed, quarantine } from "./inbound-status.ts";
 import type { IngestIo, IngestOutcome } from "./ingest-io.ts";
 import { refuseAgentMail } from "./notices.service.ts";
@@ -38,7 +39,8 @@ export async function agentReply(
   const now = deps.clock.now();
   const by = `agent:${agent.id}`;
   const active = await io.db.agent.findMany({ where: { active: true }, select: { id: true, key: true, email: true, aliases: true } });
-  const plan = planAgentReply(parsed.commands, agent, active, replyAddress(mailboxAddress, signForwardToken(deps.secret, agent.id)));
+  const catalogue = parsed.commands.some((c) => c.kind === "field" || c.kind === "product") ? await loadCatalogue(io.db) : undefined;
+  const plan = planAgentReply(parsed.commands, agent, active, replyAddress(mailboxAddress, signForwardToken(deps.secret, agent.id)), catalogue);
   const refuse = (reasons: string[]) => refuseAgentMail(deps, io, inboundId, msg, { to: agent.email, name: agent.name, locale: agent.locale, caseId, reasons });
   const errors = [...parsed.errors, ...plan.errors];
   if (errors.length) return refuse(errors);

@@ -6,6 +6,8 @@
  * writes a second row; it only re-enqueues the rows still PENDING (deterministic send job ids).
  */
 import { ackArticles } from "../../kb/ack-articles.ts";
+import { loadCatalogue } from "../../case/case-fields-store.ts";
+import { productField, storedFields, visibleFields } from "../../case/custom-fields.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import type { OutboundKind } from "../../kernel/domain-types.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
@@ -181,6 +183,12 @@ export async function planAndWrite(
     resolutionDue: fmt(c.resolutionDueAt),
   };
 
+  // Agents see every custom field; a contact only customer-visible ones (custom-fields.ts visibleFields).
+  const catalogue = await loadCatalogue(tx);
+  const storedValues = storedFields(c.customFields);
+  const product = c.productId === null ? null : await tx.product.findUnique({ where: { id: c.productId }, select: { code: true, name: true } });
+  const fieldsFor = (audience: "agent" | "customer", locale: string) => [...productField(product, locale), ...visibleFields(catalogue.fields, storedValues, audience, locale)];
+
   const drafts: OutboundDraft[] = [];
   const suppressed: string[] = [];
   // The customer's files for agents reading the notice in a mail client (small ones attached, others linked).
@@ -206,6 +214,7 @@ export async function planAndWrite(
       agentName: authorAgent?.name ?? mailbox.displayName,
       arrivalOnly: r.view === "arrival-only",
       forAgent: r.to === "agent",
+      fields: fieldsFor(r.to === "agent" ? "agent" : "customer", recipient.locale),
       body: r.view === "arrival-only" ? "" : post.body,
       // Portal followers (the only contacts who get updates) can open the case in the portal. Agents get no
       // link: the portal is the customers' view, and agents work the case from this mail.

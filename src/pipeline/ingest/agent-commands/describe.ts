@@ -36,6 +36,10 @@ export function asWritten(c: AgentCommand): string {
       return `#${c.verdict}`;
     case "kb":
       return "#kb";
+    case "field":
+      return `#set ${c.key} ${c.value}`;
+    case "product":
+      return `#product ${c.code}`;
   }
 }
 
@@ -91,6 +95,10 @@ export function describeCommands(commands: readonly AgentCommand[]): string[] {
         return c.verdict === "approve" ? `approved the pending request${c.why ? `: ${c.why}` : ""}` : `rejected the pending request: ${c.why ?? ""}`;
       case "kb":
         return "made the solution a draft knowledge base article";
+      case "field":
+        return c.value === "" ? `cleared the field ${c.key}` : `set the field ${c.key} to ${c.value}`;
+      case "product":
+        return c.code.toLowerCase() === "none" ? "removed the product" : `set the product to ${c.code.toUpperCase()}`;
     }
   });
 }

@@ -268,6 +268,25 @@ function parseLine(line: string, errors: string[]): { items: Item[]; prose: stri
         i = toks.length;
         break;
       }
+      case "set": {
+        // `#set <field> <value>`: the value is the rest of the line (free text, like #reason).
+        const key = toks[i]?.text.replace(TRAILING_PUNCT, "").toLowerCase();
+        const value = toks[i + 1] ? line.slice(toks[i + 1]!.start).trim() : "";
+        if (key === undefined || isCommandWord(toks[i])) errors.push("#set needs a field and its value, e.g. #set contract C-1042");
+        else if (key === "product") items.push({ kind: "product", code: value === "" ? "none" : value });
+        else items.push({ kind: "field", key, value });
+        i = toks.length;
+        break;
+      }
+      case "product": {
+        const got = plainTokensFrom(toks, i, 1)[0];
+        if (got === undefined) errors.push("#product needs a product code, e.g. #product PRN-100 (or none)");
+        else {
+          items.push({ kind: "product", code: got.replace(TRAILING_PUNCT, "") });
+          i++;
+        }
+        break;
+      }
       case "reason": {
         // The reason is the rest of the line: it is free text, so nothing after it can be a command.
         const rest = toks[i];

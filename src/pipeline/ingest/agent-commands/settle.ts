@@ -5,7 +5,7 @@
 import { asWritten } from "./describe.ts";
 import type { AgentCommand } from "./vocabulary.ts";
 
-type Slot = "visibility" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "forward" | "level" | "reason" | "portal" | "verdict" | "kb";
+type Slot = "visibility" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "forward" | "level" | "reason" | "portal" | "verdict" | "kb" | "product" | `field:${string}`;
 
 function slotOf(c: AgentCommand): Slot {
   switch (c.kind) {
@@ -18,6 +18,9 @@ function slotOf(c: AgentCommand): Slot {
     case "follow":
     case "unfollow":
       return "follow";
+    case "field":
+      // Each field is its own setting: "#set a 1" and "#set b 2" do not contradict each other.
+      return `field:${c.key}`;
     default:
       return c.kind;
   }

@@ -38,7 +38,11 @@ export type AgentCommand =
   /** `#approve [note]` / `#reject <why>`: a verdict on the approval request the agent was asked to decide. */
   | { kind: "verdict"; verdict: "approve" | "reject"; why: string | null }
   /** `#kb` (with `#close`/`#resolve`) or `#solution …`: the solution also becomes a Draft knowledge base article. */
-  | { kind: "kb" };
+  | { kind: "kb" }
+  /** `#set <field> <value>`: a custom case field (the rest of the line is the value; checked against the configuration when applied). */
+  | { kind: "field"; key: string; value: string }
+  /** `#product CODE` or `#set product CODE` (`none` removes it). */
+  | { kind: "product"; code: string };
 
 export interface AgentCommands {
   /** Applicable commands in the order written; duplicates collapsed, contradicting ones dropped. */
@@ -52,9 +56,9 @@ export interface AgentCommands {
   body: string;
 }
 
-export type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason" | "portal" | "approve" | "reject" | "kb" | "solution";
+export type Name = "internal" | "public" | "private" | "status" | "priority" | "severity" | "type" | "assign" | "follow" | "unfollow" | "close" | "resolve" | "forward" | "sla" | "reason" | "portal" | "approve" | "reject" | "kb" | "solution" | "set" | "product";
 
-export const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason", "portal", "approve", "reject", "kb", "solution"];
+export const NAMES: readonly Name[] = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward", "sla", "reason", "portal", "approve", "reject", "kb", "solution", "set", "product"];
 
 export const STATUS_VALUES: ReadonlyMap<string, CaseStatus> = new Map([
   ["new", "NEW"],

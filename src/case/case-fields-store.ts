@@ -16,9 +16,14 @@ export interface Catalogue {
 
 export async function loadCatalogue(db: Reader): Promise<Catalogue> {
   const settings = await db.settings.findUnique({ where: { id: 1 }, select: { caseFields: true } });
-  const fields = z.array(CaseFieldSchema).safeParse(settings?.caseFields ?? []);
-  if (!fields.success) throw new Error(`Settings.caseFields is not valid (run \`mailcase config apply\`): ${fields.error.issues[0]?.message ?? ""}`);
   const products = await db.product.findMany({ orderBy: { code: "asc" } });
+  return catalogueOf(settings?.caseFields ?? [], products);
+}
+
+/** The catalogue from the stored rows (also the configuration snapshot's, config-cache.ts). */
+export function catalogueOf(caseFields: Prisma.JsonValue, products: Catalogue["products"]): Catalogue {
+  const fields = z.array(CaseFieldSchema).safeParse(caseFields);
+  if (!fields.success) throw new Error(`Settings.caseFields is not valid (run \`mailcase config apply\`): ${fields.error.issues[0]?.message ?? ""}`);
   return { fields: fields.data, products };
 }
 

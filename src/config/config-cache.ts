@@ -21,6 +21,7 @@ import { agentAreaIds, agentDirectoryIds } from "../case/access.ts";
 import { AssignmentRulesSchema, type AssignmentRule } from "../routing/assignment-rules.ts";
 import type { ApprovalRule } from "../approval/approval-rules.ts";
 import { loadApprovalRules } from "../approval/approval-store.ts";
+import { catalogueOf, type Catalogue } from "../case/case-fields-store.ts";
 
 export interface ConfigAgent {
   id: number;
@@ -79,6 +80,8 @@ export interface ConfigSnapshot {
   approvalRules: readonly ApprovalRule[];
   /** Settings.assignmentRules, validated. */
   assignmentRules: readonly AssignmentRule[];
+  /** Custom case fields and products (case-fields-store.ts), for notices without a read per message. */
+  catalogue: Catalogue;
 }
 
 /**
@@ -101,6 +104,7 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
   const accounts = await db.account.findMany({ orderBy: { id: "asc" } });
   const contracts = await db.slaContract.findMany({ include: { targets: true, severityTargets: true } });
   const approvalRules = await loadApprovalRules(db);
+  const products = await db.product.findMany({ orderBy: { code: "asc" } });
 
   const byContact = new Map<number, ConfigGroup[]>();
   const byAccount = new Map<number, ConfigGroup[]>();
@@ -127,6 +131,7 @@ export async function loadConfigSnapshot(db: DbOrTx): Promise<ConfigSnapshot> {
 
   return {
     assignmentRules: rules.data,
+    catalogue: catalogueOf(settings.caseFields, products),
     version: versionRow?.version ?? 0n,
     settings,
     mailboxes: new Map(mailboxes.map((m) => [m.id, m])),

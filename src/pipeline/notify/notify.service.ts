@@ -6,7 +6,6 @@
  * writes a second row; it only re-enqueues the rows still PENDING (deterministic send job ids).
  */
 import { ackArticles } from "../../kb/ack-articles.ts";
-import { loadCatalogue } from "../../case/case-fields-store.ts";
 import { productField, storedFields, visibleFields } from "../../case/custom-fields.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import type { OutboundKind } from "../../kernel/domain-types.ts";
@@ -184,9 +183,9 @@ export async function planAndWrite(
   };
 
   // Agents see every custom field; a contact only customer-visible ones (custom-fields.ts visibleFields).
-  const catalogue = await loadCatalogue(tx);
+  const catalogue = config.catalogue;
   const storedValues = storedFields(c.customFields);
-  const product = c.productId === null ? null : await tx.product.findUnique({ where: { id: c.productId }, select: { code: true, name: true } });
+  const product = c.productId === null ? null : (catalogue.products.find((p) => p.id === c.productId) ?? null);
   const fieldsFor = (audience: "agent" | "customer", locale: string) => [...productField(product, locale), ...visibleFields(catalogue.fields, storedValues, audience, locale)];
 
   const drafts: OutboundDraft[] = [];

@@ -101,6 +101,8 @@ function plannedRow(o: {
     agentName: "Alice",
     arrivalOnly: false,
     forAgent: Boolean(o.toAgent),
+    fields: [],
+    articles: [],
   };
   const rendered = templates.render("en", TEMPLATE[o.kind], view);
   return {

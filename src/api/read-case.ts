@@ -7,6 +7,7 @@ import type { Db } from "../db/client.ts";
 import { canSeeCase, canSeeCaseContact, caseAccessOf, postView } from "../case/access.ts";
 import type { ActingAgent } from "../case/acting-agent.ts";
 import { notFound, type OpResult } from "../case/ops/common.ts";
+import { caseNo } from "../case/case-number.ts";
 
 export async function getCase(db: Db, agent: ActingAgent, number: number): Promise<OpResult<{ case: object }>> {
   const c = await db.case.findUnique({
@@ -28,7 +29,7 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
   return {
     ok: true,
     case: {
-      number: c.number,
+      number: caseNo(c.number),
       subject: c.subject,
       description: c.description,
       status: c.status,

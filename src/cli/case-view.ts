@@ -7,6 +7,7 @@ import type { Db } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { agentViewerFor } from "../case/acting-agent.ts";
 import { canSeeCase, canSeeCaseContact, caseAccessOf, mayAccessDirectory, postView, type AgentViewer } from "../case/access.ts";
+import { caseNo } from "../case/case-number.ts";
 
 /** The viewer for `--as <agentKey>`; null when no agent has that key. */
 export async function agentViewerByKey(db: Db, key: string): Promise<AgentViewer | null> {
@@ -50,11 +51,11 @@ export async function listCases(db: Db, limit = 50, viewer?: AgentViewer) {
       });
       for (const c of batch) if (rows.length < limit && canSeeCase(viewer, caseAccessOf(c))) rows.push(c);
       if (rows.length >= limit || batch.length < LIST_BATCH) break;
-      before = batch[batch.length - 1]!.number;
+      before = caseNo(batch[batch.length - 1]!.number);
     }
   }
   return rows.map((c) => ({
-    number: c.number,
+    number: caseNo(c.number),
     subject: c.subject,
     status: c.status,
     priority: c.priority,
@@ -118,7 +119,7 @@ export async function showCase(db: Db, number: number, viewer?: AgentViewer) {
     }
   }
   return {
-    number: c.number,
+    number: caseNo(c.number),
     tag: `${settings?.caseTagPrefix ?? "MC"}-${c.number}`,
     subject: c.subject,
     description: c.description,

@@ -39,7 +39,7 @@ describe("resolution mail and satisfaction ratings", () => {
     await sendMail({ from: `"Věra VIP" <${vip}>`, to: app.support, subject: "Toner došel", text: "Tiskárna hlásí prázdný toner." });
     const c = await waitFor(() => db().case.findFirst({ where: { subject: "Toner došel" } }), "case");
     caseId = c.id;
-    number = c.number;
+    number = Number(c.number);
     const notice = await waitForMail(alice, (m) => m.subject?.includes(`[MC-${number}] New case`) ?? false, "new-case notice");
     agentReply = (text) => sendMail({ from: alice, to: notice.replyTo!.value[0]!.address!, subject: `Re: [MC-${number}] New case`, inReplyTo: notice.messageId!, text });
   });

@@ -10,6 +10,7 @@ import { changeCaseAsAgent } from "../../approval/approval.service.ts";
 import { recordEvents } from "../case-events.ts";
 import { inOperation, OpRefused, refused, requireAgent, requireCase, type OpResult, type OpsDeps } from "./common.ts";
 import type { ChangeInput, FollowInput } from "./schemas.ts";
+import { caseNo } from "../case-number.ts";
 
 export interface ChangedCase {
   caseId: number;
@@ -68,7 +69,7 @@ export async function changeCaseFields(deps: OpsDeps, agent: ActingAgent, input:
       }
       // Whoever is given a case follows it, as routing makes the owner a follower of a new case.
       if (patch.ownerId !== undefined) await tx.follower.createMany({ data: [{ caseId: c.id, agentId: patch.ownerId, reason: "owner" }], skipDuplicates: true });
-      return { ok: true, caseId: c.id, number: c.number, changed: change.changed, held, outbound };
+      return { ok: true, caseId: c.id, number: caseNo(c.number), changed: change.changed, held, outbound };
     },
     async (r) => {
       if (r.changed.length) await deps.effects.sla([r.caseId]);
@@ -97,6 +98,6 @@ export async function followCase(deps: OpsDeps, agent: ActingAgent, input: Follo
       ? (await tx.follower.createMany({ data: [{ caseId: c.id, agentId: agent.agentId, reason: "follow" }], skipDuplicates: true })).count
       : (await tx.follower.deleteMany({ where: { caseId: c.id, agentId: agent.agentId } })).count;
     if (n > 0) await recordEvents(tx, c.id, [{ type: "follower.changed", data: { agentId: agent.agentId, following: input.follow, by } }]);
-    return { ok: true, caseId: c.id, number: c.number, following: input.follow, changed: n > 0 };
+    return { ok: true, caseId: c.id, number: caseNo(c.number), following: input.follow, changed: n > 0 };
   });
 }

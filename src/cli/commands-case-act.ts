@@ -181,7 +181,8 @@ export function registerCaseActions(caseCommand: Command): void {
     .option("--portal <on|off>", "whether the portal shows the case", onOff)
     .option("--sla <level>", "SLA level (contract key)")
     .option("--team <team>", "team key, or none")
-    .action((number: string, o: Common & { status?: string; solution?: string; priority?: string; severity?: string; type?: string; reason?: string; portal?: boolean; sla?: string; team?: string }) =>
+    .option("--note <text>", "an internal note written with the change (a status flow may require one)")
+    .action((number: string, o: Common & { status?: string; solution?: string; priority?: string; severity?: string; type?: string; reason?: string; portal?: boolean; sla?: string; team?: string; note?: string }) =>
       act(
         o.as,
         o.json,
@@ -197,6 +198,7 @@ export function registerCaseActions(caseCommand: Command): void {
             portal: o.portal,
             sla: o.sla,
             team: o.team === "none" ? null : o.team,
+            note: o.note,
           }),
         changeCaseFields,
         describeChange,

@@ -88,6 +88,8 @@ export const ChangeBody = z.object({
     portal: z.boolean().optional(),
     /** SLA level (contract key). */
     sla: z.string().trim().min(1).optional(),
+    /** An internal note written with the change: a type's status flow may require one for a transition. */
+    note: z.string().trim().min(1).max(DESCRIPTION_MAX).optional(),
   });
 export const ChangeInput = ChangeBody.extend({ case: CaseNumber })
   .refine((p) => Object.entries(p).some(([k, v]) => k !== "case" && v !== undefined), { message: "nothing to change", path: [] });

@@ -21,6 +21,7 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
       contacts: { include: { contact: true } },
       followers: { include: { agent: true } },
       posts: { orderBy: { id: "asc" }, include: { authorAgent: true, authorContact: true, attachments: { orderBy: { id: "asc" } } } },
+      satisfaction: true,
     },
   });
   if (!c) return notFound(`case ${number}`, "number");
@@ -45,6 +46,7 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
       sla: { level: c.slaContract?.key ?? null, firstResponseDueAt: c.firstResponseDueAt, resolutionDueAt: c.resolutionDueAt, firstRespondedAt: c.firstRespondedAt },
       contacts: c.contacts.map((cc) => ({ role: cc.role, email: canSeeCaseContact(agent, access, cc.contact.directoryId) ? cc.contact.email : null })),
       followers: c.followers.flatMap((f) => (f.agent ? [f.agent.key] : [])),
+      satisfaction: c.satisfaction ? { rating: c.satisfaction.rating, comment: c.satisfaction.comment, ratedAt: c.satisfaction.createdAt } : null,
       stream: c.posts.flatMap((p) => {
         const view = postView(agent, access, { ...p, authorDirectoryId: p.authorContact?.directoryId ?? null });
         if (view === "none") return [];

@@ -91,6 +91,7 @@ export async function showCase(db: Db, number: number, viewer?: AgentViewer) {
       outbound: { orderBy: { id: "asc" } },
       events: { orderBy: { id: "asc" } },
       approvals: { where: { status: "PENDING" }, orderBy: { id: "asc" } },
+      satisfaction: true,
     },
   });
   if (!c) return null;
@@ -157,6 +158,8 @@ export async function showCase(db: Db, number: number, viewer?: AgentViewer) {
         timeoutAt: a.timeoutAt?.toISOString() ?? null,
       })),
     ),
+    /** The customer's rating from the resolution mail's links, once per case; null until they rate. */
+    satisfaction: c.satisfaction ? { rating: c.satisfaction.rating, comment: c.satisfaction.comment, ratedAt: c.satisfaction.createdAt.toISOString() } : null,
     followers: c.followers.map((f) => ({
       who: f.agent ? `agent:${f.agent.key}` : f.contact && contactShown(f.contact.directoryId) ? `contact:${f.contact.email}` : "contact:(hidden)",
       reason: f.reason,

@@ -7,7 +7,10 @@
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getCase } from "../../src/api/read-case.ts";
 import { webOptions } from "../../src/app/runtime.ts";
+import { actingAgentByKey } from "../../src/case/acting-agent.ts";
+import { showCase } from "../../src/cli/case-view.ts";
 import { secretRing } from "../../src/config/secrets.ts";
 import { signSatisfaction } from "../../src/links/signed-links.ts";
 import { buildWebApp } from "../../src/web/server.ts";
@@ -112,6 +115,12 @@ describe("resolution mail and satisfaction ratings", () => {
     expect(withComment.text).toContain("rated the handling of case");
     expect(await db().caseEvent.count({ where: { caseId, type: "satisfaction.commented" } })).toBe(1);
   }, 60_000);
+
+  it("shows the rating and its comment in `mailcase case N` and in the API's case", async () => {
+    expect((await showCase(db(), number))?.satisfaction).toMatchObject({ rating: "BAD", comment: "Trvalo to týden." });
+    const viaApi = await getCase(db(), (await actingAgentByKey(db(), "alice"))!, number);
+    expect(viaApi.ok && (viaApi.case as { satisfaction: unknown }).satisfaction).toMatchObject({ rating: "BAD", comment: "Trvalo to týden." });
+  });
 
   it("counts ratings in /metrics", async () => {
     const res = await web.inject({ method: "GET", url: "/metrics" });

@@ -4,19 +4,14 @@
  * it unrounded on the portal, the API and the CLI. A tag above 2^53 - 1 (or of 17 digits) is no tag: the mail
  * opens a new case instead of landing on a neighbouring one, and the API and CLI refuse such a number.
  */
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { promisify } from "node:util";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "../../src/api/tokens.ts";
 import { webOptions } from "../../src/app/runtime.ts";
 import { buildWebApp } from "../../src/web/server.ts";
-import { TEST_DATABASE_URL } from "../support/global-setup.ts";
+import { runCli } from "../support/cli.ts";
 import { inbox, labConfig, rand, sendMail, startApp, testEnv, waitFor, waitForMail, type App } from "../support/harness.ts";
 import { signIn } from "../support/portal.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIG = 9007199254740000;
 
 describe("16-digit case numbers", () => {
@@ -26,14 +21,7 @@ describe("16-digit case numbers", () => {
   let web: FastifyInstance;
   let token = "";
   const db = () => app.rt.deps.db;
-  const cli = (args: string[]) =>
-    promisify(execFile)(process.execPath, [path.join(ROOT, "bin/mailcase.mjs"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, MAILCASE_REDIS_PREFIX: app.rt.env.MAILCASE_REDIS_PREFIX, LOG_LEVEL: "silent", NODE_NO_WARNINGS: "1" },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const cli = (args: string[]) => runCli(app, args);
   const caseOf = (messageId: string) =>
     waitFor(async () => (await db().inboundMessage.findFirst({ where: { messageId, caseId: { not: null } }, include: { case: true } }))?.case, `case of ${messageId}`);
   const api = (url: string) => web.inject({ method: "GET", url, headers: { authorization: `Bearer ${token}` } });

@@ -3,18 +3,13 @@
  * and `mailcase case set --note` carry the note, which becomes an internal post. Without one the change is
  * refused with a problem detail naming `note`, and nothing changes.
  */
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { promisify } from "node:util";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "../../src/api/tokens.ts";
 import { webOptions } from "../../src/app/runtime.ts";
 import { buildWebApp } from "../../src/web/server.ts";
-import { TEST_DATABASE_URL } from "../support/global-setup.ts";
+import { runCli } from "../support/cli.ts";
 import { labConfig, rand, startApp, testEnv, type App } from "../support/harness.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
 
 describe("a status flow's required note from the API and the CLI", () => {
   const id = rand();
@@ -22,14 +17,7 @@ describe("a status flow's required note from the API and the CLI", () => {
   let web: FastifyInstance;
   let token = "";
   const db = () => app.rt.deps.db;
-  const cli = (args: string[]) =>
-    promisify(execFile)(process.execPath, [path.join(ROOT, "bin/mailcase.mjs"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, MAILCASE_REDIS_PREFIX: app.rt.env.MAILCASE_REDIS_PREFIX, LOG_LEVEL: "silent", NODE_NO_WARNINGS: "1" },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const cli = (args: string[]) => runCli(app, args);
   const call = (method: "POST" | "PATCH", url: string, payload: object) =>
     web.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, payload: JSON.stringify(payload) });
   const openIncident = async (subject: string): Promise<number> => {

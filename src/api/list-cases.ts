@@ -15,6 +15,7 @@ import { canSeeCase, caseAccessOf } from "../case/access.ts";
 import type { ActingAgent } from "../case/acting-agent.ts";
 import type { OpResult } from "../case/ops/common.ts";
 import { CASE_PRIORITIES, CASE_STATUSES } from "../kernel/domain-types.ts";
+import { caseNo } from "../case/case-number.ts";
 
 const list = <T extends string>(values: readonly T[]) =>
   z
@@ -149,7 +150,7 @@ export async function listCasesFor(db: Db, agent: ActingAgent, q: ListQuery, now
     cases: page
       .filter((c) => canSeeCase(agent, caseAccessOf(c)))
       .map((c) => ({
-        number: c.number,
+        number: caseNo(c.number),
         subject: c.subject,
         status: c.status,
         priority: c.priority,

@@ -9,6 +9,7 @@ import type { ActingAgent } from "../case/acting-agent.ts";
 import { notFound, type OpResult } from "../case/ops/common.ts";
 import { loadCatalogue } from "../case/case-fields-store.ts";
 import { storedFields } from "../case/custom-fields.ts";
+import { caseNo } from "../case/case-number.ts";
 
 export async function getCase(db: Db, agent: ActingAgent, number: number): Promise<OpResult<{ case: object }>> {
   const c = await db.case.findUnique({
@@ -23,6 +24,7 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
       contacts: { include: { contact: true } },
       followers: { include: { agent: true } },
       posts: { orderBy: { id: "asc" }, include: { authorAgent: true, authorContact: true, attachments: { orderBy: { id: "asc" } } } },
+      satisfaction: true,
     },
   });
   if (!c) return notFound(`case ${number}`, "number");
@@ -34,7 +36,7 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
   return {
     ok: true,
     case: {
-      number: c.number,
+      number: caseNo(c.number),
       subject: c.subject,
       description: c.description,
       status: c.status,
@@ -55,6 +57,7 @@ export async function getCase(db: Db, agent: ActingAgent, number: number): Promi
         return { role: cc.role, email: shown ? cc.contact.email : null, phone: shown ? cc.contact.phone : null };
       }),
       followers: c.followers.flatMap((f) => (f.agent ? [f.agent.key] : [])),
+      satisfaction: c.satisfaction ? { rating: c.satisfaction.rating, comment: c.satisfaction.comment, ratedAt: c.satisfaction.createdAt } : null,
       stream: c.posts.flatMap((p) => {
         const view = postView(agent, access, { ...p, authorDirectoryId: p.authorContact?.directoryId ?? null });
         if (view === "none") return [];

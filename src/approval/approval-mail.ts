@@ -5,7 +5,7 @@
  */
 import type { Prisma } from "../generated/prisma/client.ts";
 import { HELD_FIELD_OF, type CasePatch } from "../case/case-change.ts";
-import { formatCaseNumber } from "../case/case-number.ts";
+import { caseNo, formatCaseNumber } from "../case/case-number.ts";
 import { writeOutbound, type OutboundDraft } from "../case/outbox.ts";
 import type { TemplateRenderer } from "../render/templates.ts";
 import { replyAddress, signReplyToken, type ReplySecret } from "../threading/reply-token.ts";
@@ -38,7 +38,7 @@ export async function approvalMails(tx: Tx, mail: ApprovalMail, requestId: numbe
   const mailbox = c.mailbox ?? (await tx.mailbox.findFirstOrThrow({ orderBy: { id: "asc" } }));
   const people = await tx.agent.findMany({ where: { id: { in: [...agentIds, ...(req.requesterAgentId ? [req.requesterAgentId] : [])] } }, select: { id: true, name: true, email: true, locale: true } });
   const byId = new Map(people.map((p) => [p.id, p]));
-  const caseRef = formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: c.number, createdAt: c.createdAt });
+  const caseRef = formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: caseNo(c.number), createdAt: c.createdAt });
   const changes = (v.variant !== "decided" ? v.changes : undefined) ?? fieldChangesOfPatch(req.patch as CasePatch);
   const threadIds = c.inbound.map((m) => m.messageId);
   const drafts: OutboundDraft[] = [];
@@ -47,7 +47,7 @@ export async function approvalMails(tx: Tx, mail: ApprovalMail, requestId: numbe
     if (!agent) continue;
     const rendered = mail.templates.render(agent.locale, "approval", {
       recipientName: agent.name,
-      tag: caseTag(settings.caseTagPrefix, c.number),
+      tag: caseTag(settings.caseTagPrefix, caseNo(c.number)),
       caseRef,
       subject: c.subject,
       supportName: mailbox.displayName,

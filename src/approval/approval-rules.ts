@@ -7,25 +7,15 @@
  * applied at once. While a request is pending its fields are locked for everybody (case.heldFields).
  */
 import { z } from "zod";
+import { Duration, Key } from "../kernel/config-values.ts";
 import { CASE_PRIORITIES, CASE_STATUSES, CASE_TYPE_CHOICES, SEVERITIES, type CasePriority, type CaseStatus, type CaseTypeChoice, type Severity } from "../kernel/domain-types.ts";
 
 /** The case fields an approval rule can hold; the names agents see in mails and `mailcase case`. */
 export const APPROVAL_FIELDS = ["status", "priority", "severity", "type", "owner", "team", "sla", "portal"] as const;
 export type ApprovalField = (typeof APPROVAL_FIELDS)[number];
 
-const Key = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, '-' or '_'");
-
-/** "90", "90m", "4h", "2d" → minutes (wall-clock time: approvals wait on people, not on the SLA calendar). */
-const Minutes = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-  if (typeof value === "number") return value;
-  const m = /^(\d+)\s*(m|min|h|d)?$/.exec(value.trim());
-  if (!m || !m[1] || Number(m[1]) <= 0) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration (use e.g. 30m, 4h, 2d)` });
-    return z.NEVER;
-  }
-  const n = Number(m[1]);
-  return m[2] === "h" ? n * 60 : m[2] === "d" ? n * 1440 : n;
-});
+/** Wall-clock minutes: approvals wait on people, not on the SLA calendar. */
+const Minutes = Duration;
 
 export const ApprovalRuleSchema = z
   .object({

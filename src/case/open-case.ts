@@ -14,6 +14,7 @@ import { recordEvents, type Actor } from "./case-events.ts";
 import type { CasePriority, CaseTypeChoice } from "../kernel/domain-types.ts";
 import { initialFollowers } from "./followers.ts";
 import { writePost, type NewPost } from "./posts.ts";
+import { caseNo } from "./case-number.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -145,7 +146,7 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
     select: { id: true, number: true, ownerId: true, teamId: true },
   });
   if (input.linkTo) {
-    await recordEvents(tx, input.linkTo.caseId, [{ type: "case.linked", data: { caseId: created.id, number: created.number, reason: input.linkTo.reason } }]);
+    await recordEvents(tx, input.linkTo.caseId, [{ type: "case.linked", data: { caseId: created.id, number: caseNo(created.number), reason: input.linkTo.reason } }]);
   }
   await tx.caseContact.createMany({
     data: [{ caseId: created.id, contactId: input.requester.id, role: "REQUESTER" }, ...input.ccContactIds.map((id) => ({ caseId: created.id, contactId: id, role: "CC" as const }))],
@@ -172,7 +173,7 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
       },
     },
   ]);
-  return { caseId: created.id, number: created.number, postId: post.id };
+  return { caseId: created.id, number: caseNo(created.number), postId: post.id };
 }
 
 async function addInitialFollowers(tx: Tx, cfg: ConfigSnapshot, c: { id: number; ownerId: number | null; teamId: number | null; areaId: number }, requester: OpenCaseInput["requester"]): Promise<void> {

@@ -9,6 +9,7 @@ import { agentViewerFor } from "../case/acting-agent.ts";
 import { canSeeCase, canSeeCaseContact, caseAccessOf, mayAccessDirectory, postView, type AgentViewer } from "../case/access.ts";
 import { loadCatalogue } from "../case/case-fields-store.ts";
 import { storedFields, visibleFields } from "../case/custom-fields.ts";
+import { caseNo } from "../case/case-number.ts";
 
 /** The viewer for `--as <agentKey>`; null when no agent has that key. */
 export async function agentViewerByKey(db: Db, key: string): Promise<AgentViewer | null> {
@@ -52,11 +53,11 @@ export async function listCases(db: Db, limit = 50, viewer?: AgentViewer) {
       });
       for (const c of batch) if (rows.length < limit && canSeeCase(viewer, caseAccessOf(c))) rows.push(c);
       if (rows.length >= limit || batch.length < LIST_BATCH) break;
-      before = batch[batch.length - 1]!.number;
+      before = caseNo(batch[batch.length - 1]!.number);
     }
   }
   return rows.map((c) => ({
-    number: c.number,
+    number: caseNo(c.number),
     subject: c.subject,
     status: c.status,
     priority: c.priority,
@@ -93,6 +94,7 @@ export async function showCase(db: Db, number: number, viewer?: AgentViewer) {
       outbound: { orderBy: { id: "asc" } },
       events: { orderBy: { id: "asc" } },
       approvals: { where: { status: "PENDING" }, orderBy: { id: "asc" } },
+      satisfaction: true,
     },
   });
   if (!c) return null;
@@ -121,7 +123,7 @@ export async function showCase(db: Db, number: number, viewer?: AgentViewer) {
     }
   }
   return {
-    number: c.number,
+    number: caseNo(c.number),
     tag: `${settings?.caseTagPrefix ?? "MC"}-${c.number}`,
     subject: c.subject,
     description: c.description,
@@ -162,6 +164,8 @@ export async function showCase(db: Db, number: number, viewer?: AgentViewer) {
         timeoutAt: a.timeoutAt?.toISOString() ?? null,
       })),
     ),
+    /** The customer's rating from the resolution mail's links, once per case; null until they rate. */
+    satisfaction: c.satisfaction ? { rating: c.satisfaction.rating, comment: c.satisfaction.comment, ratedAt: c.satisfaction.createdAt.toISOString() } : null,
     followers: c.followers.map((f) => ({
       who: f.agent ? `agent:${f.agent.key}` : f.contact && contactShown(f.contact.directoryId) ? `contact:${f.contact.email}` : "contact:(hidden)",
       reason: f.reason,

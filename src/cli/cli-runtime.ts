@@ -6,6 +6,7 @@ import { InvalidArgumentError } from "commander";
 import { loadEnv } from "../config/env.ts";
 import { createRuntime, startPollers, startWeb, startWorkers, type Handle, type Runtime } from "../app/runtime.ts";
 import type { AgentViewer } from "../case/access.ts";
+import { MAX_CASE_NUMBER, parseCaseNumber } from "../case/case-number.ts";
 import { agentViewerByKey } from "./case-view.ts";
 
 /** Runs long-lived roles until SIGINT/SIGTERM, then drains them (workers finish their current job). */
@@ -44,7 +45,7 @@ export async function viewerOption(rt: Runtime, key: string | undefined): Promis
 }
 
 export const caseNumber = (v: string) => {
-  const n = Number(v.replace(/^[A-Z]+-/i, ""));
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a case number such as 1042 or MC-1042");
+  const n = parseCaseNumber(v.trim().replace(/^[A-Z]+-/i, ""));
+  if (n === null) throw new InvalidArgumentError(`expected a case number such as 1042 or MC-1042 (at most ${MAX_CASE_NUMBER})`);
   return n;
 };

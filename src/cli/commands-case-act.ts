@@ -194,7 +194,8 @@ export function registerCaseActions(caseCommand: Command): void {
     .option("--team <team>", "team key, or none")
     .option("--field <key=value>", "a custom case field (repeat for several); key= clears it", fieldPair)
     .option("--product <code>", "product code, or none")
-    .action((number: string, o: Common & { field?: Record<string, string>; product?: string; status?: string; solution?: string; priority?: string; severity?: string; type?: string; reason?: string; portal?: boolean; sla?: string; team?: string }) =>
+    .option("--note <text>", "an internal note written with the change (a status flow may require one)")
+    .action((number: string, o: Common & { field?: Record<string, string>; product?: string; status?: string; solution?: string; priority?: string; severity?: string; type?: string; reason?: string; portal?: boolean; sla?: string; team?: string; note?: string }) =>
       act(
         o.as,
         o.json,
@@ -212,6 +213,7 @@ export function registerCaseActions(caseCommand: Command): void {
             team: o.team === "none" ? null : o.team,
             fields: o.field,
             product: o.product === "none" ? null : o.product,
+            note: o.note,
           }),
         changeCaseFields,
         describeChange,

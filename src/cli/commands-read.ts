@@ -49,6 +49,7 @@ export function registerReadCommands(program: Command): Command {
       console.log(`SLA ${c.sla.contract ?? "-"}: first response due ${c.sla.firstResponseDueAt ?? "-"}, resolution due ${c.sla.resolutionDueAt ?? "-"}${c.sla.firstRespondedAt ? `, responded ${c.sla.firstRespondedAt}` : ""}`);
       for (const a of c.approvals)
         console.log(`held for approval: ${a.fields.join(", ")} (request ${a.request}, rule ${a.rule}, ${a.mode} of ${a.approvers.join(", ")}${a.timeoutAt ? `, times out ${a.timeoutAt}` : ""})`);
+      console.log(`satisfaction: ${c.satisfaction ? `${c.satisfaction.rating} (${c.satisfaction.ratedAt})${c.satisfaction.comment ? ` "${c.satisfaction.comment}"` : ""}` : "-"}`);
       console.log(`followers: ${c.followers.map((f) => `${f.who} (${f.reason})`).join(", ") || "-"}`);
       console.log("stream:");
       for (const p of c.stream) {

@@ -6,6 +6,7 @@ import type { Db } from "../db/client.ts";
 import { classifySla, clockStartOf, dueAtOf, warningInstant, type SlaStandingKind } from "../sla/sla-status.ts";
 import { slaCaseSelect, slaStateOf } from "../pipeline/sla/sla-watch.service.ts";
 import { SLA_METRICS, type SlaMetric } from "../kernel/domain-types.ts";
+import { caseNo } from "../case/case-number.ts";
 
 export interface SlaReportRow {
   number: number;
@@ -48,7 +49,7 @@ export async function slaReport(db: Db, now: Date): Promise<SlaReportRow[]> {
     for (const s of classifySla(loaded.state, warn, now)) {
       if (s.standing === "ok") continue;
       rows.push({
-        number: c.number,
+        number: caseNo(c.number),
         caseRef: `${prefix}-${c.number}`,
         subject: c.subject,
         status: c.status,

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { Duration, Key } from "../kernel/config-values.ts";
 import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
 import { PortalConfigSchema } from "../portal/portal-config.ts";
 import { ApprovalRuleSchema } from "../approval/approval-rules.ts";
@@ -19,7 +20,6 @@ import { CaseFieldSchema, catalogueIssues, ProductSchema } from "../case/custom-
  * idempotently by `mailcase config apply`.
  */
 
-const Key = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, '-' or '_'");
 const Email = z.string().trim().toLowerCase().pipe(z.email());
 const Domain = z
   .string()
@@ -50,18 +50,8 @@ const CaseNumberFormat = z
     if (!placeholders.some((p) => /^\{n(?::\d+)?\}$/.test(p))) ctx.addIssue({ code: "custom", message: "must contain {n} (or {n:6}): the number identifies the case" });
   });
 
-/** "90", "90m", "4h", "2d" → minutes. Plain numbers are minutes. */
-export const Duration = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-  if (typeof value === "number") return value;
-  const m = /^(\d+)\s*(m|min|h|d)?$/.exec(value.trim());
-  if (!m || !m[1]) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration (use e.g. 30m, 4h, 2d)` });
-    return z.NEVER;
-  }
-  const n = Number(m[1]);
-  const unit = m[2] ?? "m";
-  return unit === "h" ? n * 60 : unit === "d" ? n * 1440 : n;
-});
+// Key and Duration live in kernel/config-values.ts, shared with the rule modules this file imports.
+export { Duration } from "../kernel/config-values.ts";
 
 /** One SLA target: first response and resolution always, next response (each later customer post) optionally. */
 const SlaTarget = z.object({ firstResponse: Duration, nextResponse: Duration.optional(), resolution: Duration }).strict();

@@ -6,8 +6,8 @@
 import { z } from "zod";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { WEBHOOK_EVENTS } from "../case/webhook-events.ts";
+import { Key } from "../kernel/config-values.ts";
 
-const Key = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, '-' or '_'");
 
 const Subscription = z
   .object({

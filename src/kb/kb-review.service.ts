@@ -10,7 +10,7 @@
  */
 import type { Prisma } from "../generated/prisma/client.ts";
 import { recordEvents, type Actor } from "../case/case-events.ts";
-import { formatCaseNumber } from "../case/case-number.ts";
+import { caseNo, formatCaseNumber } from "../case/case-number.ts";
 import { writeOutbound, type OutboundDraft } from "../case/outbox.ts";
 import type { TemplateRenderer } from "../render/templates.ts";
 import { replyAddress, signReviewToken, type ReplySecret } from "../threading/reply-token.ts";
@@ -86,8 +86,8 @@ export async function reviewMails(tx: Tx, mail: ReviewMail, articleId: number, c
     replyTo: v.variant === "request" ? replyAddress(mailbox.address, signReviewToken(mail.secret, articleId, agent.id)) : null,
     rendered: mail.templates.render(agent.locale, "kb-review", {
       recipientName: agent.name,
-      tag: caseTag(settings.caseTagPrefix, c.number),
-      caseRef: formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: c.number, createdAt: c.createdAt }),
+      tag: caseTag(settings.caseTagPrefix, caseNo(c.number)),
+      caseRef: formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: caseNo(c.number), createdAt: c.createdAt }),
       subject: c.subject,
       supportName: mailbox.displayName,
       title: a.title,

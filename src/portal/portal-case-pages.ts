@@ -7,7 +7,7 @@ import { suggestView } from "../kb/suggest-view.ts";
 import { recordSuggestionEvent, VisitIdSchema } from "../kb/suggestion-events.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from "fastify";
 import { z } from "zod";
-import { formatCaseNumber } from "../case/case-number.ts";
+import { caseNo, formatCaseNumber, MAX_CASE_NUMBER } from "../case/case-number.ts";
 import type { Deps } from "../kernel/deps.ts";
 import { loadCatalogue } from "../case/case-fields-store.ts";
 import { storedFields, visibleFields } from "../case/custom-fields.ts";
@@ -26,7 +26,7 @@ const ListQuery = z.object({
   q: z.string().trim().max(200).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });
-const CaseNumber = z.coerce.number().int().positive().max(2_147_483_647);
+const CaseNumber = z.coerce.number().int().positive().max(MAX_CASE_NUMBER);
 const statusClass = (s: string): string => (s === "WAITING_ON_CUSTOMER" ? "waiting" : s === "RESOLVED" || s === "CLOSED" ? "done" : "open");
 
 /** What the case pages need from the portal's plugin: its path, the CSRF-checked POST options and page helpers. */
@@ -100,7 +100,7 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
     }));
     const rows = result.rows.map((r) => ({
       href: `${base}/cases/${r.number}`,
-      display: numbers(r.number, r.updatedAt),
+      display: numbers(caseNo(r.number), r.updatedAt),
       subject: r.subject,
       statusLabel: t(req, `status.${r.status}` as MessageKey),
       statusClass: statusClass(r.status),
@@ -158,8 +158,8 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
       "case",
       {
         ...extra,
-        number: found.number,
-        display: numbers(found.number, found.createdAt),
+        number: caseNo(found.number),
+        display: numbers(caseNo(found.number), found.createdAt),
         subject: found.subject,
         statusLabel: t(req, `status.${found.status}` as MessageKey),
         statusClass: statusClass(found.status),
@@ -175,7 +175,7 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
         upload: uploadView(c.lang),
         labels: { private: t(req, "privateToYou"), attachments: t(req, "attachments") },
       },
-      `${numbers(found.number, found.createdAt)} ${found.subject}`,
+      `${numbers(caseNo(found.number), found.createdAt)} ${found.subject}`,
     );
   }
 

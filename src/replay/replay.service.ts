@@ -18,6 +18,7 @@ import { ALWAYS_OPEN } from "../sla/calendar.ts";
 import { calendarOf, slaTargetsFor } from "../sla/sla.service.ts";
 import { caseAccessOf, explainCaseAccess } from "../case/access.ts";
 import { agentViewerFor } from "../case/acting-agent.ts";
+import { caseNo } from "../case/case-number.ts";
 
 export interface ReplayReport {
   source: string;
@@ -93,7 +94,7 @@ export async function replayMessage(
       const picked = k.slaContract ? slaTargetsFor(k.slaContract, k.priority, k.severity) : null;
       const calendar = k.slaContract ? calendarOf(k.slaContract.calendar) : null;
       report.case = {
-        number: k.number,
+        number: caseNo(k.number),
         subject: k.subject,
         group: k.group?.key ?? null,
         area: k.area.key,

@@ -1,3 +1,5 @@
+import { parseCaseNumber } from "../case/case-number.ts";
+
 /**
  * Subject handling: the case tag we put in subjects and the reply/forward prefixes customers' mail
  * clients add. Pure.
@@ -27,11 +29,17 @@ export function caseTag(prefix: string, number: number): string {
   return `[${prefix}-${number}]`;
 }
 
-/** Finds our case tag anywhere in a subject ("Re: [MC-1042] Printer" → 1042). */
+/**
+ * Finds our case tag anywhere in a subject ("Re: [MC-1042] Printer" → 1042). Up to 16 digits (64-bit case
+ * numbers); a tag above MAX_CASE_NUMBER is no tag at all, so it can never be rounded onto another case.
+ */
 export function findCaseTag(prefix: string, subject: string): number | null {
   const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const m = new RegExp(`\\[${escaped}-(\\d{1,12})\\]`, "i").exec(subject);
-  return m?.[1] ? Number(m[1]) : null;
+  for (const m of subject.matchAll(new RegExp(`\\[${escaped}-(\\d+)\\]`, "gi"))) {
+    const n = m[1] ? parseCaseNumber(m[1]) : null;
+    if (n !== null) return n;
+  }
+  return null;
 }
 
 /** Subject for mail about a case: always carries the tag once, keeps the customer's wording. */

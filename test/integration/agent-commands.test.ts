@@ -29,7 +29,7 @@ describe("agents by email: commands and case status", () => {
     lastCustomerMail = await sendMail({ from: `"Vera VIP" <${vip}>`, to: app.support, subject: "Scanner jams", text: "The scanner jams on every page." });
     const c = await waitFor(() => app.rt.deps.db.case.findFirst({ where: { subject: "Scanner jams" } }), "case");
     caseId = c.id;
-    number = c.number;
+    number = Number(c.number);
     const notice = await waitForMail(alice, (m) => m.subject?.includes(`[MC-${number}] New case`) ?? false, "new-case notice");
     replyTo = notice.replyTo!.value[0]!.address!;
     noticeId = notice.messageId!;

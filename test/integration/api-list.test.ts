@@ -96,7 +96,7 @@ describe("GET /api/v1/cases", () => {
     const everything = await db().case.findMany({ include: { contacts: { include: { contact: true } }, area: { select: { id: true, restricted: true } } } });
     for (const who of ["alice", "bob", "dana"]) {
       const agent = (await actingAgentByKey(db(), who))!;
-      const expected = everything.filter((c) => canSeeCase(agent, caseAccessOf(c))).map((c) => c.number).sort((a, b) => a - b);
+      const expected = everything.filter((c) => canSeeCase(agent, caseAccessOf(c))).map((c) => Number(c.number)).sort((a, b) => a - b);
       const { pages, cases } = await allPages(who, "", 3);
       expect(cases.map((c) => c.number).sort((a, b) => a - b), who).toEqual(expected);
       // A page is fetched with one row more than asked: the last page says so itself (no empty page after it).

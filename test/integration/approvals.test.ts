@@ -51,7 +51,7 @@ describe("approvals", () => {
     await sendMail({ from: `"Vera VIP" <${vip}>`, to: app.support, subject: `Scanner jams ${id}`, text: "The scanner jams on every page." });
     const c = await waitFor(() => db().case.findFirst({ where: { subject: `Scanner jams ${id}` } }), "case");
     caseId = c.id;
-    number = c.number;
+    number = Number(c.number);
     const notice = await waitForMail(aliceMail, (m) => m.subject?.includes(`[MC-${number}] New case`) ?? false, "new-case notice");
     aliceReplyTo = notice.replyTo!.value[0]!.address!;
   });

@@ -64,12 +64,12 @@ describe("areas per customer group, with access", () => {
     expect(await db().follower.count({ where: { caseId: c.id, agentId: agentIds.erin! } })).toBe(0);
     expect((await inbox(erin)).filter(isNotice)).toEqual([]);
 
-    const hidden = await apiGet("erin", c.number);
+    const hidden = await apiGet("erin", Number(c.number));
     const missing = await apiGet("erin", 999_999);
     expect(hidden.statusCode).toBe(404);
     // erin cannot even learn that the case exists: the answer is the one for a number nobody has.
     expect(hidden.body.replace(String(c.number), "<n>")).toBe(missing.body.replace("999999", "<n>"));
-    expect((await apiGet("bob", c.number)).statusCode).toBe(200);
+    expect((await apiGet("bob", Number(c.number))).statusCode).toBe(200);
   });
 
   it("leaves a case of an open area to every agent, erin included", async () => {
@@ -77,6 +77,6 @@ describe("areas per customer group, with access", () => {
     const c = await caseOf(msgId);
     expect(c.area.key).toBe("helpdesk");
     await waitForMail(erin, (m) => m.subject?.includes(`[MC-${c.number}] New case`) ?? false, "new-case notice to erin (open area)");
-    expect((await apiGet("erin", c.number)).statusCode).toBe(200);
+    expect((await apiGet("erin", Number(c.number))).statusCode).toBe(200);
   });
 });

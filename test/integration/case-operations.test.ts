@@ -148,9 +148,9 @@ describe("case operations as an agent", () => {
     const ack = await waitForMail(vip, (m) => m.subject?.includes(`[MC-${a.number}]`) ?? false, "A's acknowledgement");
     const postsBefore = await db().post.findMany({ where: { caseId: { in: [a.id, b.id] } }, select: { id: true } });
 
-    const merged = ok(await mergeCases(ops, alice, { case: a.number, into: b.number }));
+    const merged = ok(await mergeCases(ops, alice, { case: Number(a.number), into: Number(b.number) }));
     expect(merged).toMatchObject({ already: false, posts: 1 });
-    expect(ok(await mergeCases(ops, alice, { case: a.number, into: b.number })).already).toBe(true);
+    expect(ok(await mergeCases(ops, alice, { case: Number(a.number), into: Number(b.number) })).already).toBe(true);
     const [ca, cb] = await Promise.all([a.id, b.id].map((caseId) => db().case.findUniqueOrThrow({ where: { id: caseId }, include: { posts: true } })));
     expect(ca).toMatchObject({ status: "CLOSED", mergedIntoId: b.id, posts: [] });
     expect(ca!.solution).toContain(`${b.number}`);

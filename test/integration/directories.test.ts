@@ -76,7 +76,7 @@ describe("directories: who hears of and sees a contact's cases", () => {
   it("tells an auto-follow agent with access (via team) and the owner of the new case, and not the one without", async () => {
     const msgId = await sendMail({ from: `"Cleo CEO" <${ceo}>`, to: app.support, subject: `Board matter ${id}`, text: "Confidential." });
     const c = await caseOf(msgId);
-    hiddenNumber = c.number;
+    hiddenNumber = Number(c.number);
     expect(c.ownerId).toBe(agentIds.dana);
     const subject = (m: { subject?: string }) => m.subject?.includes(`[MC-${c.number}] New case`) ?? false;
     await waitForMail(erin, subject, "new-case notice to erin (access via secure-desk)");

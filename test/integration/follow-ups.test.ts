@@ -89,7 +89,7 @@ describe("follow-ups until the customer answers, and owner nudges", () => {
     const c = released;
     const p = step(c.id, c.since, 0, c.since.getTime() + 2 * DAY);
     await fireAt(p, c.since, 2 * DAY);
-    const mail = await waitForMail(vip, (m) => reminders([m], c.number).length > 0, "first reminder");
+    const mail = await waitForMail(vip, (m) => reminders([m], Number(c.number)).length > 0, "first reminder");
     expect(mail.subject).toBe(`[MC-${c.number}] Připomínka: čekáme na vaši odpověď: Tiskárna netiskne`);
     expect(mail.text).toContain("připomínka 1");
     expect(mail.headers.get("auto-submitted")).toBe("auto-generated");
@@ -100,26 +100,26 @@ describe("follow-ups until the customer answers, and owner nudges", () => {
     expect(await db().caseReminder.count({ where: { caseId: c.id, kind: "follow-up" } })).toBe(1);
     expect(await db().caseEvent.count({ where: { caseId: c.id, type: "followup.reminded" } })).toBe(1);
     await waitFor(async () => (await db().outboundMail.count({ where: { caseId: c.id, status: "PENDING" } })) === 0, "sent");
-    expect(reminders(await inbox(vip), c.number)).toHaveLength(1);
+    expect(reminders(await inbox(vip), Number(c.number))).toHaveLength(1);
   }, 60_000);
 
   it("releases the case when the customer answers: it resumes and later steps do nothing", async () => {
     const c = released;
-    const reminder = reminders(await inbox(vip), c.number)[0]!;
+    const reminder = reminders(await inbox(vip), Number(c.number))[0]!;
     await processed(await sendMail({ from: vip, to: app.support, subject: `Re: ${reminder.subject}`, inReplyTo: reminder.messageId!, text: "Model LJ-4000." }));
     expect((await db().case.findUniqueOrThrow({ where: { id: c.id } })).status).toBe("IN_PROGRESS");
     const second = step(c.id, c.since, 1, c.since.getTime() + 5 * DAY);
     await fireAt(second, c.since, 5 * DAY);
     expect(await processAutomation(deps(), second)).toEqual({ kind: "skipped", reason: "released" });
     expect(await db().caseReminder.count({ where: { caseId: c.id, kind: "follow-up" } })).toBe(1);
-    expect(reminders(await inbox(vip), c.number)).toHaveLength(1);
+    expect(reminders(await inbox(vip), Number(c.number))).toHaveLength(1);
     clock.offset = 0;
   }, 60_000);
 
   it("resolves the case after the last unanswered reminder, telling the customer and the owner", async () => {
     const c = await waitingCase("Skener hlásí chybu");
     for (const [n, days] of [[0, 2], [1, 5]] as const) await fireAt(step(c.id, c.since, n, c.since.getTime() + days * DAY), c.since, days * DAY);
-    await waitFor(async () => reminders(await inbox(vip), c.number).length === 2, "two reminders");
+    await waitFor(async () => reminders(await inbox(vip), Number(c.number)).length === 2, "two reminders");
     await fireAt(step(c.id, c.since, 2, c.since.getTime() + 7 * DAY), c.since, 7 * DAY);
     const row = await db().case.findUniqueOrThrow({ where: { id: c.id } });
     expect(row).toMatchObject({ status: "RESOLVED", solution: GAVE_UP_SOLUTION });

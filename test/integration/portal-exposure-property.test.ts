@@ -205,7 +205,7 @@ describe("portal exposure: list, detail and attachments equal the oracle", () =>
             updatedAt: DATES[c.created]!,
           };
           const row = await db.case.create({ data });
-          numbers.push(row.number);
+          numbers.push(Number(row.number));
           await db.caseContact.createMany({ data: [{ caseId: row.id, contactId: contactIds[c.requester]!, role: "REQUESTER" }, ...c.cc.filter((x) => x !== c.requester).map((x) => ({ caseId: row.id, contactId: contactIds[x]!, role: "CC" as const }))] });
           for (const [pi, p] of c.posts.entries()) {
             const post = await db.post.create({
@@ -233,7 +233,7 @@ describe("portal exposure: list, detail and attachments equal the oracle", () =>
           const expectedNumbers = [...expected].map((i) => numbers[i]!).sort((a, b) => a - b);
           // 1. The Prisma filter and the per-record check.
           const viewer = { contactId: contactIds[vi]!, accountId: world.contacts[vi]!.account === null ? null : accountIds[world.contacts[vi]!.account!]!, groupIds: world.contacts[vi]!.groups.map((g) => groupIds[g]!), role: world.contacts[vi]!.role };
-          const viaDb = (await db.case.findMany({ where: exposureWhere(exposure, viewer), select: { number: true } })).map((r) => r.number).sort((a, b) => a - b);
+          const viaDb = (await db.case.findMany({ where: exposureWhere(exposure, viewer), select: { number: true } })).map((r) => Number(r.number)).sort((a, b) => a - b);
           expect(viaDb, `viewer ${vi}: Prisma filter`).toEqual(expectedNumbers);
           world.cases.forEach((c, i) => {
             const record = {

@@ -306,7 +306,7 @@ describe("IDOR: out of scope is indistinguishable from nonexistent", () => {
     expect(missing.status).toBe(404);
     for (const c of await db.case.findMany({ select: { number: true } })) {
       const res = await fetchPage(`/portal/cases/${c.number}`);
-      if (visibleCases.has(c.number)) expect(res.status, `case ${c.number}`).toBe(200);
+      if (visibleCases.has(Number(c.number))) expect(res.status, `case ${c.number}`).toBe(200);
       else {
         expect(res.status, `case ${c.number}`).toBe(404);
         expect(res.text).toBe(missing.text);

@@ -7,7 +7,10 @@
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getCase } from "../../src/api/read-case.ts";
 import { webOptions } from "../../src/app/runtime.ts";
+import { actingAgentByKey } from "../../src/case/acting-agent.ts";
+import { showCase } from "../../src/cli/case-view.ts";
 import { secretRing } from "../../src/config/secrets.ts";
 import { signSatisfaction } from "../../src/links/signed-links.ts";
 import { buildWebApp } from "../../src/web/server.ts";
@@ -39,7 +42,7 @@ describe("resolution mail and satisfaction ratings", () => {
     await sendMail({ from: `"Věra VIP" <${vip}>`, to: app.support, subject: "Toner došel", text: "Tiskárna hlásí prázdný toner." });
     const c = await waitFor(() => db().case.findFirst({ where: { subject: "Toner došel" } }), "case");
     caseId = c.id;
-    number = c.number;
+    number = Number(c.number);
     const notice = await waitForMail(alice, (m) => m.subject?.includes(`[MC-${number}] New case`) ?? false, "new-case notice");
     agentReply = (text) => sendMail({ from: alice, to: notice.replyTo!.value[0]!.address!, subject: `Re: [MC-${number}] New case`, inReplyTo: notice.messageId!, text });
   });
@@ -112,6 +115,12 @@ describe("resolution mail and satisfaction ratings", () => {
     expect(withComment.text).toContain("rated the handling of case");
     expect(await db().caseEvent.count({ where: { caseId, type: "satisfaction.commented" } })).toBe(1);
   }, 60_000);
+
+  it("shows the rating and its comment in `mailcase case N` and in the API's case", async () => {
+    expect((await showCase(db(), number))?.satisfaction).toMatchObject({ rating: "BAD", comment: "Trvalo to týden." });
+    const viaApi = await getCase(db(), (await actingAgentByKey(db(), "alice"))!, number);
+    expect(viaApi.ok && (viaApi.case as { satisfaction: unknown }).satisfaction).toMatchObject({ rating: "BAD", comment: "Trvalo to týden." });
+  });
 
   it("counts ratings in /metrics", async () => {
     const res = await web.inject({ method: "GET", url: "/metrics" });

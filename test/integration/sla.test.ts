@@ -113,7 +113,7 @@ describe("SLA warnings, breaches and escalations", () => {
   it("warns at the share and records the breach at the due instant, once each, and mails owner, lead and recipients", async () => {
     // HIGH: first response in 1 min; opened 50 s ago, so the 50 % warning is past and the breach is 10 s away.
     const c = await openCase("Printer on fire", "HIGH", 50 * SEC);
-    first = c;
+    first = { ...c, number: Number(c.number) };
     const due = c.firstResponseDueAt!;
     expect(due.getTime() - c.createdAt.getTime()).toBe(MIN);
     const job = await deps().queues.sla.getJob(slaJobId({ caseId: c.id, metric: "FIRST_RESPONSE", kind: "BREACH", dueAt: due.getTime() }));

@@ -23,7 +23,7 @@ describe("status flows per case type", () => {
     await sendMail({ from: vip, to: app.support, subject: `Server down ${id}`, text: "Our server is down." });
     const c = await waitFor(() => app.rt.deps.db.case.findFirst({ where: { subject: `Server down ${id}` } }), "case");
     caseId = c.id;
-    number = c.number;
+    number = Number(c.number);
     const notice = await waitForMail(alice, (m) => m.subject?.includes(`[MC-${number}] New case`) ?? false, "new-case notice");
     replyTo = notice.replyTo!.value[0]!.address!;
   });

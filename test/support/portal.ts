@@ -134,7 +134,7 @@ export async function createCase(
       attachmentIds.push(att.id);
     }
   }
-  return { id: c.id, number: c.number, postIds, attachmentIds };
+  return { id: c.id, number: Number(c.number), postIds, attachmentIds };
 }
 
 /** A page as a user sees it, without the per-response CSRF token (to compare two pages). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { resolveThread } from "../../src/threading/resolve-thread.ts";
 import { findCaseTag, stripReplyPrefixes, taggedSubject } from "../../src/threading/subject.ts";
+import { caseNo, CaseNumberOutOfRange, parseCaseNumber } from "../../src/case/case-number.ts";
 import { findReplyToken, replyAddress, signReplyToken, verifyReplyToken } from "../../src/threading/reply-token.ts";
 
 describe("resolveThread", () => {
@@ -52,6 +53,37 @@ describe("subjects", () => {
     expect(findCaseTag("MC", "Re: [MC-1042] Printer")).toBe(1042);
     expect(findCaseTag("MC", "Printer [mc-7]")).toBe(7);
     expect(findCaseTag("MC", "Printer [XY-7]")).toBeNull();
+  });
+
+  // 64-bit case numbers (issue 13): 16 digits up to 2^53 - 1 are read exactly, anything above is no tag at all
+  // (Number("9007199254740993") is 9007199254740992: rounding would file the mail on a neighbouring case).
+  it.each([
+    ["[MC-9007199254740000] Printer", 9007199254740000],
+    ["Re: [MC-9007199254740991] x", 9007199254740991],
+    ["[MC-1234567890123456] x", 1234567890123456],
+    ["[MC-0000000000000042] x", 42],
+    ["[MC-9007199254740992] x", null],
+    ["[MC-9007199254740993] x", null],
+    ["[MC-9999999999999999] x", null],
+    ["[MC-12345678901234567] x", null],
+    ["[MC-0] x", null],
+    ["[MC-99999999999999999999] Re: [MC-77] x", 77],
+  ])("reads the tag in %s as %s", (subject, n) => expect(findCaseTag("MC", subject)).toBe(n));
+
+  it.each([
+    ["1042", 1042],
+    ["9007199254740991", 9007199254740991],
+    ["9007199254740992", null],
+    ["12345678901234567", null],
+    ["0", null],
+    ["-5", null],
+    ["1e3", null],
+    ["", null],
+  ])("parses case number %j exactly or not at all", (digits, n) => expect(parseCaseNumber(digits)).toBe(n));
+
+  it("refuses to read a stored number above 2^53 - 1 instead of rounding it", () => {
+    expect(caseNo(9007199254740991n)).toBe(9007199254740991);
+    expect(() => caseNo(9007199254740993n)).toThrow(CaseNumberOutOfRange);
   });
 
   it("puts the tag in exactly once", () => {

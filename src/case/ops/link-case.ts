@@ -11,6 +11,7 @@ import { recordEvents } from "../case-events.ts";
 import { recomputeSlaDue } from "../../sla/sla.service.ts";
 import { inOperation, OpRefused, refused, requireCase, type OpResult, type OpsDeps, type Tx } from "./common.ts";
 import type { CloneInput, LinkInput } from "./schemas.ts";
+import { caseNo } from "../case-number.ts";
 
 export interface LinkedCase {
   caseId: number;
@@ -27,14 +28,14 @@ export async function linkCases(deps: OpsDeps, agent: ActingAgent, input: LinkIn
     if (input.case === input.to) return refused("a case cannot be linked to itself", "to");
     const c = await requireCase(tx, agent, input.case);
     const to = await requireCase(tx, agent, input.to, "to");
-    const base = { caseId: c.id, number: c.number, toCaseId: to.id, toNumber: to.number };
+    const base = { caseId: c.id, number: caseNo(c.number), toCaseId: to.id, toNumber: caseNo(to.number) };
     if (input.kind === "parent") {
       if (!input.remove && (await isAncestor(tx, c.id, to.id))) return refused(`case ${to.number} is already below case ${c.number}: the link would make a cycle`, "to");
       if (input.remove && c.parentCaseId !== to.id) return { ok: true, ...base, changed: false };
       const change = await changeCase(tx, c.id, { parentCaseId: input.remove ? null : to.id }, { by, now });
       if (!change.ok) throw new OpRefused(refused(change.reason, "to"));
       const changed = change.changed.length > 0;
-      if (changed && !input.remove) await recordEvents(tx, to.id, [{ type: "case.linked", data: { caseId: c.id, number: c.number, reason: "sub-case", by } }]);
+      if (changed && !input.remove) await recordEvents(tx, to.id, [{ type: "case.linked", data: { caseId: c.id, number: caseNo(c.number), reason: "sub-case", by } }]);
       return { ok: true, ...base, changed };
     }
     const [lo, hi] = c.id < to.id ? [c, to] : [to, c];
@@ -43,8 +44,8 @@ export async function linkCases(deps: OpsDeps, agent: ActingAgent, input: LinkIn
       : (await tx.caseRelation.createMany({ data: [{ caseId: lo.id, relatedId: hi.id }], skipDuplicates: true })).count > 0;
     if (changed) {
       const related = !input.remove;
-      await recordEvents(tx, c.id, [{ type: "case.related", data: { caseId: to.id, number: to.number, related, by } }]);
-      await recordEvents(tx, to.id, [{ type: "case.related", data: { caseId: c.id, number: c.number, related, by } }]);
+      await recordEvents(tx, c.id, [{ type: "case.related", data: { caseId: to.id, number: caseNo(to.number), related, by } }]);
+      await recordEvents(tx, to.id, [{ type: "case.related", data: { caseId: c.id, number: caseNo(c.number), related, by } }]);
     }
     return { ok: true, ...base, changed };
   });
@@ -118,8 +119,8 @@ export async function cloneCase(deps: OpsDeps, agent: ActingAgent, input: CloneI
           },
         },
       ]);
-      await recordEvents(tx, o.id, [{ type: "case.linked", data: { caseId: clone.id, number: clone.number, reason: "clone", by } }]);
-      return { ok: true, caseId: clone.id, number: clone.number, fromCaseId: o.id, fromNumber: o.number };
+      await recordEvents(tx, o.id, [{ type: "case.linked", data: { caseId: clone.id, number: caseNo(clone.number), reason: "clone", by } }]);
+      return { ok: true, caseId: clone.id, number: caseNo(clone.number), fromCaseId: o.id, fromNumber: caseNo(o.number) };
     },
     async (r) => deps.effects.sla([r.caseId]),
   );

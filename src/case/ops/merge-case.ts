@@ -19,6 +19,7 @@ import { recomputeSlaDue } from "../../sla/sla.service.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { inOperation, OpRefused, refused, requireCase, type OpResult, type OpsDeps } from "./common.ts";
 import type { MergeInput } from "./schemas.ts";
+import { caseNo } from "../case-number.ts";
 
 /** A chain of merges is short; the bound only stops a corrupted cycle from looping forever. */
 const MAX_MERGE_CHAIN = 50;
@@ -57,7 +58,7 @@ export async function mergeCases(deps: OpsDeps, agent: ActingAgent, input: Merge
       const locked = { [first]: await requireCase(tx, agent, input[first], first), [second]: await requireCase(tx, agent, input[second], second) };
       const a = locked.case!;
       const b = locked.into!;
-      const base = { caseId: a.id, number: a.number, intoCaseId: b.id, intoNumber: b.number };
+      const base = { caseId: a.id, number: caseNo(a.number), intoCaseId: b.id, intoNumber: caseNo(b.number) };
       if (a.mergedIntoId === b.id) return { ok: true, ...base, posts: 0, messageRefs: 0, already: true };
       if (a.mergedIntoId !== null) return refused(`case ${a.number} was already merged into another case`, "case");
       if (b.mergedIntoId !== null) return refused(`case ${b.number} was merged into another case; merge into that one`, "into");
@@ -83,8 +84,8 @@ export async function mergeCases(deps: OpsDeps, agent: ActingAgent, input: Merge
       if (!closed.ok) throw new OpRefused(refused(closed.reason, "case"));
       await tx.case.update({ where: { id: a.id }, data: { mergedIntoId: b.id } });
       const counts = { by, posts, messageRefs, contacts, followers };
-      await recordEvents(tx, a.id, [{ type: "case.merged", data: { into: b.id, number: b.number, ...counts } }]);
-      await recordEvents(tx, b.id, [{ type: "case.merged-from", data: { from: a.id, number: a.number, ...counts } }]);
+      await recordEvents(tx, a.id, [{ type: "case.merged", data: { into: b.id, number: caseNo(b.number), ...counts } }]);
+      await recordEvents(tx, b.id, [{ type: "case.merged-from", data: { from: a.id, number: caseNo(a.number), ...counts } }]);
       // A customer post of A still unanswered now waits on B: B's next response is due accordingly.
       await recomputeSlaDue(tx, b.id, now, by);
       return { ok: true, ...base, posts, messageRefs, already: false };

@@ -18,6 +18,7 @@ import { recomputeSlaDue } from "../../sla/sla.service.ts";
 import { inOperation, OpRefused, refused, requireAgent, requireCase, type OpResult, type OpsDeps, type Tx } from "./common.ts";
 import { survivorCaseId } from "./merge-case.ts";
 import type { PostInput } from "./schemas.ts";
+import { caseNo } from "../case-number.ts";
 
 export interface PostedCase {
   caseId: number;
@@ -36,7 +37,7 @@ export async function postOnCase(deps: OpsDeps, agent: ActingAgent, input: PostI
       // A merged case's conversation continues on the survivor, whichever way the post comes (as for mail).
       if (c.mergedIntoId !== null) {
         const survivor = await tx.case.findUniqueOrThrow({ where: { id: await survivorCaseId(tx, c.id) }, select: { number: true } });
-        c = await requireCase(tx, agent, survivor.number);
+        c = await requireCase(tx, agent, caseNo(survivor.number));
       }
       const addressee = input.visibility === "PRIVATE" && input.to !== undefined ? await addresseeOf(tx, agent, c, input.to) : {};
       const answers = input.visibility === "PUBLIC";
@@ -62,7 +63,7 @@ export async function postOnCase(deps: OpsDeps, agent: ActingAgent, input: PostI
       // The first response (or an answered customer wait) changes what is due; no audit entry for that alone.
       await recomputeSlaDue(tx, c.id, now, null);
       await recordEvents(tx, c.id, [{ type: "post.added", data: { postId: post.id, by, visibility: input.visibility, rule: "agent-desk" } }]);
-      return { ok: true, caseId: c.id, number: c.number, postId: post.id, changed };
+      return { ok: true, caseId: c.id, number: caseNo(c.number), postId: post.id, changed };
     },
     async (r) => {
       await deps.effects.sla([r.caseId]);

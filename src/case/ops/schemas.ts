@@ -6,8 +6,15 @@
 import { z } from "zod";
 import { CASE_PRIORITIES, CASE_STATUSES, CASE_TYPE_CHOICES, SEVERITIES, VISIBILITIES } from "../../kernel/domain-types.ts";
 import { DESCRIPTION_MAX } from "../open-case.ts";
+import { MAX_CASE_NUMBER } from "../case-number.ts";
 
-export const CaseNumber = z.coerce.number().int().positive().describe("case number (1042 for MC-1042)");
+// Above MAX_CASE_NUMBER a number has already been rounded by the time zod sees it: refused, never looked up.
+export const CaseNumber = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(MAX_CASE_NUMBER, { message: `case numbers go up to ${MAX_CASE_NUMBER}` })
+  .describe("case number (1042 for MC-1042)");
 const AgentKey = z.string().trim().min(1).max(100).describe("agent key");
 const Address = z.string().trim().toLowerCase().pipe(z.email());
 /** Custom field values by field key, checked against the configured fields (src/case/custom-fields.ts); null clears. */
@@ -92,6 +99,8 @@ export const ChangeBody = z.object({
     sla: z.string().trim().min(1).optional(),
     fields: FieldsInput.optional(),
     product: ProductInput.optional(),
+    /** An internal note written with the change: a type's status flow may require one for a transition. */
+    note: z.string().trim().min(1).max(DESCRIPTION_MAX).optional(),
   });
 export const ChangeInput = ChangeBody.extend({ case: CaseNumber })
   .refine((p) => Object.entries(p).some(([k, v]) => k !== "case" && v !== undefined), { message: "nothing to change", path: [] });

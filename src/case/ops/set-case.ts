@@ -8,9 +8,11 @@ import { actorOf, type ActingAgent } from "../acting-agent.ts";
 import { type CasePatch } from "../case-change.ts";
 import { changeCaseAsAgent } from "../../approval/approval.service.ts";
 import { recordEvents } from "../case-events.ts";
+import { writePost } from "../posts.ts";
 import { inOperation, OpRefused, refused, requireAgent, requireCase, type OpResult, type OpsDeps } from "./common.ts";
 import type { ChangeInput, FollowInput } from "./schemas.ts";
 import { fieldsPatch, loadCatalogue } from "../case-fields-store.ts";
+import { caseNo } from "../case-number.ts";
 
 export interface ChangedCase {
   caseId: number;
@@ -19,10 +21,13 @@ export interface ChangedCase {
   changed: string[];
   /** Fields held for approval instead of changed (src/approval): they change when the approvers agree. */
   held: { requestId: number; rule: string; fields: string[] } | null;
+  /** The internal note written with the change (`note`), if one was given. */
+  notePostId: number | null;
 }
 
 /** Which input field a refusal of changeCase is about, for problem details. */
 function fieldOf(reason: string): string {
+  if (reason.includes("internal note")) return "note";
   if (reason.includes("solution")) return "solution";
   if (reason.includes("SLA level")) return "sla";
   if (reason.includes("parent")) return "to";
@@ -61,8 +66,10 @@ export async function changeCaseFields(deps: OpsDeps, agent: ActingAgent, input:
         Object.assign(patch, custom.patch);
       }
       if (c.mergedIntoId !== null && Object.keys(patch).length > 0) return refused("the case was merged into another case; change that one", "case");
-      const change = await changeCaseAsAgent(tx, deps.mail, c.id, patch, { agentId: agent.agentId, by, now });
-      if (!change.ok) throw new OpRefused(refused(change.reason, fieldOf(change.reason)));
+      const noted = input.note !== undefined;
+      const change = await changeCaseAsAgent(tx, deps.mail, c.id, patch, { agentId: agent.agentId, by, now, internalNote: noted });
+      // The flow's explanation speaks of mail (#internal); here the note is the `note` input.
+      if (!change.ok) throw new OpRefused(refused(change.reason.replace(/: write it in the same reply, starting with #internal$/, ": give it as the change's note"), fieldOf(change.reason)));
       let held = change.held;
       const outbound = [...change.outbound];
       if (input.sla !== undefined) {
@@ -74,10 +81,14 @@ export async function changeCaseFields(deps: OpsDeps, agent: ActingAgent, input:
       }
       // Whoever is given a case follows it, as routing makes the owner a follower of a new case.
       if (patch.ownerId !== undefined) await tx.follower.createMany({ data: [{ caseId: c.id, agentId: patch.ownerId, reason: "owner" }], skipDuplicates: true });
-      return { ok: true, caseId: c.id, number: c.number, changed: change.changed, held, outbound };
+      // The note is an internal post like a #internal mail reply: agents see it, the customer never does.
+      const note = input.note === undefined ? null : await writePost(tx, { caseId: c.id, visibility: "INTERNAL", source: "AGENT_DESK", author: { agentId: agent.agentId }, subject: c.subject, body: input.note, threadRule: "agent-desk", attachments: [] });
+      if (note) await recordEvents(tx, c.id, [{ type: "post.added", data: { postId: note.id, by, visibility: "INTERNAL", rule: "agent-desk" } }]);
+      return { ok: true, caseId: c.id, number: caseNo(c.number), changed: change.changed, held, notePostId: note?.id ?? null, outbound };
     },
     async (r) => {
       if (r.changed.length) await deps.effects.sla([r.caseId]);
+      if (r.notePostId !== null) await deps.effects.notify([{ postId: r.notePostId, event: "post-added" }]);
       if (r.outbound.length) await deps.effects.send(r.outbound);
     },
   );
@@ -103,6 +114,6 @@ export async function followCase(deps: OpsDeps, agent: ActingAgent, input: Follo
       ? (await tx.follower.createMany({ data: [{ caseId: c.id, agentId: agent.agentId, reason: "follow" }], skipDuplicates: true })).count
       : (await tx.follower.deleteMany({ where: { caseId: c.id, agentId: agent.agentId } })).count;
     if (n > 0) await recordEvents(tx, c.id, [{ type: "follower.changed", data: { agentId: agent.agentId, following: input.follow, by } }]);
-    return { ok: true, caseId: c.id, number: c.number, following: input.follow, changed: n > 0 };
+    return { ok: true, caseId: c.id, number: caseNo(c.number), following: input.follow, changed: n > 0 };
   });
 }

@@ -5,7 +5,7 @@
  * anyone twice. Automatic mail is never answered.
  */
 import { recordEvents } from "../../case/case-events.ts";
-import { formatCaseNumber } from "../../case/case-number.ts";
+import { caseNo, formatCaseNumber } from "../../case/case-number.ts";
 import { writeOutbound } from "../../case/outbox.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import { classifyMessage } from "../../parsing/automatic/classify.ts";
@@ -96,7 +96,7 @@ export async function refuseAgentMail(
     name: who.name,
     supportName: inbound.mailbox.displayName,
     subject: msg.subject || "(no subject)",
-    caseRef: c && settings ? formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: c.number, createdAt: c.createdAt }) : "",
+    caseRef: c && settings ? formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: caseNo(c.number), createdAt: c.createdAt }) : "",
     reasons: who.reasons,
   });
   // The case the attempt is logged on: the verified agent's, or a genuine token's (named to nobody).

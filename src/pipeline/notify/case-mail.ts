@@ -6,7 +6,7 @@
  */
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { Deps } from "../../kernel/deps.ts";
-import { formatCaseNumber } from "../../case/case-number.ts";
+import { caseNo, formatCaseNumber } from "../../case/case-number.ts";
 import { canSeeCase, caseAccessOf } from "../../case/access.ts";
 import { agentViewerFor } from "../../case/acting-agent.ts";
 import type { OutboundDraft } from "../../case/outbox.ts";
@@ -67,11 +67,11 @@ export async function loadCaseMailContext(tx: Tx, caseId: number): Promise<CaseM
   return {
     caseId: c.id,
     tagPrefix: settings.caseTagPrefix,
-    number: c.number,
+    number: caseNo(c.number),
     mailbox: { address: mailbox.address, displayName: mailbox.displayName },
     view: {
-      tag: caseTag(settings.caseTagPrefix, c.number),
-      caseRef: formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: c.number, createdAt: c.createdAt }),
+      tag: caseTag(settings.caseTagPrefix, caseNo(c.number)),
+      caseRef: formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: caseNo(c.number), createdAt: c.createdAt }),
       subject: c.subject,
       supportName: mailbox.displayName,
     },

@@ -10,7 +10,7 @@ import { productField, storedFields, visibleFields } from "../../case/custom-fie
 import type { Deps } from "../../kernel/deps.ts";
 import type { OutboundKind } from "../../kernel/domain-types.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
-import { formatCaseNumber } from "../../case/case-number.ts";
+import { caseNo, formatCaseNumber } from "../../case/case-number.ts";
 import { recordEvents, type CaseEvent } from "../../case/case-events.ts";
 import { writeOutbound, type OutboundDraft } from "../../case/outbox.ts";
 import { enqueueSend } from "../send/send.job.ts";
@@ -164,8 +164,8 @@ export async function planAndWrite(
   const authorName = authorAgent?.name ?? authorContact?.name ?? authorContact?.email ?? "Mailcase";
   const fmt = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "none");
   const baseView = {
-    tag: caseTag(tagPrefix, c.number),
-    caseRef: formatCaseNumber(settings.caseNumberFormat, { prefix: tagPrefix, number: c.number, createdAt: c.createdAt }),
+    tag: caseTag(tagPrefix, caseNo(c.number)),
+    caseRef: formatCaseNumber(settings.caseNumberFormat, { prefix: tagPrefix, number: caseNo(c.number), createdAt: c.createdAt }),
     subject: c.subject,
     supportName: mailbox.displayName,
     body: post.body,
@@ -217,12 +217,13 @@ export async function planAndWrite(
       body: r.view === "arrival-only" ? "" : post.body,
       // Portal followers (the only contacts who get updates) can open the case in the portal. Agents get no
       // link: the portal is the customers' view, and agents work the case from this mail.
-      caseUrl: r.to === "contact" && r.kind === "UPDATE" && deps.portalUrl ? portalCaseUrl(deps.portalUrl, c.number, recipient.address) : "",
+
       // Knowledge base articles in the acknowledgement, where the mailbox asks for them (else no query at all).
       articles:
         r.kind === "ACK" && mailbox.ackArticles > 0
           ? await ackArticles(deps.db, { count: mailbox.ackArticles, locale: recipient.locale, subject: c.subject, description: c.description, publicUrl: deps.publicUrl, now: deps.clock.now() })
           : [],
+      caseUrl: r.to === "contact" && r.kind === "UPDATE" && deps.portalUrl ? portalCaseUrl(deps.portalUrl, caseNo(c.number), recipient.address) : "",
     };
     let rendered = deps.templates.render(recipient.locale, TEMPLATE[r.kind], view);
     const withFiles = r.to === "agent" && r.view === "full" && (r.kind === "NEW_CASE" || r.kind === "UPDATE");
@@ -240,7 +241,7 @@ export async function planAndWrite(
         r.to === "agent"
           ? replyAddress(mailbox.address, signReplyToken(deps.secret, { caseId: c.id, agentId: r.agentId, visibility: post.visibility === "PUBLIC" ? "public" : "internal" }))
           : mailbox.address,
-      rendered: { ...rendered, subject: r.kind === "NEW_CASE" ? rendered.subject : taggedSubject(tagPrefix, c.number, rendered.subject) },
+      rendered: { ...rendered, subject: r.kind === "NEW_CASE" ? rendered.subject : taggedSubject(tagPrefix, caseNo(c.number), rendered.subject) },
       threadIds,
       parentId: r.kind === "REPLY" ? lastCustomerId : (postMessageId ?? lastCustomerId),
       threadReplies: true,

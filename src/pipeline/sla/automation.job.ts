@@ -1,7 +1,8 @@
-import { DelayedError, type Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import { z } from "zod";
 import { defineJob } from "../define-job.ts";
 import { processAutomation } from "./automation-run.ts";
+import { DELAYED_JOB_OPTIONS, delayIfEarly } from "./delayed-job.ts";
 
 /**
  * Automation: the time-driven steps of a case besides the SLA watch, each one delayed job firing at its
@@ -50,22 +51,8 @@ export const automationJob = defineJob({
   schema: AutomationPayload,
   name: (p) => `case.${p.kind}`,
   jobId: automationJobId,
-  options: {
-    attempts: 8,
-    backoff: { type: "exponential", delay: 1_000 },
-    // Removed at once, like SLA jobs: a kept job would swallow a later add with the same id.
-    removeOnComplete: true,
-    removeOnFail: true,
-  },
-  async handle({ deps }, p, job, token) {
-    const outcome = await processAutomation(deps, p);
-    if (outcome.kind === "early") {
-      // Ran before its instant (clock skew, a manual promote): back to delayed, no attempt used.
-      await job.moveToDelayed(outcome.until.getTime(), token);
-      throw new DelayedError();
-    }
-    return outcome;
-  },
+  options: DELAYED_JOB_OPTIONS,
+  handle: async ({ deps }, p, job, token) => delayIfEarly(deps, job, token, await processAutomation(deps, p)),
   logFields: (p) => ({ caseId: p.caseId, kind: p.kind }),
 });
 

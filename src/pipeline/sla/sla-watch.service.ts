@@ -12,7 +12,7 @@
 import { wantsEmail } from "../../config/agent-preferences.ts";
 import { canSeeCase, caseAccessOf } from "../../case/access.ts";
 import { agentViewerFor } from "../../case/acting-agent.ts";
-import { formatCaseNumber } from "../../case/case-number.ts";
+import { caseNo, formatCaseNumber } from "../../case/case-number.ts";
 import { createHash } from "node:crypto";
 import { DateTime } from "luxon";
 import type { Deps } from "../../kernel/deps.ts";
@@ -203,8 +203,8 @@ export async function processSlaCheck(deps: Deps, p: SlaPayload): Promise<SlaChe
       const zone = loaded.calendar.timeZone;
       const fmt = (d: Date) => `${DateTime.fromJSDate(d, { zone }).toFormat("yyyy-MM-dd HH:mm")} ${zone}`;
       const baseView = {
-        tag: caseTag(settings.caseTagPrefix, c.number),
-        caseRef: formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: c.number, createdAt: c.createdAt }),
+        tag: caseTag(settings.caseTagPrefix, caseNo(c.number)),
+        caseRef: formatCaseNumber(settings.caseNumberFormat, { prefix: settings.caseTagPrefix, number: caseNo(c.number), createdAt: c.createdAt }),
         subject: c.subject,
         supportName: mailbox.displayName,
         breached: p.kind === "BREACH",

@@ -1,7 +1,8 @@
-import { DelayedError, type Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import { z } from "zod";
 import { defineJob } from "../define-job.ts";
 import { processSlaCheck } from "./sla-watch.service.ts";
+import { DELAYED_JOB_OPTIONS, delayIfEarly } from "./delayed-job.ts";
 
 /**
  * SLA: one delayed job per case, metric, kind (warning or breach) and due instant, firing at that instant.
@@ -29,26 +30,8 @@ export const slaJob = defineJob({
   schema: SlaPayload,
   name: (p) => `sla.${p.kind.toLowerCase()}`,
   jobId: slaJobId,
-  options: {
-    attempts: 8,
-    backoff: { type: "exponential", delay: 1_000 },
-    // Finished jobs are removed at once: a kept job would swallow a later add with the same id (BullMQ ignores
-    // it), so a breach that was skipped while the case was paused could never be watched again when the pause
-    // ends with the same due time. The SlaEvent unique key, not the job id, is what makes firing idempotent.
-    removeOnComplete: true,
-    removeOnFail: true,
-  },
-  async handle({ deps }, p, job, token) {
-    const outcome = await processSlaCheck(deps, p);
-    if (outcome.kind === "early") {
-      // Ran before its instant (clock skew between hosts, a manual promote): back to delayed, same job, no
-      // attempt used; a warning or breach is never recorded ahead of time.
-      deps.log.info({ jobId: job.id, caseId: p.caseId, until: outcome.until.toISOString() }, "sla job early: delayed again");
-      await job.moveToDelayed(outcome.until.getTime(), token);
-      throw new DelayedError();
-    }
-    return outcome;
-  },
+  options: DELAYED_JOB_OPTIONS,
+  handle: async ({ deps }, p, job, token) => delayIfEarly(deps, job, token, await processSlaCheck(deps, p)),
   logFields: (p) => ({ caseId: p.caseId, metric: p.metric, kind: p.kind }),
 });
 

@@ -19,6 +19,7 @@ import type { Deps } from "../../kernel/deps.ts";
 import { enqueueSend } from "../send/send.job.ts";
 import { enqueueWebhooks } from "./webhook.job.ts";
 import { SIGNATURE_HEADER, signatureHeader } from "./webhook-signature.ts";
+import { caseNo } from "../../case/case-number.ts";
 
 /** Fans out up to `batch` outbox rows per transaction until the outbox is empty; returns the deliveries created. */
 export async function dispatchWebhooks(deps: Deps, batch = 200): Promise<{ events: number; deliveries: number }> {
@@ -47,7 +48,7 @@ export async function dispatchWebhooks(deps: Deps, batch = 200): Promise<{ event
               id: deliveryId,
               event: o.event,
               occurredAt: o.createdAt.toISOString(),
-              case: c ? { number: c.number, subject: c.subject, status: c.status, priority: c.priority } : null,
+              case: c ? { number: caseNo(c.number), subject: c.subject, status: c.status, priority: c.priority } : null,
               data: o.data,
             } as Prisma.InputJsonObject;
             return { deliveryId, subscriptionId: s.id, outboxId: o.id, event: o.event, caseId: o.caseId, payload };

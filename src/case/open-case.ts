@@ -4,6 +4,7 @@
  * given an owner by the team's assignment strategy when the group names only a team, with its SLA due times,
  * contacts, initial followers, opening post and `case.created` event, all in the caller's transaction.
  */
+import { writtenLanguage } from "../routing/written-language.ts";
 import { groupsOf, loadConfigSnapshot, type ConfigSnapshot } from "../config/config-cache.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts";
@@ -86,7 +87,8 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
     senderDomain: input.requesterDomain,
     subject: input.subject,
     body: input.description,
-    language: input.requester.locale ?? "en",
+    // Detected only when a rule asks: detection reads the text, and most configurations have no such rule.
+    language: (cfg.assignmentRules.some((r) => r.when.language) ? writtenLanguage(`${input.subject}\n${input.description}`) : null) ?? input.requester.locale ?? "en",
     hasAttachment: (input.post.attachments?.length ?? 0) > 0,
     groupKeys: groups.map((g) => g.key),
     type: input.type ?? "QUESTION",

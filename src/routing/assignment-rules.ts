@@ -7,7 +7,8 @@
  * - `mailbox`: the mailbox key the mail came in; `senderDomain`: the requester's mail domain (exact);
  * - `subject` / `body`: `words` (any of them, as whole words, case-insensitive) and/or `regex`
  *   (case-insensitive, Unicode, time-limited; a timed-out regex does not match);
- * - `language`: the requester's language (their contact locale); `hasAttachment`: true or false;
+ * - `language`: the language the case was written in (subject and description, routing/written-language.ts),
+ *   or the requester's contact locale when the text is too short to tell; `hasAttachment`: true or false;
  * - `customerGroup`: any group the requester is in (not only the winning one); `type`: the case type at opening.
  * Actions: `area`, `team`, `owner`, `priority`, `type`, `tags`, `followers` (agent keys).
  */

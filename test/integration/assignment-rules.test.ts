@@ -25,6 +25,7 @@ describe("assignment rules", () => {
     doc.assignmentRules = [
       { key: "globex", when: { senderDomain: ["globex.test"] }, then: { priority: "LOW" } },
       { key: "invoices", when: { subject: { words: ["invoice", "faktura"] }, hasAttachment: true }, then: { team: "billing", priority: "URGENT", type: "PROBLEM", tags: ["billing"], followers: ["dana"] } },
+      { key: "polish", when: { language: ["pl"] }, then: { tags: ["pl"] } },
       { key: "anything", when: { body: { regex: "." } }, then: { tags: ["seen"] } },
     ];
   });
@@ -58,6 +59,14 @@ describe("assignment rules", () => {
     expect(c).toMatchObject({ priority: "NORMAL", type: "QUESTION", tags: ["seen"] });
     expect(c.team?.key).toBe("first-line");
     expect(c.owner?.key).toBe("dana");
+  });
+
+  it("matches the language the customer wrote in, whatever their contact's locale", async () => {
+    // The contact's locale is en (the default); the text is Polish, without a single diacritic.
+    const msgId = await sendMail({ from: customer, to: app.support, subject: `Drukarka ${id} nie drukuje`, text: "Dzien dobry, drukarka w biurze nie dziala od wczoraj, prosze o pomoc." });
+    const c = await caseOf(msgId);
+    expect(c.tags).toEqual(["pl"]);
+    expect((c.routing as { explain: string[] }).explain).toContain('rule "polish": matched');
   });
 
   it("explains with `mailcase route` which rule matched and why the others did not", async () => {

@@ -105,7 +105,7 @@ describe("directories: who hears of and sees a contact's cases", () => {
     expect(answer(hidden, n)).toEqual(answer(missing, "999999"));
 
     const asErin = JSON.parse(erinView.stdout) as ShownCase;
-    expect(asErin.contacts).toEqual([{ email: ceo, role: "REQUESTER", portal: false, hidden: false }]);
+    expect(asErin.contacts).toEqual([{ email: ceo, role: "REQUESTER", portal: false, hidden: false, phone: null }]);
     expect(asErin.stream[0]).toMatchObject({ author: `contact:${ceo}`, body: "Confidential." });
 
     // The owner sees the case although routing gave it to an agent without access; the view says so.
@@ -130,8 +130,8 @@ describe("directories: who hears of and sees a contact's cases", () => {
     const asErin = await cli(["case", n, "--as", "erin", "--json"]);
     expect(asBob.stdout).not.toContain(ceo);
     expect((JSON.parse(asBob.stdout) as ShownCase).contacts).toEqual([
-      { email: opener, role: "REQUESTER", portal: false, hidden: false },
-      { email: null, role: "CC", portal: false, hidden: true },
+      { email: opener, role: "REQUESTER", portal: false, hidden: false, phone: null },
+      { email: null, role: "CC", portal: false, hidden: true, phone: null },
     ]);
     expect(asErin.stdout).toContain(ceo);
 

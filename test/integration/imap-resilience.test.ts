@@ -62,21 +62,26 @@ describe("IMAP under stress", () => {
     const before = await db.mailboxCursor.findFirstOrThrow();
 
     // Another client deletes and recreates the folder: every UID is new, and message A is back.
-    await imap(async (c) => {
-      // Dovecot refuses DELETE while another session holds the folder's index lock (the poller may be in the
-      // middle of a poll): try again briefly, as any mail client would.
+    // Dovecot refuses DELETE (and, right after it, CREATE or APPEND) with "Command failed" while the poller's
+    // session still holds the folder's index lock, e.g. in the middle of a poll: each step is tried again
+    // briefly, as any mail client would.
+    const retried = async (what: string, step: () => Promise<unknown>) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          await c.mailboxDelete(folder);
-          break;
+          return await step();
         } catch (err) {
-          if (attempt >= 5) throw new Error(`DELETE ${folder}: ${(err as { responseText?: string }).responseText ?? (err as Error).message}`);
+          if (attempt >= 8) throw new Error(`${what} ${folder}: ${(err as { responseText?: string }).responseText ?? (err as Error).message}`);
           await new Promise((r) => setTimeout(r, 300));
         }
       }
-      await c.mailboxCreate(folder);
-      await c.append(folder, a);
-      await c.append(folder, await message(`b-${id}@customer.test`, "Second message", `b-${id}@customer.test`));
+    };
+    // Another client deletes and recreates the folder: every UID is new, and message A is back.
+    const b = await message(`b-${id}@customer.test`, "Second message", `b-${id}@customer.test`);
+    await imap(async (c) => {
+      await retried("DELETE", () => c.mailboxDelete(folder));
+      await retried("CREATE", () => c.mailboxCreate(folder));
+      await retried("APPEND", () => c.append(folder, a));
+      await retried("APPEND", () => c.append(folder, b));
     });
     await waitFor(async () => (await db.case.count()) === 2, "second case after the rescan", 60_000);
     const after = await db.mailboxCursor.findFirstOrThrow();

@@ -7,7 +7,7 @@
  */
 import type { CaseEvent } from "./case-events.ts";
 
-export const WEBHOOK_EVENTS = ["case.created", "post.added", "case.status-changed", "sla.warning", "sla.breached"] as const;
+export const WEBHOOK_EVENTS = ["case.created", "post.added", "case.status-changed", "sla.warning", "sla.breached", "case.imported"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** The webhook event an audit event is, with the data a receiver gets; null for events not published. */
@@ -23,6 +23,9 @@ export function webhookEventOf(e: CaseEvent): { event: WebhookEvent; data: Recor
     case "sla.warning":
     case "sla.breached":
       return { event: e.type, data: { metric: e.data.metric, dueAt: e.data.dueAt, at: e.data.at } };
+    case "case.imported":
+      // Not the source file's path: that is the operator's machine, not the receiver's business.
+      return { event: "case.imported", data: { externalId: e.data.externalId, line: e.data.line, updated: e.data.updated === null ? null : e.data.updated.join(",") } };
     default:
       return null;
   }

@@ -5,7 +5,10 @@
  * fan-out creates no second delivery, and a receiver that keeps failing is disabled and the admin is mailed.
  */
 import { createHmac } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import os from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actingAgentByKey, type ActingAgent } from "../../src/case/acting-agent.ts";
@@ -13,6 +16,8 @@ import type { OpsDeps } from "../../src/case/ops/common.ts";
 import { createCase } from "../../src/case/ops/create-case.ts";
 import { postOnCase } from "../../src/case/ops/post-case.ts";
 import { changeCaseFields } from "../../src/case/ops/set-case.ts";
+import { importCases } from "../../src/case/import/import-cases.service.ts";
+import { csvRecords } from "../../src/cli/commands-import.ts";
 import { opsDepsOf } from "../../src/pipeline/case-effects.ts";
 import { enableSubscription } from "../../src/pipeline/webhook/webhook-admin.ts";
 import { dispatchWebhooks } from "../../src/pipeline/webhook/webhook.service.ts";
@@ -36,7 +41,7 @@ describe("webhooks out", () => {
   let alice: ActingAgent;
   const hits: Hit[] = [];
   /** What the receiver answers per path: a queue of status codes, then the last one forever. */
-  const answers: Record<string, number[]> = { "/crm": [500, 200], "/down": [500] };
+  const answers: Record<string, number[]> = { "/crm": [500, 200], "/down": [500], "/archive": [200] };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -61,6 +66,7 @@ describe("webhooks out", () => {
         subscriptions: [
           { key: "crm", url: `${base}/crm`, events: ["case.created", "case.status-changed"], secret: SECRET },
           { key: "down", url: `${base}/down`, events: ["post.added"], secretEnv: `WH_SECRET_${id.toUpperCase()}` },
+          { key: "archive", url: `${base}/archive`, events: ["case.imported"], secret: SECRET },
         ],
       };
     });
@@ -106,6 +112,29 @@ describe("webhooks out", () => {
     );
     expect(log).toMatchObject({ attempts: 2, responseCode: 200, event: "case.created" });
     expect(log.latencyMs).toBeGreaterThanOrEqual(0);
+  }, 30_000);
+
+  it("publishes each case an import creates or updates as case.imported, and nothing else for it", async () => {
+    const csv = path.join(mkdtempSync(path.join(os.tmpdir(), "mc-wh-")), "cases.csv");
+    const write = (status: string) =>
+      writeFileSync(csv, `external_id,subject,requester,status,created_at\nWH-${id}-1,Old printer ${id},old-${id}@customer.test,${status},2025-03-01T09:00:00Z\n`);
+    const run = () => importCases(ops.db, csvRecords(csv, {}), { apply: true, mapping: {}, source: csv, batchSize: 50, onIssue: () => undefined });
+    write("NEW");
+    expect((await run()).created).toBe(1);
+    write("IN_PROGRESS");
+    await run();
+    const imported = await waitFor(async () => {
+      const h = hits.filter((x) => x.path === "/archive");
+      return h.length >= 2 ? h : null;
+    }, "two case.imported deliveries", 20_000);
+    const bodies = imported.map((h) => JSON.parse(h.body) as { event: string; case: { subject: string }; data: { externalId: string; updated: string | null } });
+    expect(bodies.map((b) => [b.event, b.case.subject, b.data.externalId, b.data.updated])).toEqual([
+      ["case.imported", `Old printer ${id}`, `WH-${id}-1`, null],
+      ["case.imported", `Old printer ${id}`, `WH-${id}-1`, "status"],
+    ]);
+    expect(imported[0]!.body).not.toContain(csv);
+    // An import is history, not news: the subscribers of case.created hear nothing of it.
+    expect(hits.some((h) => h.path === "/crm" && h.body.includes(`Old printer ${id}`))).toBe(false);
   }, 30_000);
 
   it("sends a status change, and nothing for a change the case rules refused (rolled back)", async () => {

@@ -26,6 +26,16 @@ describe("which case events are webhook events", () => {
       { type: "sla.breached", data: { metric: "RESOLUTION", dueAt: "2026-12-02T10:00:00.000Z", at: "2026-12-02T10:00:05.000Z", recipients: ["owner:a@x.test"] } },
       { event: "sla.breached", data: { metric: "RESOLUTION", dueAt: "2026-12-02T10:00:00.000Z", at: "2026-12-02T10:00:05.000Z" } },
     ],
+    [
+      "a case created by an import, without the operator's file path",
+      { type: "case.imported", data: { source: "/home/ops/cases-2025.csv", line: 7, externalId: "ZD-1001", updated: null } },
+      { event: "case.imported", data: { externalId: "ZD-1001", line: 7, updated: null } },
+    ],
+    [
+      "a case updated by a second import",
+      { type: "case.imported", data: { source: "/home/ops/cases-2025.csv", line: 9, externalId: "ZD-1002", updated: ["status", "priority"] } },
+      { event: "case.imported", data: { externalId: "ZD-1002", line: 9, updated: "status,priority" } },
+    ],
     ["a notification plan (internal)", { type: "notifications.planned", data: { postId: 1, recipients: ["a@x.test"] } }, null],
   ];
   it.each(cases)("%s", (_what, event, expected) => {

@@ -15,6 +15,7 @@
  * Duplicate external ids are reported within a batch; across batches a later row updates the earlier one
  * (remembering every id would make memory grow with the file).
  */
+import { webhookEventOf } from "../webhook-events.ts";
 import type { Db } from "../../db/client.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { CasePriority, CaseStatus, CaseTypeChoice, Severity } from "../../kernel/domain-types.ts";
@@ -296,4 +297,13 @@ async function insertEvents(tx: Prisma.TransactionClient, events: ReadonlyArray<
   await tx.$executeRaw`
     INSERT INTO "CaseEvent" ("caseId", type, data)
     SELECT c, t, d::jsonb FROM unnest(${events.map((e) => e.caseId)}::int[], ${events.map((e) => e.event.type)}::text[], ${events.map((e) => JSON.stringify(e.event.data))}::text[]) AS u(c, t, d)`;
+  // The webhook outbox in the same transaction, as recordEvents writes it (case.imported for subscribers).
+  const published = events.flatMap((e) => {
+    const w = webhookEventOf(e.event);
+    return w ? [{ caseId: e.caseId, event: w.event, data: JSON.stringify(w.data) }] : [];
+  });
+  if (published.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO "WebhookOutbox" ("caseId", event, data)
+    SELECT c, t, d::jsonb FROM unnest(${published.map((p) => p.caseId)}::int[], ${published.map((p) => p.event)}::text[], ${published.map((p) => p.data)}::text[]) AS u(c, t, d)`;
 }

@@ -10,13 +10,15 @@ import { z } from "zod";
 import type { PortalPageKit } from "../portal/portal-case-pages.ts";
 import { kbWords } from "./kb-i18n.ts";
 import { categoryArticles, getArticle, kbContext, searchArticles, vote, type KbArticleView, type KbCategoryRow, type KbContext } from "./kb.service.ts";
-import { renderMarkdown } from "./markdown.ts";
+import { isInlineType } from "./kb-files.ts";
+import { relativeRefName, renderMarkdown, type ArticleFiles } from "./markdown.ts";
 import { MAX_QUERY_LENGTH } from "./search-query.ts";
 import type { KbLanguage } from "./visibility.ts";
 import { KB_SUGGEST_JS } from "./suggest-view.ts";
 import { recordSuggestionEvent, VisitIdSchema } from "./suggestion-events.ts";
 
 const ArticleRef = z.object({ ref: z.string().regex(/^\d{1,9}(-[a-z0-9-]{0,120})?$/) });
+const FileRef = z.object({ ref: ArticleRef.shape.ref, "*": z.string().min(1).max(500) });
 const CategoryKey = z.object({ key: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/) });
 const SearchQuery = z.object({ q: z.string().max(1000).optional().catch(undefined) }).passthrough();
 /** The visit of a new-case form (`v` on suggest, `s` with `from=suggest` on an article opened from one). */
@@ -92,9 +94,31 @@ export function registerKbPages(app: FastifyInstance, kit: PortalPageKit): void 
       req,
       reply,
       "kb-article",
-      { kb: words(req), kbBase, article: { title: article.title, summary: article.summary, html: renderMarkdown(article.body), lang: article.language, updated, updatedIso: article.updatedAt.toISOString() }, categories, voteAction: `${articleHref(article)}/vote`, voted },
+      { kb: words(req), kbBase, article: { title: article.title, summary: article.summary, html: renderMarkdown(article.body, await articleFiles(article.id)), lang: article.language, updated, updatedIso: article.updatedAt.toISOString() }, categories, voteAction: `${articleHref(article)}/vote`, voted },
       article.title,
     );
+  });
+
+  // An article's own files: only while the article itself is visible to this reader (the same query as the
+  // article page), so a draft's or an expired article's image answers the same 404 as a file that never existed.
+  app.get("/kb/articles/:ref/files/*", async (req, reply) => {
+    const kb = await gate(req, reply);
+    if (!kb) return reply;
+    const p = FileRef.safeParse(req.params);
+    const name = p.success ? relativeRefName(p.data["*"]) : null;
+    const article = p.success && name === p.data["*"] ? await getArticle(deps.db, kb, Number(p.data.ref.split("-")[0])) : null;
+    const file = article && name ? await deps.db.kbAttachment.findUnique({ where: { articleId_name: { articleId: article.id, name } } }) : null;
+    if (!file) return notFound(req, reply);
+    const disposition = isInlineType(file.contentType) ? "inline" : "attachment";
+    const base = name!.split("/").pop()!;
+    return reply
+      .type(file.contentType)
+      .header("x-content-type-options", "nosniff")
+      .header("content-disposition", `${disposition}; filename="${base.replace(/[^\x20-\x7e]|["\\]/g, "_")}"; filename*=UTF-8''${encodeURIComponent(base)}`)
+      // Private and short: the article can expire or be unpublished, and a signed-in-only portal's files are not for shared caches.
+      .header("cache-control", "private, max-age=300")
+      .header("etag", `"${file.sha256}"`)
+      .send(Buffer.from(file.content));
   });
 
   app.post("/kb/articles/:ref/vote", post, async (req, reply) => {
@@ -137,6 +161,12 @@ export function registerKbPages(app: FastifyInstance, kit: PortalPageKit): void 
   });
 
   app.get("/assets/kb-suggest.js", async (_req, reply) => reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=3600").send(KB_SUGGEST_JS));
+
+  /** Where this article's files are served, with the names it has (relative references point there). */
+  async function articleFiles(articleId: number): Promise<ArticleFiles> {
+    const rows = await deps.db.kbAttachment.findMany({ where: { articleId }, select: { name: true } });
+    return { base: `${kbBase}/articles/${articleId}/files/`, names: new Set(rows.map((r) => r.name)) };
+  }
 
   function votedIds(req: FastifyRequest): number[] {
     const raw = req.cookies[VOTED_COOKIE] ?? "";

@@ -6,6 +6,7 @@
  * or the site. The portal's strict CSP stays as a second wall.
  */
 import { Marked } from "marked";
+import path from "node:path";
 import sanitizeHtml from "sanitize-html";
 
 // One instance with its own options (marked's global defaults are shared by every importer of the package).
@@ -27,10 +28,84 @@ const SANITIZE: sanitizeHtml.IOptions = {
   },
 };
 
-/** Markdown to sanitized HTML. */
-export function renderMarkdown(markdown: string): string {
+/** Where an article's own files are served, and which names it has (see kb-files.ts). */
+export interface ArticleFiles {
+  /** `<portal>/kb/articles/<id>/files/` (ends with a slash). */
+  base: string;
+  names: ReadonlySet<string>;
+}
+
+/**
+ * The attachment name a relative reference points to (`files/manual.pdf`), or null when the URL is not a
+ * relative path (scheme, `/`, `#`, `?`) or leaves the article's folder (`..`): those are never files of it.
+ */
+export function relativeRefName(url: string): string | null {
+  const raw = url.trim().split(/[?#]/)[0]!;
+  if (!raw || /^[a-z][a-z0-9+.-]*:/i.test(raw) || /^[/\\]/.test(raw) || raw.includes("\\")) return null;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+  const name = path.posix.normalize(decoded);
+  if (name.startsWith("..") || name.startsWith("/") || name === "." || name.includes("\0")) return null;
+  return name;
+}
+
+/**
+ * Sanitizer options for one article: a relative `src`/`href` naming one of its files becomes that file's URL,
+ * any other relative one is dropped (it would point nowhere), images keep only https or their own files.
+ */
+function articleSanitize(files: ArticleFiles | null): sanitizeHtml.IOptions {
+  const rewrite = (url: string | undefined): string | undefined => {
+    if (url === undefined) return undefined;
+    const name = relativeRefName(url);
+    if (name === null) return url;
+    return files?.names.has(name) ? files.base + name.split("/").map(encodeURIComponent).join("/") : undefined;
+  };
+  // Replaces (or drops) one attribute in place: the others keep their order.
+  const without = (attribs: sanitizeHtml.Attributes, key: string, value: string | undefined): sanitizeHtml.Attributes =>
+    Object.fromEntries(Object.entries(attribs).flatMap(([k, v]) => (k !== key ? [[k, v]] : value === undefined ? [] : [[k, value]])));
+  return {
+    ...SANITIZE,
+    transformTags: {
+      a: (tagName, attribs) => ({ tagName, attribs: { ...without(attribs, "href", rewrite(attribs.href)), rel: "noopener noreferrer nofollow" } }),
+      img: (tagName, attribs) => {
+        const src = rewrite(attribs.src);
+        const own = files !== null && src?.startsWith(files.base) === true;
+        return { tagName, attribs: without(attribs, "src", own || (src !== undefined && /^https:\/\//i.test(src)) ? src : undefined) };
+      },
+    },
+  };
+}
+
+/** Markdown to sanitized HTML; with `files`, the article's relative references point to its stored files. */
+export function renderMarkdown(markdown: string, files: ArticleFiles | null = null): string {
   const html = marked.parse(markdown, { async: false });
-  return sanitizeHtml(html, SANITIZE);
+  return sanitizeHtml(html, articleSanitize(files));
+}
+
+/**
+ * The relative references of an article (`![x](a.png)`, `[y](files/b.pdf)`, raw `<img src>`) that name a file
+ * (with an extension), as attachment
+ * names: found by the same parser and sanitizer pass that renders them, so what sync stores is what shows.
+ */
+export function articleReferences(markdown: string): string[] {
+  const found = new Set<string>();
+  const note = (url: string | undefined) => {
+    const name = url === undefined ? null : relativeRefName(url);
+    // Only what looks like a file (has an extension): `<img src=x>` in pasted HTML is junk, not a reference.
+    if (name !== null && /\.[a-z0-9]{1,8}$/i.test(name)) found.add(name);
+  };
+  sanitizeHtml(marked.parse(markdown, { async: false }), {
+    ...SANITIZE,
+    transformTags: {
+      a: (tagName, attribs) => (note(attribs.href), { tagName, attribs }),
+      img: (tagName, attribs) => (note(attribs.src), { tagName, attribs }),
+    },
+  });
+  return [...found].sort();
 }
 
 /** Markdown to plain text (search index, summaries, mail): the rendered HTML without its tags. */

@@ -21,6 +21,13 @@ export interface StoredArticle {
   expiresAt: Date | null;
   portals: string[];
   categories: { key: string; position: number }[];
+  /** The stored files (kb-files.ts), by name and sha256. */
+  attachments?: AttachmentRef[];
+}
+
+export interface AttachmentRef {
+  name: string;
+  sha256: string;
 }
 
 export interface StoredCategory {
@@ -45,17 +52,27 @@ export interface SyncPlan {
 }
 
 /** Fingerprint of everything a file says (the path is not part of it: moving a file changes nothing). */
-export function fingerprint(a: ArticleFile): string {
+export function fingerprint(a: ArticleFile, attachments: readonly AttachmentRef[] = []): string {
   const { file: _file, ...content } = a;
-  return createHash("sha256").update(JSON.stringify({ ...content, expiresAt: content.expiresAt?.toISOString() ?? null })).digest("hex");
+  // Files join the fingerprint only when there are some: articles without files keep their stored hash.
+  const files = attachments.length ? { attachments: sortFiles(attachments) } : {};
+  return createHash("sha256").update(JSON.stringify({ ...content, expiresAt: content.expiresAt?.toISOString() ?? null, ...files })).digest("hex");
 }
+
+const sortFiles = (f: readonly AttachmentRef[]) => [...f].map(({ name, sha256 }) => ({ name, sha256 })).sort((a, b) => a.name.localeCompare(b.name));
 
 /** Deep equality of JSON values, key order ignored (JSONB stores object keys in its own order). */
 const canonical = (v: unknown): unknown =>
   Array.isArray(v) ? v.map(canonical) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)])) : v;
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
-export function planSync(files: readonly ArticleFile[], categories: readonly CategoryDef[], stored: readonly StoredArticle[], storedCategories: readonly StoredCategory[]): SyncPlan {
+export function planSync(
+  files: readonly ArticleFile[],
+  categories: readonly CategoryDef[],
+  stored: readonly StoredArticle[],
+  storedCategories: readonly StoredCategory[],
+  attachments: ReadonlyMap<string, readonly AttachmentRef[]> = new Map(),
+): SyncPlan {
   const catChanges: CategoryChange[] = [];
   const storedCat = new Map(storedCategories.map((c) => [c.key, c]));
   for (const def of categories) {
@@ -77,7 +94,8 @@ export function planSync(files: readonly ArticleFile[], categories: readonly Cat
   const changes: ArticleChange[] = [];
   let unchanged = 0;
   for (const f of files) {
-    const hash = fingerprint(f);
+    const fileRefs = attachments.get(f.file) ?? [];
+    const hash = fingerprint(f, fileRefs);
     const s = byId.get(`${f.key}\u0000${f.language}`);
     if (!s) {
       changes.push({ kind: "create", file: f, hash });
@@ -96,6 +114,7 @@ export function planSync(files: readonly ArticleFile[], categories: readonly Cat
       ...(!same([...s.portals].sort(), f.portals) ? ["portals"] : []),
       ...(!same(sortCats(s.categories), sortCats(f.categories)) ? ["categories"] : []),
       ...(s.source !== "file" ? ["source"] : []),
+      ...(!same(sortFiles(s.attachments ?? []), sortFiles(fileRefs)) ? ["files"] : []),
     ];
     changes.push({ kind: "update", file: f, hash, id: s.id, fields: fields.length ? fields : ["metadata"] });
   }

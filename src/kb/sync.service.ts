@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { checkReferences, KbFileError, parseArticleFile, parseCategoriesFile, type ArticleFile, type CategoryDef } from "./front-matter.ts";
+import { readArticleFiles, type KbFile } from "./kb-files.ts";
 import { recordPublishedVersion } from "./kb-write.ts";
 import { refreshSearch } from "./search-index.ts";
 import { describePlan, planSync, type StoredArticle, type StoredCategory, type SyncPlan } from "./sync-plan.ts";
@@ -30,30 +31,32 @@ async function walk(dir: string, rel = ""): Promise<string[]> {
 }
 
 /** Reads and validates the folder; throws KbFileError listing every problem. */
-export async function readKbFolder(dir: string, portals: ReadonlySet<string>, agents: ReadonlySet<string>): Promise<{ articles: ArticleFile[]; categories: CategoryDef[] }> {
+export async function readKbFolder(dir: string, portals: ReadonlySet<string>, agents: ReadonlySet<string>): Promise<{ articles: ArticleFile[]; categories: CategoryDef[]; files: Map<string, KbFile[]> }> {
   const problems: string[] = [];
   let categories: CategoryDef[] = [];
   const catFile = path.join(dir, "categories.yaml");
   const catText = await readFile(catFile, "utf8").catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? null : Promise.reject(err)));
   if (catText !== null) categories = parseCategoriesFile("categories.yaml", catText, problems);
   const articles: ArticleFile[] = [];
+  const files = new Map<string, KbFile[]>();
   for (const file of await walk(dir)) {
     if (file.toLowerCase() === "readme.md") continue;
     const a = parseArticleFile(file, await readFile(path.join(dir, file), "utf8"), problems);
     if (a) articles.push(a);
+    if (a) files.set(a.file, await readArticleFiles(dir, a.file, a.body, problems));
   }
   checkReferences(articles, categories.map((c) => c.key), portals, agents, problems);
   if (problems.length) throw new KbFileError(problems);
-  return { articles, categories };
+  return { articles, categories, files };
 }
 
 export async function syncKb(db: Db, dir: string, opts: { dryRun: boolean; now: Date }): Promise<SyncResult> {
   const portals = new Set((await db.portal.findMany({ select: { key: true } })).map((p) => p.key));
   const agentRows = await db.agent.findMany({ select: { id: true, key: true } });
   const agentId = new Map(agentRows.map((a) => [a.key, a.id]));
-  const { articles, categories } = await readKbFolder(dir, portals, new Set(agentId.keys()));
+  const { articles, categories, files } = await readKbFolder(dir, portals, new Set(agentId.keys()));
 
-  const plan = planSync(articles, categories, await loadStored(db), await loadStoredCategories(db));
+  const plan = planSync(articles, categories, await loadStored(db), await loadStoredCategories(db), files);
   const lines = describePlan(plan);
   if (opts.dryRun || (plan.articles.length === 0 && plan.categories.length === 0)) return { plan, lines, applied: false };
 
@@ -94,6 +97,10 @@ export async function syncKb(db: Db, dir: string, opts: { dryRun: boolean; now: 
         await tx.kbArticlePortal.createMany({ data: f.portals.map((portalKey) => ({ articleId: row.id, portalKey })) });
         await tx.kbArticleCategory.deleteMany({ where: { articleId: row.id } });
         await tx.kbArticleCategory.createMany({ data: f.categories.map((c) => ({ articleId: row.id, categoryId: catId.get(c.key)!, position: c.position })) });
+        // The files follow the content just applied: exactly those the current text references.
+        await tx.kbAttachment.deleteMany({ where: { articleId: row.id } });
+        const own = files.get(f.file) ?? [];
+        if (own.length) await tx.kbAttachment.createMany({ data: own.map((x) => ({ articleId: row.id, name: x.name, contentType: x.contentType, size: x.size, sha256: x.sha256, content: new Uint8Array(x.content) })) });
         // Every published change is kept: a new version whenever a published article's content changed.
         if (f.status === "PUBLISHED") await recordPublishedVersion(tx, row.id, "sync", opts.now);
         touched.push(row.id);
@@ -106,7 +113,7 @@ export async function syncKb(db: Db, dir: string, opts: { dryRun: boolean; now: 
 }
 
 async function loadStored(db: Db): Promise<StoredArticle[]> {
-  const rows = await db.kbArticle.findMany({ include: { portals: true, categories: { include: { category: { select: { key: true } } } } } });
+  const rows = await db.kbArticle.findMany({ include: { portals: true, attachments: { select: { name: true, sha256: true } }, categories: { include: { category: { select: { key: true } } } } } });
   return rows.map((r) => ({
     id: r.id,
     key: r.key,
@@ -120,6 +127,7 @@ async function loadStored(db: Db): Promise<StoredArticle[]> {
     expiresAt: r.expiresAt,
     portals: r.portals.map((p) => p.portalKey),
     categories: r.categories.map((c) => ({ key: c.category.key, position: c.position })),
+    attachments: r.attachments,
   }));
 }
 

@@ -53,6 +53,8 @@ export function contentMatches(type: string, head: Buffer): boolean {
       return head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
     case "image/gif":
       return head.subarray(0, 4).toString("latin1") === "GIF8";
+    case "image/webp":
+      return head.subarray(0, 4).toString("latin1") === "RIFF" && head.subarray(8, 12).toString("latin1") === "WEBP";
     case "application/pdf":
       return head.subarray(0, 5).toString("latin1") === "%PDF-";
     case "application/zip":

@@ -79,9 +79,10 @@ describe("follow-ups until the customer answers, and owner nudges", () => {
     // Alice's answer is the case's last agent action (the anchor of a nudge, were the case not waiting).
     expect((await lastAgentActionAt(db(), c)).getTime()).toBeGreaterThanOrEqual(c.since.getTime());
     for (const [n, days] of [[0, 2], [1, 5], [2, 7]] as const) {
-      const job = await jobOf(step(c.id, c.since, n, 0));
-      expect(await job?.getState(), `step ${n}`).toBe("delayed");
-      expect((job!.data as AutomationPayload).kind === "follow-up" && job!.data.at).toBe(c.since.getTime() + days * DAY);
+      // The jobs are added right after the reply's transaction commits, so a moment after the status shows.
+      const job = await waitFor(() => jobOf(step(c.id, c.since, n, 0)), `follow-up job ${n}`);
+      expect(await job.getState(), `step ${n}`).toBe("delayed");
+      expect((job.data as AutomationPayload).kind === "follow-up" && job.data.at).toBe(c.since.getTime() + days * DAY);
     }
   }, 60_000);
 

@@ -21,6 +21,9 @@ function spawnWorker(prefix: string, faultDelayMs: number): ChildProcess {
       WORKER_CONCURRENCY: "3",
       LOG_LEVEL: "warn",
       MAILCASE_FAULT_INGEST_DELAY_MS: String(faultDelayMs),
+      // A post committed just before the kill is notified by the sweeper once it is SWEEP_GRACE_MS old:
+      // sweep often, so recovery is bounded by the grace (30 s) and not by the production interval as well.
+      SWEEP_INTERVAL_MS: "2000",
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -56,7 +59,7 @@ describe("worker killed mid-ingest", () => {
 
     worker = spawnWorker(env.MAILCASE_REDIS_PREFIX, 0);
     await waitFor(async () => (await db.inboundMessage.count({ where: { status: "PROCESSED" } })) === N, `all ${N} messages processed`, 90_000);
-    await waitFor(async () => (await db.outboundMail.count({ where: { kind: "ACK", status: "SENT" } })) === N, "all acks sent", 60_000);
+    await waitFor(async () => (await db.outboundMail.count({ where: { kind: "ACK", status: "SENT" } })) === N, "all acks sent", 120_000);
 
     expect(await db.inboundMessage.count()).toBe(N);
     expect(await db.case.count()).toBe(N);
@@ -69,5 +72,5 @@ describe("worker killed mid-ingest", () => {
       }, `ack in ${customer}`);
       expect(acks).toHaveLength(1);
     }
-  });
+  }, 300_000);
 });

@@ -16,6 +16,7 @@ import type { CasePriority, CaseTypeChoice } from "../kernel/domain-types.ts";
 import { initialFollowers } from "./followers.ts";
 import { writePost, type NewPost } from "./posts.ts";
 import { caseNo } from "./case-number.ts";
+import type { StoredFields } from "./custom-fields.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -54,6 +55,13 @@ export interface OpenCaseInput {
   /** Set by the opening agent; missing: routed priority, QUESTION. */
   priority?: CasePriority;
   type?: CaseTypeChoice;
+  /**
+   * Custom field values and product given by the opening channel (API, CLI), already checked against the
+   * catalogue (case-fields-store.ts fieldsPatch). Written with the case and seen by the assignment rules, so a
+   * rule on `fields`/`product` can route it. Mail gives none: it cannot carry them when the case opens.
+   */
+  fields?: StoredFields;
+  product?: { id: number; code: string } | null;
   /** Whether the requester gets an acknowledgement (default true: mail always does). */
   acknowledge?: boolean;
   /** The agent who opened it, for the record; absent for mail. */
@@ -92,6 +100,8 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
     hasAttachment: (input.post.attachments?.length ?? 0) > 0,
     groupKeys: groups.map((g) => g.key),
     type: input.type ?? "QUESTION",
+    fields: input.fields ?? {},
+    productCode: input.product?.code ?? null,
   });
   const ruleActions: RuleActions | null = rules.matched?.then ?? null;
   const routing = routeCase({
@@ -143,6 +153,8 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
       routing: { explain: routing.explain, threading: input.threading },
       parentCaseId: input.linkTo?.caseId ?? null,
       createdAt: input.now,
+      ...(input.fields && Object.keys(input.fields).length > 0 ? { customFields: input.fields } : {}),
+      ...(input.product ? { productId: input.product.id } : {}),
       ...(due ?? {}),
     },
     select: { id: true, number: true, ownerId: true, teamId: true },
@@ -172,6 +184,9 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
         threading: input.threading,
         ...(input.by ? { by: input.by } : {}),
         ...(input.clonedFrom ? { clonedFrom: input.clonedFrom } : {}),
+        // The opening values are the audit record of the fields (later changes have field.<key> events).
+        ...(input.fields && Object.keys(input.fields).length > 0 ? { fields: input.fields } : {}),
+        ...(input.product ? { product: input.product.code } : {}),
       },
     },
   ]);

@@ -3,11 +3,11 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { Duration, Key } from "../kernel/config-values.ts";
 import { BusinessCalendarSchema } from "../sla/calendar-schema.ts";
-import { PortalConfigSchema } from "../portal/portal-config.ts";
+import { exposureRuleCatalogueIssues, PortalConfigSchema } from "../portal/portal-config.ts";
 import { ApprovalRuleSchema } from "../approval/approval-rules.ts";
 import { AutomationSettingsSchema, DEFAULT_AUTOMATION, FollowUpSchema } from "./automation-config.ts";
 import { WebhooksConfigSchema } from "./webhook-config.ts";
-import { AssignmentRulesSchema, ruleReferences } from "../routing/assignment-rules.ts";
+import { AssignmentRulesSchema, ruleCatalogueIssues, ruleReferences } from "../routing/assignment-rules.ts";
 import { StatusFlowsSchema } from "../case/status-flow.ts";
 import { checkKbConfig, KbConfigSchema } from "../kb/kb-config.ts";
 import { WebFormConfigSchema, webFormReferenceIssues } from "../portal/web-form-config.ts";
@@ -294,6 +294,7 @@ const ConfigSchema = z
     unique(cfg.approvalRules, "approvalRules");
     for (const issue of catalogueIssues(cfg.caseFields, cfg.products)) ctx.addIssue({ code: "custom", ...issue });
     const groups = keys(cfg.customerGroups);
+    const catalogue = { fields: cfg.caseFields, products: cfg.products };
     cfg.approvalRules.forEach((r, i) => {
       r.approvers.agents.forEach((a, j) => need(agents, a, "agent", ["approvalRules", i, "approvers", "agents", j]));
       r.escalateTo.forEach((a, j) => need(agents, a, "agent", ["approvalRules", i, "escalateTo", j]));
@@ -306,6 +307,7 @@ const ConfigSchema = z
       for (const ref of ruleReferences(rule)) {
         if (!ruleKinds[ref.kind].has(ref.key)) ctx.addIssue({ code: "custom", path: ["assignmentRules", i, ...ref.path], message: `rule "${rule.key}": unknown ${ref.kind} "${ref.key}"` });
       }
+      for (const issue of ruleCatalogueIssues(rule, catalogue)) ctx.addIssue({ code: "custom", path: ["assignmentRules", i, ...issue.path], message: `rule "${rule.key}": ${issue.message}` });
     });
     const paths = new Set<string>();
     cfg.portals.forEach((p, i) => {
@@ -315,6 +317,10 @@ const ConfigSchema = z
       if (/^\/(healthz|metrics|forms|satisfaction|files)(\/|$)/.test(p.path)) ctx.addIssue({ code: "custom", path: ["portals", i, "path"], message: `${p.path} is reserved` });
       paths.add(p.path);
       p.selfRegistration?.accounts.forEach((a, j) => need(accounts, a, "account", ["portals", i, "selfRegistration", "accounts", j]));
+      p.exposure.rules.forEach((r, j) => {
+        for (const issue of exposureRuleCatalogueIssues(r, catalogue))
+          ctx.addIssue({ code: "custom", path: ["portals", i, "exposure", "rules", j, ...issue.path], message: `portal "${p.key}", exposure rule ${j + 1}: ${issue.message}` });
+      });
     });
     checkKbConfig(cfg.kb, keys(cfg.portals), (path, message) => ctx.addIssue({ code: "custom", path, message }), { agents, teams });
     for (const issue of webFormReferenceIssues(cfg.webForms, { mailboxes: keys(cfg.mailboxes), areas })) ctx.addIssue({ code: "custom", ...issue });

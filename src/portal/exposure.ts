@@ -11,11 +11,17 @@
  * counts, detail, attachments); `isExposed` decides the same for one loaded record (used where a record
  * arrives by another path, and by the property test that proves both agree with an independent oracle).
  *
+ * Custom field conditions (`fields:`) compile to JSON path filters on `Case.customFields` (PostgreSQL jsonb):
+ * "is X" is `= X` OR `@> [X]`, so a picklist value and a multipicklist containing X both match, exactly as
+ * case/field-conditions.ts `conditionHolds` decides for a loaded record; a missing key matches no condition.
+ *
  * Null semantics are explicit on both sides: a contact without an account matches no case by
  * `case.account = contact.account` (never "every case without an account"), and `is not` / `not in` keep
  * cases whose field is empty (SQL would drop them: `NULL <> 'X'` is not true).
  */
 import type { Prisma } from "../generated/prisma/client.ts";
+import { conditionHolds, type FieldCondition, type FieldConditions } from "../case/field-conditions.ts";
+import type { StoredFields } from "../case/custom-fields.ts";
 import type { DateField, EnumField, Exposure, ExposureRule, KeyField } from "./portal-config.ts";
 
 export interface Viewer {
@@ -39,6 +45,9 @@ export interface ExposableCase {
   groupKey: string | null;
   accountId: number | null;
   accountKey: string | null;
+  productCode: string | null;
+  /** Case.customFields as stored (case/custom-fields.ts storedFields). */
+  customFields: StoredFields;
   subject: string;
   createdAt: Date;
   updatedAt: Date;
@@ -66,6 +75,7 @@ export function isExposed(exposure: Exposure, viewer: Viewer, c: ExposableCase):
 }
 
 function ruleWhere(rule: ExposureRule, viewer: Viewer): Prisma.CaseWhereInput {
+  if ("fields" in rule) return fieldsWhere(rule.fields);
   if (!("op" in rule)) {
     if (rule.field === "account") return viewer.accountId === null ? NOTHING : { accountId: viewer.accountId };
     return viewer.groupIds.length === 0 ? NOTHING : { groupId: { in: [...viewer.groupIds] } };
@@ -86,6 +96,24 @@ function ruleWhere(rule: ExposureRule, viewer: Viewer): Prisma.CaseWhereInput {
     case "not in":
       return notInWhere(rule.field, rule.value);
   }
+}
+
+function fieldsWhere(conds: FieldConditions): Prisma.CaseWhereInput {
+  return { AND: Object.entries(conds).map(([key, cond]) => conditionWhere(key, cond)) };
+}
+
+function conditionWhere(key: string, cond: FieldCondition): Prisma.CaseWhereInput {
+  const path = [key];
+  if (typeof cond === "string" || Array.isArray(cond)) {
+    const wanted = typeof cond === "string" ? [cond] : cond;
+    return { OR: wanted.flatMap((w): Prisma.CaseWhereInput[] => [{ customFields: { path, equals: w } }, { customFields: { path, array_contains: [w] } }]) };
+  }
+  if (typeof cond === "boolean" || typeof cond === "number") return { customFields: { path, equals: cond } };
+  // Only number fields take a range (checked at config apply), and their stored values are numbers.
+  const bounds: Prisma.CaseWhereInput[] = [];
+  if (cond.min !== undefined) bounds.push({ customFields: { path, gte: cond.min } });
+  if (cond.max !== undefined) bounds.push({ customFields: { path, lte: cond.max } });
+  return { AND: bounds };
 }
 
 function dateWhere(field: DateField, filter: { lt: Date } | { gt: Date }): Prisma.CaseWhereInput {
@@ -112,6 +140,8 @@ function inWhere(field: EnumField | KeyField, values: string[]): Prisma.CaseWher
       return { group: { is: { key: { in: values } } } };
     case "account":
       return { account: { is: { key: { in: values } } } };
+    case "product":
+      return { product: { is: { code: { in: values } } } };
   }
 }
 
@@ -123,12 +153,15 @@ function notInWhere(field: EnumField | KeyField, values: string[]): Prisma.CaseW
       return { OR: [{ groupId: null }, { NOT: inWhere(field, values) }] };
     case "account":
       return { OR: [{ accountId: null }, { NOT: inWhere(field, values) }] };
+    case "product":
+      return { OR: [{ productId: null }, { NOT: inWhere(field, values) }] };
     default:
       return { NOT: inWhere(field, values) };
   }
 }
 
 function ruleHolds(rule: ExposureRule, viewer: Viewer, c: ExposableCase): boolean {
+  if ("fields" in rule) return Object.entries(rule.fields).every(([key, cond]) => conditionHolds(cond, c.customFields[key]));
   if (!("op" in rule)) {
     if (rule.field === "account") return viewer.accountId !== null && c.accountId === viewer.accountId;
     return c.groupId !== null && viewer.groupIds.includes(c.groupId);
@@ -159,6 +192,8 @@ function fieldValue(field: EnumField | KeyField | "subject", c: ExposableCase): 
       return c.groupKey;
     case "account":
       return c.accountKey;
+    case "product":
+      return c.productCode;
     default:
       return c[field];
   }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { fieldConditionIssues, FieldConditionsSchema, unknownProducts } from "../case/field-conditions.ts";
+import type { CaseFieldDef } from "../case/custom-fields.ts";
 
 /**
  * A portal as declared in the helpdesk configuration (`portals[]`) and stored in the Portal table. The same
@@ -27,7 +29,7 @@ export type PortalTheme = z.infer<typeof PortalThemeSchema>;
 
 /** Case fields a value rule may test, with the operators that make sense for each. */
 export const ENUM_FIELDS = ["status", "priority", "type", "origin", "severity"] as const;
-export const KEY_FIELDS = ["area", "group", "account"] as const;
+export const KEY_FIELDS = ["area", "group", "account", "product"] as const;
 export const DATE_FIELDS = ["createdAt", "updatedAt"] as const;
 export type EnumField = (typeof ENUM_FIELDS)[number];
 export type KeyField = (typeof KEY_FIELDS)[number];
@@ -51,6 +53,13 @@ const FieldRule = z.union([
   z.object({ field: z.literal("group"), equals: z.literal("contact.group"), role: Role.optional() }).strict(),
 ]);
 
+/**
+ * Conditions on custom case fields (case/field-conditions.ts): `fields: { plan: enterprise, seats: { min: 50 } }`.
+ * Keys and options are checked against `caseFields[]` at config apply; an agent-only field may decide what a
+ * portal user sees, it is still never shown to them.
+ */
+const FieldsRule = z.object({ fields: FieldConditionsSchema, role: Role.optional() }).strict();
+
 /** Allowed values of the enum fields (mirrors prisma/schema.prisma; a typo must fail when the file is applied). */
 export const ENUM_VALUES: Record<EnumField, readonly string[]> = {
   status: ["NEW", "ASSIGNED", "IN_PROGRESS", "WAITING_ON_CUSTOMER", "RESOLVED", "CLOSED"],
@@ -60,12 +69,16 @@ export const ENUM_VALUES: Record<EnumField, readonly string[]> = {
   severity: ["MINOR", "MAJOR", "CRITICAL", "BLOCKER"],
 };
 
-export const ExposureRuleSchema = z.union([ValueRule, FieldRule]).superRefine((rule, ctx) => {
-  if (!("op" in rule) || !(ENUM_FIELDS as readonly string[]).includes(rule.field)) return;
-  const allowed = ENUM_VALUES[rule.field as EnumField];
-  const values = Array.isArray(rule.value) ? rule.value : [rule.value];
-  for (const v of values) if (typeof v === "string" && !allowed.includes(v)) ctx.addIssue({ code: "custom", path: ["value"], message: `unknown ${rule.field} "${v}" (one of ${allowed.join(", ")})` });
-});
+export const ExposureRuleSchema = z
+  .union([ValueRule, FieldRule, FieldsRule])
+  .superRefine((rule, ctx) => {
+    if (!("op" in rule) || !(ENUM_FIELDS as readonly string[]).includes(rule.field)) return;
+    const allowed = ENUM_VALUES[rule.field as EnumField];
+    const values = Array.isArray(rule.value) ? rule.value : [rule.value];
+    for (const v of values) if (typeof v === "string" && !allowed.includes(v)) ctx.addIssue({ code: "custom", path: ["value"], message: `unknown ${rule.field} "${v}" (one of ${allowed.join(", ")})` });
+  })
+  // Product codes are upper-cased in the catalogue; written in any case in the file (idempotent on re-read).
+  .transform((rule) => ("op" in rule && rule.field === "product" ? { ...rule, value: Array.isArray(rule.value) ? rule.value.map((v) => v.toUpperCase()) : String(rule.value).toUpperCase() } : rule) as typeof rule);
 export type ExposureRule = z.infer<typeof ExposureRuleSchema>;
 
 /**
@@ -114,4 +127,11 @@ export interface PortalDef {
 /** Exposure as stored (dates as ISO strings). */
 export function exposureJson(e: Exposure): { match: string; rules: Record<string, unknown>[] } {
   return { match: e.match, rules: e.rules.map((r) => ("value" in r && r.value instanceof Date ? { ...r, value: r.value.toISOString() } : { ...r })) };
+}
+
+/** Field keys, options and product codes an exposure rule names that the catalogue does not have, for config apply. */
+export function exposureRuleCatalogueIssues(rule: ExposureRule, cat: { fields: readonly CaseFieldDef[]; products: readonly { code: string }[] }): { path: (string | number)[]; message: string }[] {
+  if ("fields" in rule) return fieldConditionIssues(cat.fields, rule.fields).map((i) => ({ path: ["fields", i.key], message: i.message }));
+  if (!("op" in rule) || rule.field !== "product") return [];
+  return unknownProducts(Array.isArray(rule.value) ? rule.value : [String(rule.value)], cat.products).map((code) => ({ path: ["value"], message: `no product "${code}"` }));
 }

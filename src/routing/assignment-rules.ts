@@ -9,11 +9,16 @@
  *   (case-insensitive, Unicode, time-limited; a timed-out regex does not match);
  * - `language`: the language the case was written in (subject and description, routing/written-language.ts),
  *   or the requester's contact locale when the text is too short to tell; `hasAttachment`: true or false;
- * - `customerGroup`: any group the requester is in (not only the winning one); `type`: the case type at opening.
+ * - `customerGroup`: any group the requester is in (not only the winning one); `type`: the case type at opening;
+ * - `fields`: custom field values given at opening (case/field-conditions.ts: an option, a list meaning any
+ *   of them, true/false, a number or `{min, max}`); `product`: the product's code, any of them. A case opened
+ *   by mail has neither when the rules run, so it never matches these conditions.
  * Actions: `area`, `team`, `owner`, `priority`, `type`, `tags`, `followers` (agent keys).
  */
 import { z } from "zod";
 import { testRegex, type RegexOutcome } from "./safe-regex.ts";
+import { failingFieldCondition, fieldConditionIssues, FieldConditionsSchema, ProductCodesSchema, unknownProducts } from "../case/field-conditions.ts";
+import type { CaseFieldDef, StoredFields } from "../case/custom-fields.ts";
 
 const Key = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, '-' or '_'");
 const Domain = z
@@ -39,6 +44,8 @@ export const RuleConditionsSchema = z
     hasAttachment: z.boolean().optional(),
     customerGroup: z.array(Key).min(1).optional(),
     type: z.array(CaseType).min(1).optional(),
+    fields: FieldConditionsSchema.optional(),
+    product: ProductCodesSchema.optional(),
   })
   .strict()
   .refine((w) => Object.keys(w).length > 0, "name at least one condition");
@@ -85,6 +92,9 @@ export interface RuleFacts {
   hasAttachment: boolean;
   groupKeys: readonly string[];
   type: string;
+  /** Custom field values given by the opening channel (API, CLI), already checked; {} when none. */
+  fields: StoredFields;
+  productCode: string | null;
 }
 
 export interface RulesOutcome {
@@ -127,6 +137,11 @@ export function firstFailingCondition(when: AssignmentRule["when"], f: RuleFacts
   if (when.customerGroup && !when.customerGroup.some((g) => f.groupKeys.includes(g)))
     return `requester is in no group of ${when.customerGroup.join(", ")}${f.groupKeys.length ? ` (in ${f.groupKeys.join(", ")})` : ""}`;
   if (when.type && !when.type.includes(f.type as never)) return `type ${f.type} is not ${when.type.join(" or ")}`;
+  if (when.product && (f.productCode === null || !when.product.includes(f.productCode))) return `product ${f.productCode ?? "(none)"} is not ${when.product.join(" or ")}`;
+  if (when.fields) {
+    const why = failingFieldCondition(when.fields, f.fields);
+    if (why) return why;
+  }
   // Text last: the cheap conditions above usually decide without running a regex.
   if (when.subject) {
     const why = textFails("subject", when.subject, f.subject, regex);
@@ -165,5 +180,12 @@ export function ruleReferences(rule: AssignmentRule): { path: (string | number)[
   if (rule.then.team) out.push({ path: ["then", "team"], kind: "team", key: rule.then.team });
   if (rule.then.owner) out.push({ path: ["then", "owner"], kind: "agent", key: rule.then.owner });
   rule.then.followers?.forEach((k, j) => out.push({ path: ["then", "followers", j], kind: "agent", key: k }));
+  return out;
+}
+
+/** Field keys, options and product codes a rule names that the catalogue does not have, for config apply. */
+export function ruleCatalogueIssues(rule: AssignmentRule, cat: { fields: readonly CaseFieldDef[]; products: readonly { code: string }[] }): { path: (string | number)[]; message: string }[] {
+  const out = fieldConditionIssues(cat.fields, rule.when.fields ?? {}).map((i) => ({ path: ["when", "fields", i.key], message: i.message }));
+  for (const code of unknownProducts(rule.when.product ?? [], cat.products)) out.push({ path: ["when", "product"], message: `no product "${code}"` });
   return out;
 }

@@ -1,6 +1,7 @@
 /**
  * Property test of the portal's one scope, end to end: fast-check generates accounts, customer groups,
- * contacts (with roles), cases (every field a rule can read, internal or not, requester and Cc), posts of
+ * contacts (with roles), cases (every field a rule can read, internal or not, requester and Cc, a product,
+ * custom field values of four types, any of them missing), posts of
  * every visibility with attachments, and a portal's exposure rules. For every contact, an oracle written
  * here from the rules' plain meaning (not from src/portal/exposure.ts) decides which cases they may see, and:
  * - the Prisma filter returns exactly that set, and the per-record check agrees case by case;
@@ -8,7 +9,8 @@
  * - every case number answers 200 if in the set and otherwise the same 404 as a number that does not exist;
  * - every attachment id answers 200 only when its case is in the set and its post is public or private to
  *   the viewer; otherwise 404;
- * - no page a viewer can fetch contains an internal post, or a private post addressed to someone else.
+ * - no page a viewer can fetch contains an internal post, or a private post addressed to someone else, or
+ *   the value of an agent-only field (which exposure rules may still test).
  */
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
@@ -33,6 +35,24 @@ const DATES = ["2025-01-10", "2025-03-01", "2025-06-15"].map((d) => new Date(`${
 const ACCOUNTS = ["acme", "globex", "initech"] as const;
 const GROUPS = ["vip", "standard"] as const;
 const AREAS = ["helpdesk", "billing"] as const;
+const PRODUCTS = ["CAM-1", "OLD-9"] as const;
+const PLANS = ["basicplan", "proplan", "entplan"] as const;
+const MODULES = ["vpn", "mail", "crm"] as const;
+const SEATS = [0, 10, 50, 51, 100] as const;
+/** One field of each type a condition can test; plan is agent-only (a condition may use it, a page never shows it). */
+const CASE_FIELDS = [
+  { key: "plan", type: "picklist", options: [...PLANS], visibility: "agent" },
+  { key: "modules", type: "multipicklist", options: [...MODULES], visibility: "customer" },
+  { key: "onsite", type: "yesno" },
+  { key: "seats", type: "number" },
+];
+
+interface CaseFieldValues {
+  plan?: (typeof PLANS)[number];
+  modules?: (typeof MODULES)[number][];
+  onsite?: boolean;
+  seats?: number;
+}
 
 interface World {
   contacts: { account: number | null; role: "manager" | null; groups: number[] }[];
@@ -46,6 +66,8 @@ interface World {
     area: number;
     account: number | null;
     group: number | null;
+    product: number | null;
+    fields: CaseFieldValues;
     internal: boolean;
     created: number;
     requester: number;
@@ -65,6 +87,23 @@ const ruleArb = fc.oneof(
   { arbitrary: fc.record({ field: fc.constant("type"), op: pick(["in", "not in"] as const), value: fc.uniqueArray(pick(TYPES), { minLength: 1 }), role }), weight: 1 },
   { arbitrary: fc.record({ field: fc.constant("priority"), op: pick(["is", "not in"] as const), value: fc.uniqueArray(pick(PRIORITIES), { minLength: 1 }), role }), weight: 1 },
   { arbitrary: fc.record({ field: pick(["account", "group", "area"] as const), op: pick(["is", "is not", "in", "not in"] as const), value: pick([...ACCOUNTS, ...GROUPS, ...AREAS]), role }), weight: 1 },
+  // Lower case on purpose: codes are upper-cased when the rule is read.
+  { arbitrary: fc.record({ field: fc.constant("product"), op: pick(["is", "is not", "in", "not in"] as const), value: fc.uniqueArray(pick([...PRODUCTS, "cam-1"]), { minLength: 1, maxLength: 2 }), role }), weight: 1 },
+  {
+    arbitrary: fc
+      .record(
+        {
+          plan: fc.oneof(pick(PLANS), fc.uniqueArray(pick(PLANS), { minLength: 1 })),
+          modules: fc.oneof(pick(MODULES), fc.uniqueArray(pick(MODULES), { minLength: 1 })),
+          onsite: fc.boolean(),
+          seats: fc.oneof(pick(SEATS), fc.record({ min: pick(SEATS), max: pick(SEATS) }, { requiredKeys: [] }).filter((r) => (r.min !== undefined || r.max !== undefined) && (r.min ?? 0) <= (r.max ?? 1000))),
+        },
+        { requiredKeys: [] },
+      )
+      .filter((f) => Object.keys(f).length > 0)
+      .chain((fields) => fc.record({ fields: fc.constant(fields), role })),
+    weight: 3,
+  },
   { arbitrary: fc.record({ field: fc.constant("subject"), op: fc.constant("contains"), value: pick(["print", "VPN", "invoice", "zzz"]), role }), weight: 1 },
   { arbitrary: fc.record({ field: pick(["createdAt", "updatedAt"] as const), op: pick(["before", "after"] as const), value: pick(DATES.map((d) => d.toISOString())), role }), weight: 1 },
 ).map((r) => {
@@ -94,6 +133,12 @@ const worldArb: fc.Arbitrary<World> = fc.integer({ min: 2, max: 5 }).chain((nCon
         // Empty account and group often: null semantics are where scopes leak.
         account: fc.option(fc.integer({ min: 0, max: 2 }), { nil: null, freq: 2 }),
         group: fc.option(fc.integer({ min: 0, max: 1 }), { nil: null, freq: 2 }),
+        product: fc.option(fc.integer({ min: 0, max: 1 }), { nil: null, freq: 2 }),
+        // Any field may be missing: a missing value must match no condition on either side.
+        fields: fc.record(
+          { plan: pick(PLANS), modules: fc.uniqueArray(pick(MODULES), { minLength: 1 }).map((m) => MODULES.filter((x) => m.includes(x))), onsite: fc.boolean(), seats: pick(SEATS) },
+          { requiredKeys: [] },
+        ),
         internal: fc.boolean(),
         created: fc.integer({ min: 0, max: 2 }),
         requester: contactIdx,
@@ -116,8 +161,23 @@ function oracle(world: World, exposure: Exposure, viewer: number): Set<number> {
     const rules = exposure.rules.filter((r) => !r.role || r.role === me.role);
     if (rules.length === 0) return;
     const value = (field: string): string | null =>
-      field === "account" ? (c.account === null ? null : ACCOUNTS[c.account]!) : field === "group" ? (c.group === null ? null : GROUPS[c.group]!) : field === "area" ? AREAS[c.area]! : (c as unknown as Record<string, string | null>)[field] ?? null;
+      field === "account"
+        ? c.account === null
+          ? null
+          : ACCOUNTS[c.account]!
+        : field === "group"
+          ? c.group === null
+            ? null
+            : GROUPS[c.group]!
+          : field === "area"
+            ? AREAS[c.area]!
+            : field === "product"
+              ? c.product === null
+                ? null
+                : PRODUCTS[c.product]!
+              : ((c as unknown as Record<string, string | null>)[field] ?? null);
     const holds = (r: (typeof rules)[number]): boolean => {
+      if ("fields" in r) return Object.entries(r.fields).every(([key, cond]) => fieldHolds(c.fields, key, cond));
       if (!("op" in r)) return r.field === "account" ? me.account !== null && c.account === me.account : c.group !== null && me.groups.includes(c.group);
       const v = value(r.field);
       switch (r.op) {
@@ -140,6 +200,27 @@ function oracle(world: World, exposure: Exposure, viewer: number): Set<number> {
     if (exposure.match === "all" ? rules.every(holds) : rules.some(holds)) out.add(i);
   });
   return out;
+}
+
+/** A field condition's plain meaning per field type (the generated values always have their field's type). */
+function fieldHolds(values: CaseFieldValues, key: string, cond: unknown): boolean {
+  const options = typeof cond === "string" ? [cond] : Array.isArray(cond) ? (cond as string[]) : [];
+  switch (key) {
+    case "plan":
+      return values.plan !== undefined && options.includes(values.plan);
+    case "modules":
+      return (values.modules ?? []).some((m) => options.includes(m));
+    case "onsite":
+      return values.onsite !== undefined && values.onsite === cond;
+    case "seats": {
+      if (values.seats === undefined) return false;
+      if (typeof cond === "number") return values.seats === cond;
+      const range = cond as { min?: number; max?: number };
+      return (range.min === undefined || values.seats >= range.min) && (range.max === undefined || values.seats <= range.max);
+    }
+    default:
+      throw new Error(`no field ${key} in this test`);
+  }
 }
 
 const id = rand();
@@ -171,6 +252,8 @@ describe("portal exposure: list, detail and attachments equal the oracle", () =>
           db,
           labConfig(id, (doc) => {
             doc.areas = AREAS.map((key) => ({ key, name: key, agent: "dana" }));
+            doc.caseFields = CASE_FIELDS;
+            doc.products = PRODUCTS.map((code) => ({ code, name: code }));
             doc.accounts = ACCOUNTS.map((key) => ({ key, name: key }));
             doc.customerGroups = GROUPS.map((key, gi) => ({
               key,
@@ -185,6 +268,7 @@ describe("portal exposure: list, detail and attachments equal the oracle", () =>
         const accountIds = await Promise.all(ACCOUNTS.map(async (key) => (await db.account.findUniqueOrThrow({ where: { key } })).id));
         const groupIds = await Promise.all(GROUPS.map(async (key) => (await db.customerGroup.findUniqueOrThrow({ where: { key } })).id));
         const areaIds = await Promise.all(AREAS.map(async (key) => (await db.area.findUniqueOrThrow({ where: { key } })).id));
+        const productIds = await Promise.all(PRODUCTS.map(async (code) => (await db.product.findUniqueOrThrow({ where: { code } })).id));
         const numbers: number[] = [];
         const attachments: { id: number; caseIdx: number; visibility: string; addressee: number }[] = [];
         for (const [i, c] of world.cases.entries()) {
@@ -199,6 +283,8 @@ describe("portal exposure: list, detail and attachments equal the oracle", () =>
             areaId: areaIds[c.area]!,
             accountId: c.account === null ? null : accountIds[c.account]!,
             groupId: c.group === null ? null : groupIds[c.group]!,
+            productId: c.product === null ? null : productIds[c.product]!,
+            customFields: { ...c.fields },
             internal: c.internal,
             routing: {},
             createdAt: DATES[c.created]!,
@@ -248,6 +334,8 @@ describe("portal exposure: list, detail and attachments equal the oracle", () =>
               groupKey: c.group === null ? null : GROUPS[c.group]!,
               accountId: c.account === null ? null : accountIds[c.account]!,
               accountKey: c.account === null ? null : ACCOUNTS[c.account]!,
+              productCode: c.product === null ? null : PRODUCTS[c.product]!,
+              customFields: { ...c.fields },
               subject: c.subject,
               createdAt: DATES[c.created]!,
               updatedAt: DATES[c.created]!,
@@ -279,6 +367,8 @@ describe("portal exposure: list, detail and attachments equal the oracle", () =>
           // 3. No internal post and no private post to someone else on any page.
           const all = pages.join("\n");
           expect(all).not.toMatch(/MARK-INTERNAL-/);
+          // An agent-only field may decide exposure; its value is never on a page.
+          expect(all).not.toMatch(/(basic|pro|ent)plan/);
           for (const m of all.matchAll(/MARK-PRIVATE-\d+-\d+-to(\d+)/g)) expect(Number(m[1]), "private post to someone else").toBe(vi);
         }
       }),

@@ -16,6 +16,8 @@ const facts: RuleFacts = {
   hasAttachment: true,
   groupKeys: ["vip", "standard"],
   type: "QUESTION",
+  fields: { plan: "enterprise", modules: ["vpn", "mail"], onsite: true, seats: 40 },
+  productCode: "CAM-1",
 };
 const rule = (key: string, when: AssignmentRule["when"], then: AssignmentRule["then"] = { team: "billing" }): AssignmentRule => ({ key, when, then });
 
@@ -39,10 +41,31 @@ describe("a rule's conditions", () => {
     ["type", { type: ["QUESTION"] }, null],
     ["other type", { type: ["INCIDENT"] }, "type QUESTION is not INCIDENT"],
     ["all must hold", { senderDomain: ["acme.test"], hasAttachment: false }, "has an attachment"],
+    ["picklist field", { fields: { plan: "enterprise" } }, null],
+    ["picklist field, one of", { fields: { plan: ["basic", "enterprise"] } }, null],
+    ["picklist field, other value", { fields: { plan: "basic" } }, 'field plan is "enterprise", not "basic"'],
+    ["multipicklist contains any", { fields: { modules: ["crm", "mail"] } }, null],
+    ["multipicklist contains none", { fields: { modules: ["crm", "erp"] } }, 'field modules is [vpn, mail], not "crm" or "erp"'],
+    ["yes/no field", { fields: { onsite: true } }, null],
+    ["yes/no field, other answer", { fields: { onsite: false } }, "field onsite is true, not no"],
+    ["number range", { fields: { seats: { min: 10, max: 50 } } }, null],
+    ["number below the range", { fields: { seats: { min: 50 } } }, "field seats is 40, not at least 50"],
+    ["field without a value", { fields: { region: "eu" } }, 'field region is empty, not "eu"'],
+    ["all fields must hold", { fields: { plan: "enterprise", onsite: false } }, "field onsite is true, not no"],
+    ["product", { product: ["OLD-9", "CAM-1"] }, null],
+    ["other product", { product: ["OLD-9"] }, "product CAM-1 is not OLD-9"],
   ])("%s", (_name, when, why) => {
     const out = evaluateRules([rule("r", when)], facts);
     expect(out.matched?.key ?? null).toBe(why === null ? "r" : null);
     expect(out.explain).toEqual([why === null ? 'rule "r": matched' : `rule "r": no match (${why})`]);
+  });
+});
+
+describe("field and product conditions on a case without them (opened by mail)", () => {
+  it("never match, and say so", () => {
+    const out = evaluateRules([rule("ent", { fields: { plan: "enterprise" } }), rule("cam", { product: ["CAM-1"] })], { ...facts, fields: {}, productCode: null });
+    expect(out.matched).toBeNull();
+    expect(out.explain).toEqual(['rule "ent": no match (field plan is empty, not "enterprise")', 'rule "cam": no match (product (none) is not CAM-1)']);
   });
 });
 
@@ -112,6 +135,33 @@ describe("assignment rules in the configuration", () => {
       'assignmentRules.0.then.followers.0: rule "a": unknown agent "yan"',
       'assignmentRules.2.key: duplicate key "a"',
     ].filter((v, i, all) => all.indexOf(v) === i));
+  });
+
+  it("checks field and product conditions against the catalogue, naming the rule and the field", () => {
+    const catalogue = {
+      caseFields: [
+        { key: "plan", type: "picklist", options: ["basic", "enterprise"] },
+        { key: "margin", type: "number", visibility: "agent" },
+        { key: "due", type: "date" },
+      ],
+      products: [{ code: "CAM-1", name: "Camera" }],
+    };
+    const withRules = (rules: unknown[]) => minimalConfigDoc({ ...catalogue, teams: [{ key: "billing", name: "Billing" }], assignmentRules: rules });
+    expect(configIssues(withRules([{ key: "ok", when: { fields: { plan: "enterprise", margin: { min: 10 } }, product: ["cam-1"] }, then: { team: "billing" } }]))).toEqual([]);
+    expect(
+      configIssues(
+        withRules([
+          { key: "bad", when: { fields: { colour: "red", plan: ["gold", "Enterprise"], margin: "high", due: "2026-01-01" }, product: ["NOPE"] }, then: { team: "billing" } },
+        ]),
+      ),
+    ).toEqual([
+      'assignmentRules.0.when.fields.colour: rule "bad": field "colour": no such case field (fields: plan, margin, due)',
+      'assignmentRules.0.when.fields.plan: rule "bad": field "plan": "gold" is not one of basic, enterprise',
+      'assignmentRules.0.when.fields.plan: rule "bad": field "plan": write "Enterprise" as "enterprise"',
+      'assignmentRules.0.when.fields.margin: rule "bad": field "margin": a number field takes a number or { min, max }',
+      'assignmentRules.0.when.fields.due: rule "bad": field "due": date fields cannot be used in conditions',
+      'assignmentRules.0.when.product: rule "bad": no product "NOPE"',
+    ]);
   });
 
   it("rejects a rule without conditions or actions, and unknown fields", () => {

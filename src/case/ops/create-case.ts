@@ -9,7 +9,6 @@ import { actorOf, type ActingAgent } from "../acting-agent.ts";
 import { holdNewCase } from "../../approval/approval.service.ts";
 import { loadApprovalRules } from "../../approval/approval-store.ts";
 import { openCase } from "../open-case.ts";
-import { changeCase } from "../case-change.ts";
 import { fieldsPatch, loadCatalogue } from "../case-fields-store.ts";
 import { inOperation, OpRefused, refused, requireAgent, type OpResult, type OpsDeps, type Tx } from "./common.ts";
 import type { CreateCaseInput } from "./schemas.ts";
@@ -42,8 +41,12 @@ export async function createCase(deps: OpsDeps, agent: ActingAgent, input: Creat
         teamId = team.id;
       }
       // Checked before anything is written: a missing required field refuses the whole request.
-      const custom = fieldsPatch(await loadCatalogue(tx), input, { creating: true });
+      const catalogue = await loadCatalogue(tx);
+      const custom = fieldsPatch(catalogue, input, { creating: true });
       if (!custom.ok) return refused(custom.reason, custom.field);
+      // Given to openCase, not set afterwards: the assignment rules see them (`fields`, `product`).
+      const fields = Object.fromEntries(Object.entries(custom.patch.fields ?? {}).flatMap(([k, v]) => (v === null ? [] : [[k, v]])));
+      const product = custom.patch.productId == null ? null : (catalogue.products.find((p) => p.id === custom.patch.productId) ?? null);
       const opened = await openCase(tx, {
         requester,
         requesterDomain: domainOf(input.requester.email),
@@ -63,12 +66,9 @@ export async function createCase(deps: OpsDeps, agent: ActingAgent, input: Creat
         ...(input.type ? { type: input.type } : {}),
         acknowledge: input.acknowledge,
         by,
+        fields,
+        product: product && { id: product.id, code: product.code },
       });
-      // Through the change path, so the values have their audit events like any later change.
-      if (Object.keys(custom.patch).length > 0) {
-        const set = await changeCase(tx, opened.caseId, custom.patch, { by, now });
-        if (!set.ok) throw new OpRefused(refused(set.reason, "fields"));
-      }
       const approvalOutbound = await holdNewCase(tx, deps.mail, opened.caseId, await loadApprovalRules(tx), now);
       return { ok: true, ...opened, approvalOutbound };
     },

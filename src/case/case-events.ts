@@ -8,7 +8,6 @@
  */
 import type { Prisma } from "../generated/prisma/client.ts";
 import { webhookEventOf } from "./webhook-events.ts";
-import type { StoredFields } from "./custom-fields.ts";
 
 type Tx = Prisma.TransactionClient;
 type Scalar = string | number | boolean | null;
@@ -29,9 +28,6 @@ export type CaseEvent =
         by?: Actor;
         /** The case it was cloned from. */
         clonedFrom?: number | null;
-        /** Custom field values and product code given at opening (API, CLI). */
-        fields?: StoredFields;
-        product?: string;
       };
     }
   /** One field changed; `from`/`to` as stored (enum names, ids, text). */

@@ -16,7 +16,7 @@ import type { CasePriority, CaseTypeChoice } from "../kernel/domain-types.ts";
 import { initialFollowers } from "./followers.ts";
 import { writePost, type NewPost } from "./posts.ts";
 import { caseNo } from "./case-number.ts";
-import type { StoredFields } from "./custom-fields.ts";
+import { displayValue, type StoredFields } from "./custom-fields.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -184,12 +184,16 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
         threading: input.threading,
         ...(input.by ? { by: input.by } : {}),
         ...(input.clonedFrom ? { clonedFrom: input.clonedFrom } : {}),
-        // The opening values are the audit record of the fields (later changes have field.<key> events).
-        ...(input.fields && Object.keys(input.fields).length > 0 ? { fields: input.fields } : {}),
-        ...(input.product ? { product: input.product.code } : {}),
       },
     },
   ]);
+  // The opening values get the same audit events as any later change of them (case-change.ts), from nothing.
+  if (input.by) {
+    const by = input.by;
+    const opening = Object.entries(input.fields ?? {}).map(([key, v]) => ({ field: `field.${key}`, to: Array.isArray(v) ? displayValue(v) : v }));
+    if (input.product) opening.push({ field: "product", to: input.product.code });
+    await recordEvents(tx, created.id, opening.map((o) => ({ type: "case.changed" as const, data: { field: o.field, from: null, to: o.to, by } })));
+  }
   return { caseId: created.id, number: caseNo(created.number), postId: post.id };
 }
 

@@ -72,9 +72,12 @@ describe("custom fields in assignment and exposure rules", () => {
     expect(rowB.tags).toEqual(["camera"]);
     expect(rowB.product?.code).toBe("CAM-1");
     expect((rowB.routing as { explain: string[] }).explain).toEqual(expect.arrayContaining(['rule "enterprise": no match (field plan is "basic", not "enterprise")', 'rule "cameras": matched']));
-    // The opening values are on the creation event (the audit record of the fields).
-    const created = await db().caseEvent.findFirstOrThrow({ where: { caseId: rowB.id, type: "case.created" } });
-    expect(created.data).toMatchObject({ fields: { plan: "basic" }, product: "CAM-1" });
+    // The opening values have their audit events, as when set later.
+    const changed = await db().caseEvent.findMany({ where: { caseId: rowB.id, type: "case.changed" }, orderBy: { id: "asc" } });
+    expect(changed.map((e) => e.data)).toEqual([
+      { field: "field.plan", from: null, to: "basic", by: expect.any(String) },
+      { field: "product", from: null, to: "CAM-1", by: expect.any(String) },
+    ]);
   });
 
   it("shows a portal user the case whose field an exposure rule names, not the other, and never the agent-only value", async () => {

@@ -121,9 +121,19 @@ describe("configuration", () => {
 
   it("refers to mailboxes and areas that exist", () => {
     const forms = [WebFormConfigSchema.parse({ ...min, mailbox: "sales", area: "nope" })];
-    expect(webFormReferenceIssues(forms, { mailboxes: new Set(["support"]), areas: new Set(["helpdesk"]) })).toEqual([
+    expect(webFormReferenceIssues(forms, { mailboxes: new Set(["support"]), areas: new Set(["helpdesk"]), caseFields: new Map() })).toEqual([
       { path: ["webForms", 0, "mailbox"], message: 'unknown mailbox "sales"' },
       { path: ["webForms", 0, "area"], message: 'unknown area "nope"' },
+    ]);
+  });
+
+  it("asks only for catalogue case fields that customers may see, each once", () => {
+    const forms = [WebFormConfigSchema.parse({ ...min, caseFields: ["plan", "margin", "ghost", "plan"] })];
+    const known = { mailboxes: new Set(["support"]), areas: new Set<string>(), caseFields: new Map([["plan", "customer"], ["margin", "agent"]] as const) };
+    expect(webFormReferenceIssues(forms, known)).toEqual([
+      { path: ["webForms", 0, "caseFields", 1], message: 'case field "margin" is visible to agents only: a web form may ask only for customer-visible fields' },
+      { path: ["webForms", 0, "caseFields", 2], message: 'unknown case field "ghost"' },
+      { path: ["webForms", 0, "caseFields", 3], message: 'case field "plan" is listed twice' },
     ]);
   });
 });

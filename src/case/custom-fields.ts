@@ -202,13 +202,17 @@ export function visibleFields(defs: readonly CaseFieldDef[], values: StoredField
 
 export type ProductChoice = { ok: true; code: string | null } | { ok: false; reason: string };
 
-/** A product to set on a case: a known, active code (any case), or null/"" to remove it. */
-export function chooseProduct(products: readonly ProductDef[], raw: string | null): ProductChoice {
+/**
+ * A product to set on a case: a known, active code (any case), or null/"" to remove it. `current`: the code the
+ * case already has; restating it is no new setting, so it is accepted even when that product became inactive
+ * (a re-imported export carries the products its cases had).
+ */
+export function chooseProduct(products: readonly ProductDef[], raw: string | null, opts: { current?: string | null } = {}): ProductChoice {
   if (raw === null || raw.trim() === "" || raw.trim().toLowerCase() === "none") return { ok: true, code: null };
   const code = raw.trim().toUpperCase();
   const p = products.find((x) => x.code === code);
   if (!p) return { ok: false, reason: `product: no product "${raw.trim()}"${products.some((x) => x.active) ? ` (products: ${products.filter((x) => x.active).map((x) => x.code).join(", ")})` : ""}` };
-  if (!p.active) return { ok: false, reason: `product: ${p.code} (${p.name}) is no longer offered and cannot be newly set` };
+  if (!p.active && p.code !== opts.current) return { ok: false, reason: `product: ${p.code} (${p.name}) is no longer offered and cannot be newly set` };
   return { ok: true, code: p.code };
 }
 

@@ -323,7 +323,7 @@ const ConfigSchema = z
       });
     });
     checkKbConfig(cfg.kb, keys(cfg.portals), (path, message) => ctx.addIssue({ code: "custom", path, message }), { agents, teams });
-    for (const issue of webFormReferenceIssues(cfg.webForms, { mailboxes: keys(cfg.mailboxes), areas })) ctx.addIssue({ code: "custom", ...issue });
+    for (const issue of webFormReferenceIssues(cfg.webForms, { mailboxes: keys(cfg.mailboxes), areas, caseFields: new Map(cfg.caseFields.map((f) => [f.key, f.visibility])) })) ctx.addIssue({ code: "custom", ...issue });
     need(areas, cfg.settings.defaultArea, "area", ["settings", "defaultArea"]);
     cfg.areas.forEach((a, i) => {
       need(agents, a.agent, "agent", ["areas", i, "agent"]);

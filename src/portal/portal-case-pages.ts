@@ -9,7 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptio
 import { z } from "zod";
 import { caseNo, formatCaseNumber, MAX_CASE_NUMBER } from "../case/case-number.ts";
 import type { Deps } from "../kernel/deps.ts";
-import { loadCatalogue } from "../case/case-fields-store.ts";
+import { fieldsPatch, loadCatalogue } from "../case/case-fields-store.ts";
+import { caseFieldInputs, customerFieldDefs, formBody, productChoices, readCaseFields, type Body, type CaseFieldError } from "./case-field-form.ts";
 import { storedFields, visibleFields } from "../case/custom-fields.ts";
 import { caseDetail, findAttachment, listCases, loadViewer, type CaseFilter } from "./cases.service.ts";
 import type { MessageKey } from "./i18n.ts";
@@ -78,6 +79,17 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
     help: formText(lang, "portalFilesHelp", { n: PORTAL_UPLOADS.maxFiles, size: sizeLabel(PORTAL_UPLOADS.maxFileBytes) }),
     accept: PORTAL_UPLOADS.types.join(","),
   });
+  // The catalogue's customer-visible fields and the active products (case-field-form.ts), keeping what was typed.
+  const fieldsView = async (lang: PortalLanguage, body: Body, state: { errors?: CaseFieldError[]; productError?: string | null } = {}) => {
+    const cat = await loadCatalogue(deps.db);
+    return {
+      caseFields: caseFieldInputs(customerFieldDefs(cat.fields), lang, body, state.errors ?? []),
+      products: productChoices(cat.products, body["product"] ?? ""),
+      productLabel: formText(lang, "product"),
+      productNone: formText(lang, "productNone"),
+      productError: state.productError ?? null,
+    };
+  };
   const typeView = (lang: PortalLanguage, chosen: string) => CASE_TYPE_CHOICES.map((value) => ({ value, label: formText(lang, `type.${value}`), selected: value === chosen }));
 
   app.get("/cases", async (req, reply) => {
@@ -210,26 +222,41 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
     if (!requireUser(req, reply)) return reply;
     const lang = ctx(req).lang;
     const kbSuggest = await suggestView(deps.db, ctx(req).portal, lang, true);
-    return page(req, reply, "new-case", { subject: "", description: "", typeLabel: formText(lang, "caseType"), types: typeView(lang, "QUESTION"), upload: uploadView(lang), kbSuggest }, t(req, "newCase"));
+    return page(req, reply, "new-case", { subject: "", description: "", typeLabel: formText(lang, "caseType"), types: typeView(lang, "QUESTION"), upload: uploadView(lang), kbSuggest, ...(await fieldsView(lang, {})) }, t(req, "newCase"));
   });
 
-  // Only subject, description, type and files are read from the form (anything else in the body is ignored).
+  // Read from the form: subject, description, type, files, the product and the customer-visible case fields
+  // (`cf.<key>`). Any other input is ignored, except a case field the form does not offer, which refuses it all.
   app.post("/cases/new", withFiles, async (req, reply) => {
     const user = requireUser(req, reply);
     if (!user) return reply;
     const lang = ctx(req).lang;
+    const form = formBody(req.body);
     const body = z
       .object({ subject: z.string().trim().min(1).max(SUBJECT_MAX), description: z.string().trim().min(1).max(DESCRIPTION_MAX), type: z.enum(CASE_TYPE_CHOICES).default("QUESTION") })
       .safeParse(req.body);
     const files = uploads.get(req);
-    if (!body.success || files?.problem) {
+    const cat = await loadCatalogue(deps.db);
+    const read = readCaseFields(customerFieldDefs(cat.fields), form);
+    const product = (form["product"] ?? "").trim();
+    const custom = read.kind === "ok" ? fieldsPatch(cat, { fields: read.values, ...(product ? { product } : {}) }, { creating: false }) : null;
+    if (!body.success || files?.problem || read.kind !== "ok" || !custom?.ok) {
       const raw = z.object({ subject: z.string().max(SUBJECT_MAX).catch(""), description: z.string().max(DESCRIPTION_MAX).catch(""), type: z.string().max(40).catch("QUESTION") }).parse(req.body ?? {});
-      const error = files?.problem ? uploadProblem(lang, files.problem) : t(req, "newCaseMissing");
+      const error = files?.problem
+        ? uploadProblem(lang, files.problem)
+        : read.kind === "refused"
+          ? formText(lang, "fieldNotOffered")
+          : !body.success
+            ? t(req, "newCaseMissing")
+            : formText(lang, "fixFields");
+      const productError = custom && !custom.ok ? formText(lang, "problem.not-an-option") : null;
       const kbSuggest = await suggestView(deps.db, ctx(req).portal, lang, true);
-      return page(req, reply.code(400), "new-case", { error, ...raw, typeLabel: formText(lang, "caseType"), types: typeView(lang, raw.type), upload: uploadView(lang), kbSuggest }, t(req, "newCase"));
+      const fields = await fieldsView(lang, form, { errors: read.kind === "invalid" ? read.errors : [], productError });
+      return page(req, reply.code(400), "new-case", { error, ...raw, typeLabel: formText(lang, "caseType"), types: typeView(lang, raw.type), upload: uploadView(lang), kbSuggest, ...fields }, t(req, "newCase"));
     }
     const type: CaseTypeChoice = body.data.type;
-    const opened = await openPortalCase(deps, await loadViewer(deps, user), user.email, { subject: body.data.subject, description: body.data.description, type, attachments: files?.files ?? [] });
+    const input = { subject: body.data.subject, description: body.data.description, type, attachments: files?.files ?? [], custom: custom.patch };
+    const opened = await openPortalCase(deps, await loadViewer(deps, user), user.email, input);
     if (!opened) return reply.code(503).send("no mailbox configured");
     const visit = z.object({ kbVisit: VisitIdSchema }).safeParse(req.body);
     if (visit.success) await recordSuggestionEvent(deps.db, ctx(req).portal.key, visit.data.kbVisit, "submitted", [], deps.clock.now());

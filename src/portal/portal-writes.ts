@@ -11,6 +11,8 @@
  */
 import { DESCRIPTION_MAX, openCase, SUBJECT_MAX } from "../case/open-case.ts";
 import { addPost, customerPosted } from "../case/posts.ts";
+import { changeCase, type CasePatch } from "../case/case-change.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
 import type { ClosedReplyPolicy } from "../case/status.ts";
 import type { Deps } from "../kernel/deps.ts";
 import type { CaseTypeChoice } from "../kernel/domain-types.ts";
@@ -24,6 +26,16 @@ import { exposureWhere, type Viewer } from "./exposure.ts";
 import type { PortalDef } from "./portal-config.ts";
 
 export const REPLY_MAX = 32_000;
+
+/** Custom field values and a product, already checked against the catalogue (fieldsPatch). */
+export type FieldsPatchOk = Pick<CasePatch, "fields" | "productId">;
+
+/** Sets the checked values on a case just opened in `tx`; a refusal (never expected: they were checked) rolls it back. */
+export async function applyCustom(tx: Prisma.TransactionClient, caseId: number, custom: FieldsPatchOk | undefined, ctx: { by: string; now: Date }): Promise<void> {
+  if (!custom || (custom.fields === undefined && custom.productId === undefined)) return;
+  const set = await changeCase(tx, caseId, custom, ctx);
+  if (!set.ok) throw new Error(`case fields of a new case refused: ${set.reason}`);
+}
 
 export type ReplyOutcome = { kind: "posted"; caseId: number; postId: number; warning: string | null } | { kind: "not-found" } | { kind: "closed" };
 
@@ -87,7 +99,7 @@ export async function openPortalCase(
   deps: Deps,
   viewer: Viewer,
   email: string,
-  input: { subject: string; description: string; type: CaseTypeChoice; attachments: readonly ParsedAttachment[] },
+  input: { subject: string; description: string; type: CaseTypeChoice; attachments: readonly ParsedAttachment[]; custom?: FieldsPatchOk },
 ): Promise<{ caseId: number; number: number } | null> {
   const now = deps.clock.now();
   const opened = await deps.db.$transaction(async (tx) => {
@@ -110,6 +122,9 @@ export async function openPortalCase(
       forwardedBy: null,
       now,
     });
+    // Through the change path, as the API does (create-case.ts): each value gets its audit event, and the
+    // acknowledgement planned after the commit already shows them.
+    await applyCustom(tx, created.caseId, input.custom, { by: `contact:${viewer.contactId}`, now });
     const approvalOutbound = await holdNewCase(tx, { templates: deps.templates, secret: deps.secret }, created.caseId, await loadApprovalRules(tx), now);
     return { ...created, approvalOutbound };
   });

@@ -95,6 +95,11 @@ export const WebFormConfigSchema = z
     thankYou: Localized,
     fields: z.array(WebFormFieldSchema).max(30).default([]),
     /**
+     * Catalogue case fields (`caseFields[].key`) the form also asks for, in this order: customer-visible ones
+     * only (checked at config apply), validated as on every channel and stored on the case as its field values.
+     */
+    caseFields: z.array(z.string().min(1).max(40)).max(30).default([]),
+    /**
      * Sites that may embed the form in a frame (CSP frame-ancestors): https origins, or "'self'".
      * Empty: the form cannot be framed at all.
      */
@@ -125,7 +130,10 @@ export const WebFormConfigSchema = z
 export type WebFormConfig = z.infer<typeof WebFormConfigSchema>;
 
 /** Cross references of the forms (mailbox and area keys), reported at the field that names them. */
-export function webFormReferenceIssues(forms: readonly WebFormConfig[], known: { mailboxes: ReadonlySet<string>; areas: ReadonlySet<string> }): { path: (string | number)[]; message: string }[] {
+export function webFormReferenceIssues(
+  forms: readonly WebFormConfig[],
+  known: { mailboxes: ReadonlySet<string>; areas: ReadonlySet<string>; caseFields: ReadonlyMap<string, "customer" | "agent"> },
+): { path: (string | number)[]; message: string }[] {
   const out: { path: (string | number)[]; message: string }[] = [];
   const keys = new Set<string>();
   forms.forEach((f, i) => {
@@ -133,6 +141,15 @@ export function webFormReferenceIssues(forms: readonly WebFormConfig[], known: {
     keys.add(f.key);
     if (!known.mailboxes.has(f.mailbox)) out.push({ path: ["webForms", i, "mailbox"], message: `unknown mailbox "${f.mailbox}"` });
     if (f.area !== undefined && !known.areas.has(f.area)) out.push({ path: ["webForms", i, "area"], message: `unknown area "${f.area}"` });
+    // A public form is the customer's side: an agent-only field on it would let anyone set what agents keep.
+    const listed = new Set<string>();
+    f.caseFields.forEach((key, j) => {
+      const visibility = known.caseFields.get(key);
+      if (visibility === undefined) out.push({ path: ["webForms", i, "caseFields", j], message: `unknown case field "${key}"` });
+      else if (visibility !== "customer") out.push({ path: ["webForms", i, "caseFields", j], message: `case field "${key}" is visible to agents only: a web form may ask only for customer-visible fields` });
+      if (listed.has(key)) out.push({ path: ["webForms", i, "caseFields", j], message: `case field "${key}" is listed twice` });
+      listed.add(key);
+    });
   });
   return out;
 }

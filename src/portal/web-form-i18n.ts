@@ -7,6 +7,11 @@ import type { PortalLanguage } from "./portal-config.ts";
 import type { FieldProblem } from "./web-form-fields.ts";
 
 const en = {
+  fieldNotOffered: "The form contained a field it does not offer. Nothing was saved; please reload the page.",
+  yes: "Yes",
+  no: "No",
+  product: "Product",
+  productNone: "(none)",
   skip: "Skip to content",
   language: "Language",
   required: "required",
@@ -72,6 +77,11 @@ export type FormMessageKey = keyof typeof en;
 type Messages = Record<FormMessageKey, string>;
 
 const cs: Messages = {
+  fieldNotOffered: "Formulář obsahoval pole, které nenabízí. Nic nebylo uloženo; načtěte prosím stránku znovu.",
+  yes: "Ano",
+  no: "Ne",
+  product: "Produkt",
+  productNone: "(žádný)",
   skip: "Přejít na obsah",
   language: "Jazyk",
   required: "povinné",
@@ -135,6 +145,11 @@ const cs: Messages = {
 };
 
 const pl: Messages = {
+  fieldNotOffered: "Formularz zawierał pole, którego nie oferuje. Nic nie zapisano; odśwież stronę.",
+  yes: "Tak",
+  no: "Nie",
+  product: "Produkt",
+  productNone: "(brak)",
   skip: "Przejdź do treści",
   language: "Język",
   required: "wymagane",
@@ -198,6 +213,11 @@ const pl: Messages = {
 };
 
 const zh: Messages = {
+  fieldNotOffered: "表单包含一个未提供的字段。未保存任何内容；请重新加载页面。",
+  yes: "是",
+  no: "否",
+  product: "产品",
+  productNone: "（无）",
   skip: "跳到内容",
   language: "语言",
   required: "必填",

@@ -32,6 +32,8 @@ import type { PortalDef, PortalLanguage } from "./portal-config.ts";
 import { loadSession, type SessionPolicy } from "./session.ts";
 import { localize, type WebFormConfig } from "./web-form-config.ts";
 import { fieldViews, readSubmission, type Body, type FieldError } from "./web-form-fields.ts";
+import { loadCatalogue } from "../case/case-fields-store.ts";
+import { caseFieldInputs, customerFieldDefs, readCaseFields, type CaseFieldError } from "./case-field-form.ts";
 import { formText, problemKey, type FormMessageKey } from "./web-form-i18n.ts";
 import { checkSolution, newChallenge } from "./web-form-pow.ts";
 import { loadWebForm } from "./web-form-store.ts";
@@ -77,6 +79,8 @@ const ConfirmToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 
 const hb = Handlebars.create();
 const compile = (name: string) => hb.compile(readFileSync(path.join(TEMPLATES_DIR, "portal", name), "utf8"), { strict: false });
+// The catalogue fields' inputs, shared with the portal's new-case page.
+hb.registerPartial("case-fields", readFileSync(path.join(TEMPLATES_DIR, "portal", "partials", "case-fields.hbs"), "utf8"));
 const LAYOUT = compile("layouts/form.hbs");
 const VIEWS = { form: compile("web-form.hbs"), message: compile("web-form-message.hbs") };
 
@@ -140,7 +144,7 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
   const message = (reply: FastifyReply, form: WebFormConfig | null, lang: PortalLanguage, code: number, heading: string, parts: { error?: string; paragraphs?: string[]; action?: string }) =>
     render(reply.code(code), form, lang, "message", { heading, ...parts }, heading);
 
-  async function formPage(reply: FastifyReply, form: WebFormConfig, lang: PortalLanguage, state: { token: string; nonce: string; body: Body; errors?: FieldError[]; error?: string; fileError?: string; code?: number }) {
+  async function formPage(reply: FastifyReply, form: WebFormConfig, lang: PortalLanguage, state: { token: string; nonce: string; body: Body; errors?: FieldError[]; caseFieldErrors?: CaseFieldError[]; error?: string; fileError?: string; code?: number }) {
     const kbPortal = await webFormKbPortal(deps.db, opts.portals);
     const kbSuggest = kbPortal ? await suggestView(deps.db, kbPortal, lang, false) : null;
     const errors = new Map((state.errors ?? []).map((e) => [e.field, formText(lang, problemKey(e.problem))]));
@@ -167,7 +171,7 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
         key: form.key,
         heading: localize(form.title, lang),
         intro: localize(form.intro, lang),
-        error: state.error ?? (state.errors?.length ? formText(lang, "fixFields") : null),
+        error: state.error ?? (state.errors?.length || state.caseFieldErrors?.length ? formText(lang, "fixFields") : null),
         token: state.token,
         honeypot: honeypotName(state.nonce),
         builtins: [
@@ -177,6 +181,7 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
           builtin("description", "description", { textarea: true, maxLength: 32_000, required: true }),
         ],
         fields: fieldViews(form, lang, state.body, errors),
+        caseFields: caseFieldInputs(customerFieldDefs((await loadCatalogue(deps.db)).fields, form.caseFields), lang, state.body, state.caseFieldErrors ?? []),
         files: att.maxFiles > 0 ? { accept: att.types.join(","), help: formText(lang, "filesHelp", { n: att.maxFiles, size: sizeLabel(att.maxFileBytes), types: att.types.join(", ") }), error: state.fileError ?? null } : null,
         pow: true,
         kbSuggest,
@@ -262,7 +267,7 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
     if (check.kind === "expired") return refuse(400, "tokenExpired");
     if (check.kind === "too-fast") return refuse(400, "tooFast");
     const { nonce } = check.claims;
-    const again = (extra: { errors?: FieldError[]; error?: string; fileError?: string; code: number }) => formPage(reply, form, lang, { token: body.token!, nonce, body, ...extra });
+    const again = (extra: { errors?: FieldError[]; caseFieldErrors?: CaseFieldError[]; error?: string; fileError?: string; code: number }) => formPage(reply, form, lang, { token: body.token!, nonce, body, ...extra });
 
     // 2. The honeypot: people do not see it, so whatever fills it is a program.
     if ((body[honeypotName(nonce)] ?? "") !== "") {
@@ -290,8 +295,13 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
 
     // 5. The fields, each by its type; 6. files and the per-address limit.
     const read = readSubmission(form, body);
+    // Catalogue fields the form lists (customer-visible only); any other `cf.` input refuses the submission.
+    const custom = readCaseFields(customerFieldDefs((await loadCatalogue(deps.db)).fields, form.caseFields), body);
+    if (custom.kind === "refused") return refuse(400, "fieldNotOffered");
     const fileError = received.problem ? uploadText(lang, received.problem) : undefined;
-    if (read.kind === "invalid" || fileError) return again({ code: 400, errors: read.kind === "invalid" ? read.errors : [], ...(fileError ? { fileError, error: fileError } : {}) });
+    if (read.kind === "invalid" || custom.kind === "invalid" || fileError) {
+      return again({ code: 400, errors: read.kind === "invalid" ? read.errors : [], caseFieldErrors: custom.kind === "invalid" ? custom.errors : [], ...(fileError ? { fileError, error: fileError } : {}) });
+    }
     if (!(await take(limiter(`${form.key}:addr-h`, l.perAddressPerHour, 3600), read.submission.email))) return refuse(429, "tooMany");
 
     // Files are kept by content hash now (the request keeps only references), attached when the case opens.
@@ -299,7 +309,7 @@ export async function webFormRoutes(app: FastifyInstance, opts: WebFormRouteOpti
       await deps.db.blob.createMany({ data: received.files.map((f) => ({ sha256: f.sha256, size: f.size, data: new Uint8Array(f.content) })), skipDuplicates: true });
     }
     const files: StoredFile[] = received.files.map((f) => ({ sha256: f.sha256, filename: f.filename ?? "attachment", originalFilename: f.originalFilename ?? f.filename ?? "attachment", contentType: f.contentType, size: f.size }));
-    const outcome = await submitWebForm(deps, form, { submission: read.submission, files, lang, publicUrl: opts.publicUrl, signedInContactId: await signedInContact(req) });
+    const outcome = await submitWebForm(deps, form, { submission: read.submission, caseFields: custom.values, files, lang, publicUrl: opts.publicUrl, signedInContactId: await signedInContact(req) });
     if (outcome.kind === "no-mailbox") {
       deps.log.error({ form: form.key, mailbox: form.mailbox }, "web form: its mailbox is not active");
       return reply.code(503).type("text/plain").send("this form is not available right now");

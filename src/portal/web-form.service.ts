@@ -25,6 +25,10 @@ import { localize, type WebFormConfig } from "./web-form-config.ts";
 import { caseDescription, type Submission } from "./web-form-fields.ts";
 import type { PortalLanguage } from "./portal-config.ts";
 import { loadWebForm } from "./web-form-store.ts";
+import { loadCatalogue } from "../case/case-fields-store.ts";
+import { checkFields, StoredFieldsSchema, type FieldValue, type StoredFields } from "../case/custom-fields.ts";
+import { customerFieldDefs } from "./case-field-form.ts";
+import { applyCustom } from "./portal-writes.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -42,6 +46,8 @@ const StoredData = z.object({
   description: z.string(),
   fields: z.array(z.object({ key: z.string(), label: z.string(), value: z.string() })),
   files: z.array(z.object({ sha256: z.string(), filename: z.string(), originalFilename: z.string(), contentType: z.string(), size: z.number().int() })),
+  /** Catalogue field values, checked when submitted (requests stored before forms had them: none). */
+  caseFields: StoredFieldsSchema.default({}),
 });
 
 export type SubmitOutcome = { kind: "opened"; caseId: number; number: number } | { kind: "pending"; requestId: number } | { kind: "no-mailbox" };
@@ -52,14 +58,14 @@ const sha256Hex = (v: string) => createHash("sha256").update(v).digest("hex");
 export async function submitWebForm(
   deps: Deps,
   form: WebFormConfig,
-  input: { submission: Submission; files: readonly StoredFile[]; lang: PortalLanguage; publicUrl: string; signedInContactId: number | null },
+  input: { submission: Submission; caseFields: StoredFields; files: readonly StoredFile[]; lang: PortalLanguage; publicUrl: string; signedInContactId: number | null },
 ): Promise<SubmitOutcome> {
   const { submission } = input;
   if (input.signedInContactId !== null) {
     const contact = await deps.db.contact.findUnique({ where: { id: input.signedInContactId } });
     // Signed in, and the form names their own address: they proved it when they signed in.
     if (contact?.portalUser && contact.email === submission.email) {
-      const opened = await deps.db.$transaction((tx) => openWebCase(tx, deps, form, { email: submission.email, name: submission.name, data: { ...submission, files: [...input.files] } }));
+      const opened = await deps.db.$transaction((tx) => openWebCase(tx, deps, form, { email: submission.email, name: submission.name, data: { ...submission, caseFields: input.caseFields, files: [...input.files] } }));
       if (!opened) return { kind: "no-mailbox" };
       await afterOpen(deps, opened);
       return { kind: "opened", caseId: opened.caseId, number: opened.number };
@@ -69,7 +75,7 @@ export async function submitWebForm(
   if (!mailbox) return { kind: "no-mailbox" };
   const now = deps.clock.now();
   const token = randomBytes(32).toString("base64url");
-  const data = { subject: submission.subject, description: submission.description, fields: submission.fields, files: [...input.files] } satisfies z.infer<typeof StoredData>;
+  const data = { subject: submission.subject, description: submission.description, fields: submission.fields, caseFields: input.caseFields, files: [...input.files] } satisfies z.infer<typeof StoredData>;
   const result = await deps.db.$transaction(async (tx) => {
     const row = await tx.webFormRequest.create({
       data: { formKey: form.key, email: submission.email, name: submission.name, tokenHash: sha256Hex(token), data: JSON.parse(JSON.stringify(data)) as Prisma.InputJsonObject, lang: input.lang, expiresAt: new Date(now.getTime() + form.confirmHours * 3600_000) },
@@ -150,5 +156,22 @@ async function openWebCase(tx: Tx, deps: Deps, form: WebFormConfig, req: { email
     forwardedBy: null,
     now: deps.clock.now(),
   });
+  await applyCustom(tx, opened.caseId, await storableFields(tx, req.data.caseFields), { by: `contact:${requester.id}`, now: deps.clock.now() });
   return opened;
+}
+
+/**
+ * The values a request brought, checked again against today's catalogue when the case opens (a confirmation
+ * can come a day later, after a `config apply`): a field since removed or made agent-only is dropped, so a
+ * pending request can never set what customers may no longer set.
+ */
+async function storableFields(tx: Tx, values: StoredFields): Promise<{ fields: Record<string, FieldValue> } | undefined> {
+  const offered = customerFieldDefs((await loadCatalogue(tx)).fields);
+  const kept: Record<string, FieldValue> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const checked = checkFields(offered, { [key]: value }, { creating: false });
+    const v = checked.ok ? checked.values[key] : null;
+    if (v !== undefined && v !== null) kept[key] = v;
+  }
+  return Object.keys(kept).length ? { fields: kept } : undefined;
 }

@@ -112,7 +112,7 @@ export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): P
     layout: "layouts/main.hbs",
     viewExt: "hbs",
     production: true,
-    options: { partials: { notice: "partials/notice.hbs", "code-form": "partials/code-form.hbs" } },
+    options: { partials: { notice: "partials/notice.hbs", "code-form": "partials/code-form.hbs", "case-fields": "partials/case-fields.hbs" } },
   });
 
   const directory = new PortalDirectory(deps.db, opts.portalCacheMs);

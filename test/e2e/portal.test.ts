@@ -45,6 +45,17 @@ beforeAll(async () => {
       { email: pat, name: "Pat Smith", account: "acme", portal: true, portalRole: "manager" },
       { email: `eve-${id}@globex.test`, name: "Eve Globex", account: "globex", portal: true },
     );
+    // Customer-visible fields of every type on the new-case page (axe checks their labels), one agent-only.
+    doc.caseFields = [
+      { key: "contract", label: "Contract number", type: "text", visibility: "customer" },
+      { key: "seats", label: "Seats", type: "number", visibility: "customer" },
+      { key: "since", label: "Since", type: "date", visibility: "customer" },
+      { key: "onsite", label: "On site", type: "yesno", visibility: "customer" },
+      { key: "plan", label: "Plan", type: "picklist", options: ["Basic", "Pro"], visibility: "customer" },
+      { key: "os", label: "Systems", type: "multipicklist", options: ["Linux", "Windows"], visibility: "customer" },
+      { key: "margin", label: "Margin", type: "number", visibility: "agent" },
+    ];
+    doc.products = [{ code: "PRN-1", name: "Printer One" }];
     doc.portals = [
       {
         key: "customers",
@@ -138,6 +149,9 @@ describe("portal in a browser", () => {
     await page.getByRole("link", { name: "New case" }).click();
     await page.getByLabel("Subject").fill("Scanner jams");
     await page.getByLabel("Description").fill("The scanner jams on every page.");
+    await page.getByLabel("Plan").selectOption("Pro");
+    await page.getByLabel("Windows").check();
+    expect(await page.getByLabel("Margin").count()).toBe(0);
     await axe(page, "new case");
     await shot(page, "06b-new-case");
     await page.getByRole("button", { name: "Open the case" }).click();

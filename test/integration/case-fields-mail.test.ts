@@ -99,4 +99,15 @@ describe("custom fields in mail and on the portal", () => {
     const events = (await db().caseEvent.findMany({ where: { caseId, type: "case.changed" } })).map((e) => e.data);
     expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ field: "field.seats", from: 3, to: 12 }), expect.objectContaining({ field: "product", from: "CAM-1", to: null })]));
   });
+
+  it("the customer's mail of an agent's public answer shows customer-visible fields, never agent-only ones", async () => {
+    // The answer "Set by mail." above is public: the customer gets it as a REPLY, with the fields as they now are.
+    const reply = await waitForMail(customer, (m) => (m.subject?.includes(`[MC-${number}]`) && m.text?.includes("Set by mail.")) ?? false, "the agent's answer");
+    expect(reply.text).toContain(`Contract: ${contract}`);
+    expect(String(reply.html)).toContain(`Contract: ${contract}`);
+    for (const agentOnly of [String(margin), "Margin", "seats", "onsite"]) {
+      expect(reply.text).not.toContain(agentOnly);
+      expect(String(reply.html)).not.toContain(agentOnly);
+    }
+  });
 });

@@ -128,7 +128,8 @@ describe("custom case fields, products, contact phone", () => {
     const file: Record<string, string>[] = [
       { external_id: `X-${id}-1`, subject: "Imported one", requester: newcomer, requester_phone: "+1 555 0199", product: "cam-1", "field.contract": "K-9", "field.seats": "4", "field.os": "linux,windows", "field.onsite": "no" },
       { external_id: `X-${id}-2`, subject: "Imported two", requester: newcomer, product: "", "field.contract": "", "field.seats": "lots" },
-      { external_id: `X-${id}-3`, subject: "Imported three", requester: newcomer, product: "OLD-9", "field.due": "2026-13-01" },
+      { external_id: `X-${id}-3`, subject: "Imported three", requester: newcomer, "field.due": "2026-13-01" },
+      { external_id: `X-${id}-4`, subject: "Imported four", requester: newcomer, product: "OLD-9" },
     ];
     const run = async (apply: boolean) => {
       const issues: RowIssue[] = [];
@@ -139,16 +140,17 @@ describe("custom case fields, products, contact phone", () => {
     expect(first.issues).toEqual([
       { line: 3, field: "field.seats", why: 'seats: "lots" is not a number' },
       { line: 4, field: "field.due", why: 'due: "2026-13-01" is not a date (use YYYY-MM-DD)' },
-      { line: 4, field: "product", why: expect.stringContaining("no longer offered") },
+      { line: 5, field: "product", why: expect.stringContaining("no longer offered") },
     ]);
-    expect(first.summary).toMatchObject({ created: 1, invalid: 2 });
+    expect(first.summary).toMatchObject({ created: 1, invalid: 3 });
+    expect(await db().case.count({ where: { externalId: `X-${id}-4` } })).toBe(0);
     const c = await db().case.findUniqueOrThrow({ where: { externalId: `X-${id}-1` }, include: { product: true } });
     expect(c.customFields).toEqual({ contract: "K-9", seats: 4, os: ["Linux", "Windows"], onsite: false });
     expect(c.product?.code).toBe("CAM-1");
     expect((await db().contact.findUniqueOrThrow({ where: { email: newcomer } })).phone).toBe("+1 555 0199");
 
     const again = await run(true);
-    expect(again.summary).toMatchObject({ created: 0, updated: 0, unchanged: 1, invalid: 2 });
+    expect(again.summary).toMatchObject({ created: 0, updated: 0, unchanged: 1, invalid: 3 });
 
     // The export carries the same columns, and imports back without a change.
     const exported: Record<string, string>[] = [];
@@ -157,5 +159,33 @@ describe("custom case fields, products, contact phone", () => {
     expect(mine).toMatchObject({ product: "CAM-1", requester_phone: "+1 555 0199", "field.contract": "K-9", "field.seats": "4", "field.os": "Linux, Windows", "field.onsite": "no", "field.margin": "" });
     const back = await importCases(db(), rows(exported.filter((r) => r.external_id?.startsWith(`X-${id}-`))), { apply: true, mapping: {}, source: "export.csv", onIssue: (i) => expect.fail(`line ${i.line} ${i.field}: ${i.why}`) });
     expect(back).toMatchObject({ created: 0, updated: 0, invalid: 0 });
+  });
+
+  it("CSV re-import: a case keeping its now-inactive product is accepted unchanged; setting that product anew stays refused", async () => {
+    const rows = (records: Record<string, string>[]): AsyncIterable<ImportRecord> =>
+      (async function* () {
+        for (const [i, record] of records.entries()) yield { line: i + 2, record };
+      })();
+    const requester = `kim-${id}@acme.test`;
+    const base = [
+      { external_id: `K-${id}-1`, subject: "Kept product", requester, product: "CAM-1" },
+      { external_id: `K-${id}-2`, subject: "Other product", requester, product: "CAM-1" },
+    ];
+    await importCases(db(), rows(base), { apply: true, mapping: {}, source: "base.csv", onIssue: (i) => expect.fail(`line ${i.line} ${i.field}: ${i.why}`) });
+    // K-1 got OLD-9 while it was still offered (the product was retired since).
+    const old = await db().product.findUniqueOrThrow({ where: { code: "OLD-9" } });
+    await db().case.update({ where: { externalId: `K-${id}-1` }, data: { productId: old.id } });
+    const issues: RowIssue[] = [];
+    const file = [
+      { external_id: `K-${id}-1`, subject: "Kept product", requester, product: "old-9" },
+      { external_id: `K-${id}-2`, subject: "Other product", requester, product: "OLD-9" },
+    ];
+    const summary = await importCases(db(), rows(file), { apply: true, mapping: {}, source: "again.csv", onIssue: (i) => issues.push(i) });
+    expect(issues).toEqual([{ line: 3, field: "product", why: expect.stringContaining("no longer offered") }]);
+    expect(summary).toMatchObject({ created: 0, updated: 0, unchanged: 1, invalid: 1 });
+    const kept = await db().case.findUniqueOrThrow({ where: { externalId: `K-${id}-1` }, include: { product: true } });
+    const other = await db().case.findUniqueOrThrow({ where: { externalId: `K-${id}-2` }, include: { product: true } });
+    expect(kept.product?.code).toBe("OLD-9");
+    expect(other.product?.code).toBe("CAM-1");
   });
 });

@@ -24,6 +24,10 @@ describe("resolution mail and satisfaction ratings", () => {
   const cfg = labConfig(id, (doc) => {
     (doc.contacts as unknown[]).push({ email: vip, name: "Věra VIP", locale: "cs" });
     (doc.teams as Array<Record<string, unknown>>).find((t) => t.key === "vip-desk")!.lead = "bob";
+    doc.caseFields = [
+      { key: "contract", label: { en: "Contract", cs: "Smlouva" }, type: "text", visibility: "customer" },
+      { key: "margin", label: "Margin", type: "number", visibility: "agent" },
+    ];
   });
   let app: App;
   let web: FastifyInstance;
@@ -52,10 +56,16 @@ describe("resolution mail and satisfaction ratings", () => {
   });
 
   it("mails the customer the solution in their language with a good and a bad link when the case is resolved", async () => {
+    // Field values as an agent set them: the customer's mail lists the customer-visible one only.
+    await db().case.update({ where: { id: caseId }, data: { customFields: { contract: `K-${id}`, margin: 4242.17 } } });
     await processed(await agentReply("#resolve Vyměnili jsme toner."));
     expect((await db().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("RESOLVED");
     const mail = await waitForMail(vip, (m) => m.subject === `[MC-${number}] Vyřešeno: Toner došel`, "resolution mail");
     expect(mail.text).toContain("> Vyměnili jsme toner.");
+    expect(mail.text).toContain(`Smlouva: K-${id}`);
+    expect(String(mail.html)).toContain(`Smlouva: K-${id}`);
+    expect(mail.text).not.toContain("4242");
+    expect(String(mail.html)).not.toContain("Margin");
     const links = [...mail.text!.matchAll(/http:\/\/127\.0\.0\.1:\d+(\/satisfaction\/\S+)/g)].map((m) => m[1]!);
     expect(links).toHaveLength(2);
     goodPath = links.find((l) => l.endsWith("rating=good"))!;

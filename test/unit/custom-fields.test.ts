@@ -90,6 +90,10 @@ describe("products", () => {
     expect(chooseProduct(products, "none")).toEqual({ ok: true, code: null });
     expect(chooseProduct(products, "XYZ")).toEqual({ ok: false, reason: 'product: no product "XYZ" (products: CAM-1)' });
     expect(chooseProduct(products, "old")).toEqual({ ok: false, reason: "product: OLD (Old thing) is no longer offered and cannot be newly set" });
+    // The case's own product, restated (a re-import): accepted unchanged even though inactive; any other case refuses it.
+    expect(chooseProduct(products, "old", { current: "OLD" })).toEqual({ ok: true, code: "OLD" });
+    expect(chooseProduct(products, "old", { current: "CAM-1" })).toEqual({ ok: false, reason: "product: OLD (Old thing) is no longer offered and cannot be newly set" });
+    expect(chooseProduct(products, "old", { current: null })).toEqual({ ok: false, reason: "product: OLD (Old thing) is no longer offered and cannot be newly set" });
   });
 });
 

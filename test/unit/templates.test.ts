@@ -53,6 +53,8 @@ function view(over: Record<string, unknown> = {}) {
     forAgent: false,
     /** Set only for a portal follower's update when MAILCASE_PORTAL_URL is configured. */
     caseUrl: "",
+    /** The product and custom fields the recipient may see (custom-fields.ts visibleFields). */
+    fields: [{ key: "contract", label: "Contract", value: "C-77" }],
     ...over,
   };
 }
@@ -137,6 +139,7 @@ function resolutionView(over: Record<string, unknown> = {}) {
     rate: Boolean(over.forAgent),
     goodUrl: "https://support.example.com/satisfaction/1.2.abc?rating=good",
     badUrl: "https://support.example.com/satisfaction/1.2.abc?rating=bad",
+    fields: [{ key: "contract", label: "Contract", value: "C-77" }],
     ...over,
   };
 }

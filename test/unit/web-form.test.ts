@@ -4,6 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { configIssues, minimalConfigDoc } from "../support/config-doc.ts";
 import { deriveKey } from "../../src/config/secrets.ts";
 import { WebFormConfigSchema, webFormReferenceIssues } from "../../src/portal/web-form-config.ts";
 import { caseDescription, readSubmission } from "../../src/portal/web-form-fields.ts";
@@ -121,9 +122,41 @@ describe("configuration", () => {
 
   it("refers to mailboxes and areas that exist", () => {
     const forms = [WebFormConfigSchema.parse({ ...min, mailbox: "sales", area: "nope" })];
-    expect(webFormReferenceIssues(forms, { mailboxes: new Set(["support"]), areas: new Set(["helpdesk"]) })).toEqual([
+    expect(webFormReferenceIssues(forms, { mailboxes: new Set(["support"]), areas: new Set(["helpdesk"]), caseFields: new Map() })).toEqual([
       { path: ["webForms", 0, "mailbox"], message: 'unknown mailbox "sales"' },
       { path: ["webForms", 0, "area"], message: 'unknown area "nope"' },
+    ]);
+  });
+
+  it("asks only for catalogue case fields that customers may see, each once", () => {
+    const forms = [WebFormConfigSchema.parse({ ...min, caseFields: ["plan", "margin", "ghost", "plan"] })];
+    const known = { mailboxes: new Set(["support"]), areas: new Set<string>(), caseFields: new Map([["plan", "customer"], ["margin", "agent"]] as const) };
+    expect(webFormReferenceIssues(forms, known)).toEqual([
+      { path: ["webForms", 0, "caseFields", 1], message: 'case field "margin" is visible to agents only: a web form may ask only for customer-visible fields' },
+      { path: ["webForms", 0, "caseFields", 2], message: 'unknown case field "ghost"' },
+      { path: ["webForms", 0, "caseFields", 3], message: 'case field "plan" is listed twice' },
+    ]);
+  });
+});
+
+describe("webForms[].caseFields in the helpdesk file", () => {
+  const doc = (caseFields: string[]) =>
+    minimalConfigDoc({
+      caseFields: [
+        { key: "plan", type: "picklist", options: ["Basic", "Pro"], visibility: "customer" },
+        { key: "margin", type: "number", visibility: "agent" },
+      ],
+      webForms: [{ key: "contact", title: "Contact", mailbox: "support", thankYou: "Thanks", caseFields }],
+    });
+
+  it("accepts customer-visible catalogue fields", () => {
+    expect(configIssues(doc(["plan"]))).toEqual([]);
+  });
+
+  it("refuses an agent-only or unknown field at config apply, naming it", () => {
+    expect(configIssues(doc(["plan", "margin", "ghost"]))).toEqual([
+      'webForms.0.caseFields.1: case field "margin" is visible to agents only: a web form may ask only for customer-visible fields',
+      'webForms.0.caseFields.2: unknown case field "ghost"',
     ]);
   });
 });

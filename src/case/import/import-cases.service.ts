@@ -60,6 +60,8 @@ interface Refs {
   productColumn: string;
 }
 
+type BatchRow = { line: number; row: ImportRow; fields: CaseFields; /** An inactive product's cell, allowed only if the case has it. */ inactiveProduct?: string };
+
 /** The case columns an import sets, as compared with a stored case to decide what a re-import changes. */
 const COMPARED = ["subject", "description", "status", "priority", "type", "severity", "ownerId", "teamId", "slaContractId", "reason", "solution", "createdAt", "resolvedAt", "closedAt"] as const;
 interface CaseFields {
@@ -88,7 +90,7 @@ export async function importCases(db: Db, records: AsyncIterable<ImportRecord>, 
   const refs = await loadRefs(db, opts.mapping);
   const summary: ImportSummary = { rows: 0, created: 0, updated: 0, unchanged: 0, invalid: 0 };
   const size = opts.batchSize ?? 1_000;
-  let batch: Array<{ line: number; row: ImportRow; fields: CaseFields }> = [];
+  let batch: BatchRow[] = [];
   const issue = (i: RowIssue) => {
     opts.onIssue(i);
   };
@@ -112,7 +114,7 @@ export async function importCases(db: Db, records: AsyncIterable<ImportRecord>, 
       issue({ line, field: "external_id", why: `"${checked.row.external_id}" again (first on line ${earlier.line})` });
       continue;
     }
-    batch.push({ line, row: checked.row, fields: resolved.fields });
+    batch.push({ line, row: checked.row, fields: resolved.fields, ...(resolved.inactiveProduct !== undefined ? { inactiveProduct: resolved.inactiveProduct } : {}) });
     if (batch.length >= size) {
       await flush(db, batch, refs, opts, summary);
       batch = [];
@@ -143,7 +145,7 @@ async function loadRefs(db: Db, mapping: ColumnMapping): Promise<Refs> {
   };
 }
 
-function resolveRefs(line: number, row: ImportRow, refs: Refs, record: Readonly<Record<string, string>>): { fields: CaseFields } | { issues: RowIssue[] } {
+function resolveRefs(line: number, row: ImportRow, refs: Refs, record: Readonly<Record<string, string>>): { fields: CaseFields; inactiveProduct?: string } | { issues: RowIssue[] } {
   const issues: RowIssue[] = [];
   const look = (map: Map<string, number>, key: string | undefined, field: string, what: string): number | null => {
     if (key === undefined) return null;
@@ -165,17 +167,23 @@ function resolveRefs(line: number, row: ImportRow, refs: Refs, record: Readonly<
     else issues.push({ line, field: fieldColumn(def.key), why: parsed.reason });
   }
   let productId: number | null | undefined;
+  let inactiveProduct: string | undefined;
   const productCell = record[refs.productColumn];
   if (productCell !== undefined) {
-    // An inactive product is refused like everywhere else (also when re-importing an export whose case has
-    // it: that row is reported and left as it is).
     const choice = chooseProduct(refs.catalogue.products, productCell);
+    const inactive = refs.catalogue.products.find((p) => !p.active && p.code === productCell.trim().toUpperCase());
     if (choice.ok) productId = choice.code === null ? null : refs.catalogue.products.find((p) => p.code === choice.code)!.id;
-    else issues.push({ line, field: "product", why: choice.reason });
+    // An inactive product is refused like everywhere else, unless the case already has it (a re-imported
+    // export): that needs the stored case, so flush decides (keptProductIssues).
+    else if (inactive) {
+      productId = inactive.id;
+      inactiveProduct = productCell;
+    } else issues.push({ line, field: "product", why: choice.reason });
   }
   if (issues.length) return { issues };
   const status = row.status ?? (row.closed_at ? "CLOSED" : row.resolved_at ? "RESOLVED" : ownerId !== null ? "ASSIGNED" : "NEW");
   return {
+    ...(inactiveProduct !== undefined ? { inactiveProduct } : {}),
     fields: {
       subject: row.subject,
       description: row.description ?? row.subject,
@@ -203,7 +211,29 @@ const canonical = (v: Record<string, unknown>) => JSON.stringify(Object.fromEntr
 const domainOf = (email: string) => email.slice(email.lastIndexOf("@") + 1);
 const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : (a ?? null) === (b ?? null));
 
-async function flush(db: Db, batch: Array<{ line: number; row: ImportRow; fields: CaseFields }>, refs: Refs, opts: ImportOptions, summary: ImportSummary): Promise<void> {
+/**
+ * Rows naming an inactive product: accepted (unchanged) where the case already has that product, refused
+ * (reported, nothing of the row written) where it would newly set it. Returns the rows to write.
+ */
+async function keptProductRows(db: Db, batch: BatchRow[], refs: Refs, opts: ImportOptions, summary: ImportSummary): Promise<BatchRow[]> {
+  const held = batch.filter((b) => b.inactiveProduct !== undefined);
+  if (!held.length) return batch;
+  const stored = await db.case.findMany({ where: { externalId: { in: held.map((b) => b.row.external_id) } }, select: { externalId: true, product: { select: { code: true } } } });
+  const current = new Map(stored.map((c) => [c.externalId!, c.product?.code ?? null]));
+  const refused = new Set<BatchRow>();
+  for (const b of held) {
+    const choice = chooseProduct(refs.catalogue.products, b.inactiveProduct!, { current: current.get(b.row.external_id) ?? null });
+    if (choice.ok) continue;
+    refused.add(b);
+    summary.invalid++;
+    opts.onIssue({ line: b.line, field: "product", why: choice.reason });
+  }
+  return batch.filter((b) => !refused.has(b));
+}
+
+async function flush(db: Db, all: BatchRow[], refs: Refs, opts: ImportOptions, summary: ImportSummary): Promise<void> {
+  const batch = await keptProductRows(db, all, refs, opts, summary);
+  if (!batch.length) return;
   const ids = batch.map((b) => b.row.external_id);
   const run = async (tx: Prisma.TransactionClient) => {
     const existing = new Map((await tx.case.findMany({ where: { externalId: { in: ids } }, select: { id: true, externalId: true, customFields: true, productId: true, ...Object.fromEntries(COMPARED.map((f) => [f, true])) } })).map((c) => [c.externalId!, c]));

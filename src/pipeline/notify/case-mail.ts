@@ -13,6 +13,8 @@ import type { OutboundDraft } from "../../case/outbox.ts";
 import type { TemplateName } from "../../render/templates.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
 import { caseTag, taggedSubject } from "../../threading/subject.ts";
+import { loadCatalogue } from "../../case/case-fields-store.ts";
+import { productField, storedFields, visibleFields, type ShownField } from "../../case/custom-fields.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -36,6 +38,8 @@ export interface CaseMailContext {
   owner: MailPerson | null;
   /** The case team's lead, when active and allowed to see the case. */
   lead: MailPerson | null;
+  /** The product and customer-visible fields in a language, as the acknowledgement shows them (never agent-only ones). */
+  customerFields(locale: string): ShownField[];
 }
 
 export async function loadCaseMailContext(tx: Tx, caseId: number): Promise<CaseMailContext> {
@@ -64,7 +68,11 @@ export async function loadCaseMailContext(tx: Tx, caseId: number): Promise<CaseM
       if (sees) lead = person(row);
     }
   }
+  const catalogue = await loadCatalogue(tx);
+  const product = c.productId === null ? null : (catalogue.products.find((p) => p.id === c.productId) ?? null);
+  const values = storedFields(c.customFields);
   return {
+    customerFields: (locale) => [...productField(product, locale), ...visibleFields(catalogue.fields, values, "customer", locale)],
     caseId: c.id,
     tagPrefix: settings.caseTagPrefix,
     number: caseNo(c.number),
@@ -88,7 +96,7 @@ export async function loadCaseMailContext(tx: Tx, caseId: number): Promise<CaseM
  * threading so their answer lands on the case (and, for a follow-up, releases it from the cadence).
  */
 export function customerDraft(deps: Deps, ctx: CaseMailContext, to: MailPerson, template: TemplateName, key: string, view: object): OutboundDraft {
-  const rendered = deps.templates.render(to.locale, template, { ...ctx.view, contactName: to.name, ...view });
+  const rendered = deps.templates.render(to.locale, template, { ...ctx.view, contactName: to.name, fields: ctx.customerFields(to.locale), ...view });
   return {
     kind: "NOTICE",
     caseId: ctx.caseId,

@@ -19,9 +19,8 @@
  * recreates it) can never take a test database or another worktree's. BENCH_REDIS_URL uses an existing Redis
  * instead of a private one (with a prefix unique to this run; commands are then counted server-wide).
  */
-import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -29,11 +28,9 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import nodemailer from "nodemailer";
 import pg from "pg";
-import { applyConfig } from "../src/config/apply-config.ts";
 import { loadEnv } from "../src/config/env.ts";
-import { parseHelpdeskConfig } from "../src/config/helpdesk-config.ts";
-import { createDb } from "../src/db/client.ts";
-import type { NodeReply, NodeRequest } from "./bench-node.ts";
+import { freshDatabase } from "./fresh-database.ts";
+import { configureBenchHelpdesk, privateRedis, RUN, startNode, type MailcaseNode } from "./processes.ts";
 import { cpuMs, machineBusyMs, machineLoad, peakRssMb, PidSetCpu, treeCpuMs } from "./proc-stats.ts";
 import { startSmtpSink, type SmtpSink } from "./smtp-sink.ts";
 
@@ -60,51 +57,7 @@ const TREE = path.basename(ROOT).replace(/[^a-zA-Z0-9]/g, "_").toLowerCase();
 const DB_URL = process.env.BENCH_DATABASE_URL ?? `postgresql://postgres@127.0.0.1:5432/mailcase_bench_${TREE}`;
 const DB_NAME = new URL(DB_URL).pathname.slice(1);
 if (!/^mailcase_bench\w*$/.test(DB_NAME)) throw new Error(`bench: refusing database "${DB_NAME}": it is dropped and recreated, so it must be named mailcase_bench*`);
-const PASSWORD = process.env.MAIL_LAB_PASSWORD ?? "lab-secret";
 const LAB = process.env.MAIL_LAB_ROOT ?? "/var/lib/mailcase-lab";
-const RUN = `${Date.now().toString(36)}${process.pid.toString(36)}`;
-/** Processes this run started: killed when it ends in any way, so a failed run leaves nothing polling. */
-const started: ChildProcess[] = [];
-process.on("exit", () => {
-  for (const c of started) if (c.exitCode === null) c.kill("SIGKILL");
-});
-
-async function freshDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(DB_URL), { pathname: "/postgres" }).toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${DB_NAME}"`);
-  await admin.end();
-  execFileSync("npx", ["prisma", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: DB_URL }, stdio: "pipe" });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-/** A Redis server of the bench's own: its CPU and command counts are then the bench's alone. */
-async function privateRedis(): Promise<{ url: string; pid: number | null; stop(): void }> {
-  if (process.env.BENCH_REDIS_URL) return { url: process.env.BENCH_REDIS_URL, pid: null, stop: () => undefined };
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  started.push(child);
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on("error", () => undefined); // refused while the server starts: retried below
-    const ok = await probe.connect().then(() => true, () => false);
-    probe.disconnect();
-    if (ok) break;
-    if (i > 50) throw new Error("bench: private redis-server did not start");
-    await sleep(100);
-  }
-  return { url, pid: child.pid ?? null, stop: () => void child.kill("SIGTERM") };
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -117,38 +70,6 @@ function readPid(file: string): number | null {
   } catch {
     return null;
   }
-}
-
-interface MailcaseNode {
-  child: ChildProcess;
-  request(req: NodeRequest): Promise<NodeReply>;
-}
-
-async function startNode(env: NodeJS.ProcessEnv, poller: boolean): Promise<MailcaseNode> {
-  const child = fork(path.join(import.meta.dirname, "bench-node.ts"), poller ? ["poller"] : [], {
-    execArgv: ["--import", "tsx"],
-    env,
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  started.push(child);
-  const next = (): Promise<NodeReply> =>
-    new Promise((resolve, reject) => {
-      const onExit = (code: number | null): void => reject(new Error(`bench node exited with ${code}`));
-      child.once("exit", onExit);
-      child.once("message", (reply: NodeReply) => {
-        child.off("exit", onExit);
-        resolve(reply);
-      });
-    });
-  await next();
-  return {
-    child,
-    request: (req) => {
-      const reply = next();
-      child.send(req);
-      return reply;
-    },
-  };
 }
 
 /** Everything a phase's figures are deltas of. */
@@ -167,26 +88,17 @@ interface Counters {
 
 async function main(): Promise<void> {
   const load0 = machineLoad();
-  await freshDatabase();
-  const redis = await privateRedis();
+  await freshDatabase(DB_URL);
+  // BENCH_REDIS_URL: an existing server (this run's prefix keeps its keys apart; commands are counted server-wide).
+  const redis = process.env.BENCH_REDIS_URL ? { url: process.env.BENCH_REDIS_URL, pid: null, stop: () => undefined } : await privateRedis();
   const sink: SmtpSink | null = SINK ? await startSmtpSink() : null;
   const support = `bench-${RUN}@helpdesk.test`;
   const dana = `dana-${RUN}@helpdesk.test`;
   const prefix = `bench-${TREE}-${RUN}`;
-  const db = createDb(DB_URL);
-  await applyConfig(
-    db,
-    parseHelpdeskConfig({
-      settings: { defaultArea: "helpdesk" },
-      areas: [{ key: "helpdesk", name: "Helpdesk", agent: "dana" }],
-      mailboxes: [{ key: "bench", address: support, name: "Bench Support", imap: { host: "127.0.0.1", port: 1143, user: support, password: PASSWORD } }],
-      agents: [{ key: "dana", name: "Dana", email: dana }],
-      slaContracts: [{ key: "std", name: "Standard", targets: { NORMAL: { firstResponse: "4h", resolution: "2d" } } }],
-      customerGroups: [{ key: "bench", name: "Bench", sla: "std", members: { domains: ["bench.test"] } }],
-    }),
-  );
-  // Its connection would otherwise sit among the bench database's backends for the whole run.
-  await db.$disconnect();
+  await configureBenchHelpdesk(DB_URL, { key: "bench", address: support, name: "Bench Support" }, dana, {
+    slaContracts: [{ key: "std", name: "Standard", targets: { NORMAL: { firstResponse: "4h", resolution: "2d" } } }],
+    customerGroups: [{ key: "bench", name: "Bench", sla: "std", members: { domains: ["bench.test"] } }],
+  });
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: DB_URL,

@@ -98,6 +98,10 @@ nav li{margin:.15rem 0} .muted{color:#6b7280}
 {{#each body}}<tr><td><code>{{name}}</code></td><td>{{type}}</td><td>{{#if required}}yes{{else}}no{{/if}}</td><td>{{description}}{{#if constraints}} <span class="muted">({{constraints}})</span>{{/if}}</td></tr>
 {{/each}}</table>
 <details><summary>JSON Schema</summary><pre>{{bodySchema}}</pre></details>{{/if}}
+{{#if form}}<h4>Or as a form <span class="muted">multipart/form-data</span></h4>
+<table><tr><th>Field</th><th>Type</th><th>Required</th><th>Description</th></tr>
+{{#each form}}<tr><td><code>{{name}}</code></td><td>{{type}}</td><td>{{#if required}}yes{{else}}no{{/if}}</td><td>{{description}}{{#if constraints}} <span class="muted">({{constraints}})</span>{{/if}}</td></tr>
+{{/each}}</table>{{/if}}
 <h4>Responses</h4><ul>{{#each responses}}<li><code>{{code}}</code> {{description}}</li>{{/each}}</ul>
 </section>
 {{/each}}
@@ -110,6 +114,7 @@ export function renderDocsPage(doc: { openapi: string; info: { title: string; ve
   const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, op]) => {
       const schema = op.requestBody?.content?.["application/json"]?.schema;
+      const form = op.requestBody?.content?.["multipart/form-data"]?.schema;
       return {
         anchor: `${method}-${path.replace(/[^a-z0-9]+/gi, "-")}`,
         method: method.toUpperCase(),
@@ -120,6 +125,7 @@ export function renderDocsPage(doc: { openapi: string; info: { title: string; ve
         parameters: (op.parameters ?? []).map((p) => ({ name: p.name, in: p.in, required: p.required ?? false, type: typeOf(p.schema), description: p.description ?? p.schema?.description ?? "", constraints: constraints(p.schema) })),
         body: schema ? fields(schema) : null,
         bodySchema: schema ? JSON.stringify(schema, null, 2) : null,
+        form: form ? fields(form) : null,
         responses: Object.entries(op.responses ?? {}).map(([code, r]) => ({ code, description: r.description ?? "" })),
       };
     }),

@@ -3,7 +3,8 @@
  * the 2020-12 dialect OpenAPI 3.1 uses), so the document and the validation cannot disagree.
  */
 import { z } from "zod";
-import { ROUTES } from "./routes.ts";
+import { FILES_FIELD } from "./multipart.ts";
+import { ROUTES, type ApiRoute } from "./routes.ts";
 
 const PROBLEM = {
   description: "RFC 9457 problem details",
@@ -29,6 +30,28 @@ function queryParameters(query: z.ZodObject): object[] {
   }));
 }
 
+/** The multipart/form-data body: the JSON body's text fields as form fields, the files as repeated binary parts. */
+function formBody(m: NonNullable<ApiRoute["multipart"]>): object {
+  const fields = z.toJSONSchema(m.fields, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, object>; required?: string[] };
+  const { maxFiles, maxFileBytes, maxTotalBytes, types } = m.limits;
+  return {
+    schema: {
+      type: "object",
+      properties: {
+        ...fields.properties,
+        [FILES_FIELD]: {
+          type: "array",
+          maxItems: maxFiles,
+          description: `files, one part each (at most ${maxFiles}, ${maxFileBytes} bytes each, ${maxTotalBytes ?? maxFiles * maxFileBytes} bytes together); a known type must match the file's first bytes`,
+          items: { type: "string", contentMediaType: "application/octet-stream" },
+        },
+      },
+      required: fields.required ?? [],
+    },
+    encoding: { [FILES_FIELD]: { contentType: types.join(", ") } },
+  };
+}
+
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of ROUTES) {
@@ -40,7 +63,17 @@ export function openApiDocument(): Record<string, unknown> {
       summary: r.summary,
       security: [{ bearer: [r.scope] }],
       parameters: [...params, ...query, ...(r.method === "POST" ? [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 200 } }] : [])],
-      ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(r.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
+      ...(r.body
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                "application/json": { schema: z.toJSONSchema(r.body, { io: "input", unrepresentable: "any" }) },
+                ...(r.multipart ? { "multipart/form-data": formBody(r.multipart) } : {}),
+              },
+            },
+          }
+        : {}),
       responses: {
         [r.created ? "201" : "200"]: { description: "done", content: { "application/json": { schema: { type: "object" } } } },
         "400": PROBLEM,
@@ -49,6 +82,8 @@ export function openApiDocument(): Record<string, unknown> {
         "404": PROBLEM,
         "409": PROBLEM,
         "422": PROBLEM,
+        ...(r.bodyLimit || r.multipart ? { "413": PROBLEM } : {}),
+        ...(r.multipart ? { "415": PROBLEM } : {}),
       },
     };
   }

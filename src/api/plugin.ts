@@ -6,9 +6,12 @@
  *   agent through the same case operations and access rules as the CLI's `--as`: an inaccessible case is 404.
  * - Errors are RFC 9457 problem details (application/problem+json) naming the field.
  * - `Idempotency-Key` on POST: the first answer is kept per token and key; a retry gets it again and creates
- *   nothing; the same key with a different request is 422.
+ *   nothing; the same key with a different request is 422. A multipart request is compared by its fields and
+ *   its files' names, types and SHA-256.
+ * - A route with `multipart` also takes multipart/form-data (src/api/multipart.ts); other routes answer 415.
  */
 import { createHash } from "node:crypto";
+import multipart from "@fastify/multipart";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
@@ -17,7 +20,9 @@ import { actingAgentById, type ActingAgent } from "../case/acting-agent.ts";
 import type { OpsDeps } from "../case/ops/common.ts";
 import { isUniqueViolation } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import type { ParsedAttachment } from "../parsing/parsed-message.ts";
 import { renderDocsPage } from "./docs-page.ts";
+import { readMultipartBody } from "./multipart.ts";
 import { openApiDocument } from "./openapi.ts";
 import { ROUTES, type ApiRoute } from "./routes.ts";
 import { authenticate } from "./tokens.ts";
@@ -72,6 +77,9 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     return problem(reply, status, status === 500 ? "Internal error" : "Invalid request", status === 500 ? "the request failed; see the server log" : err.message, status === 500 ? undefined : "body");
   });
+  // The parser only marks the request; its parts are streamed by readMultipartBody under the route's limits.
+  // Registered here so the plugin stands alone; skipped when the host already did (a second one would clash).
+  if (!app.hasRequestDecorator("isMultipart")) await app.register(multipart);
   app.get("/openapi.json", async () => openApiDocument());
   // Rendered once: the document only changes with the code.
   const docsPage = renderDocsPage(openApiDocument() as Parameters<typeof renderDocsPage>[0]);
@@ -98,18 +106,31 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
     if (!params.success) return invalid(reply, "path", params.error);
     const query = route.query ? route.query.safeParse(req.query ?? {}) : { success: true as const, data: {} };
     if (!query.success) return invalid(reply, "query", query.error);
-    const body = route.body ? route.body.safeParse(req.body ?? {}) : { success: true as const, data: undefined };
+    // A multipart form's text fields stand for the JSON body; its files come read and checked.
+    let sent: unknown = req.body ?? {};
+    let bodySchema = route.body;
+    let files: ParsedAttachment[] = [];
+    let fingerprinted: unknown = req.body ?? null;
+    if (req.isMultipart()) {
+      if (!route.multipart) return problem(reply, 415, "Unsupported media type", "this route takes application/json", "body");
+      const form = await readMultipartBody(req, route.multipart.limits);
+      if (!form.ok) return problem(reply, form.refusal.status, form.refusal.title, form.refusal.detail, form.refusal.field);
+      ({ fields: sent, files } = form);
+      fingerprinted = form.fingerprint;
+      bodySchema = route.multipart.fields;
+    }
+    const body = bodySchema ? bodySchema.safeParse(sent) : { success: true as const, data: undefined };
     if (!body.success) return invalid(reply, "body", body.error);
 
     const key = route.method === "POST" ? req.headers["idempotency-key"] : undefined;
     if (typeof key === "string") {
-      const fingerprint = createHash("sha256").update(`${route.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`).digest("hex");
+      const fingerprint = createHash("sha256").update(`${route.method} ${req.url}\n${JSON.stringify(fingerprinted)}`).digest("hex");
       const earlier = await ops.db.apiIdempotency.findUnique({ where: { tokenId_key: { tokenId: token.id, key } } });
       if (earlier) {
         if (earlier.fingerprint !== fingerprint) return problem(reply, 422, "Idempotency key reused", "this Idempotency-Key was used with a different request", "Idempotency-Key");
         return reply.code(earlier.status).header("Idempotent-Replayed", "true").send(earlier.body);
       }
-      const [status, payload] = await execute(route, agent, params.data, body.data, query.data);
+      const [status, payload] = await execute(route, agent, params.data, body.data, query.data, files);
       try {
         await ops.db.apiIdempotency.create({ data: { tokenId: token.id, key, fingerprint, status, body: payload as Prisma.InputJsonValue } });
       } catch (err) {
@@ -118,13 +139,13 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
       }
       return send(reply, status, payload);
     }
-    const [status, payload] = await execute(route, agent, params.data, body.data, query.data);
+    const [status, payload] = await execute(route, agent, params.data, body.data, query.data, files);
     return send(reply, status, payload);
   }
 
   /** Runs the operation; its outcome as the status and body to answer with (kept as is for idempotent replays). */
-  async function execute(route: ApiRoute, agent: ActingAgent, params: Record<string, unknown>, body: unknown, query: Record<string, unknown>): Promise<[number, object]> {
-    const r = await route.run(ops, agent, params, body, query);
+  async function execute(route: ApiRoute, agent: ActingAgent, params: Record<string, unknown>, body: unknown, query: Record<string, unknown>, files: readonly ParsedAttachment[]): Promise<[number, object]> {
+    const r = await route.run(ops, agent, params, body, query, files);
     if (r.ok) {
       const { ok: _ok, ...result } = r;
       return [route.created ? 201 : 200, result];

@@ -10,9 +10,12 @@ import { createCase } from "../case/ops/create-case.ts";
 import { cloneCase, linkCases } from "../case/ops/link-case.ts";
 import { mergeCases } from "../case/ops/merge-case.ts";
 import { postOnCase } from "../case/ops/post-case.ts";
-import { CaseNumber, ChangeBody, ChangeInput, CreateCaseInput, LinkBody, LinkInput, POST_ATTACHMENTS_MAX_BYTES, PostBody, PostInput } from "../case/ops/schemas.ts";
+import { CaseNumber, ChangeBody, ChangeInput, CreateCaseInput, LinkBody, LinkInput, POST_ATTACHMENTS_MAX_BYTES, PostBody, PostFields, PostInput } from "../case/ops/schemas.ts";
 import { changeCaseFields, followCase } from "../case/ops/set-case.ts";
+import type { ParsedAttachment } from "../parsing/parsed-message.ts";
+import type { UploadLimits } from "../portal/uploads.ts";
 import { listCasesFor, ListQuery } from "./list-cases.ts";
+import { API_UPLOADS } from "./multipart.ts";
 import { getCase } from "./read-case.ts";
 import type { Scope } from "./tokens.ts";
 
@@ -34,7 +37,12 @@ export interface ApiRoute {
   created?: boolean;
   /** Largest request body in bytes, when more than the web process's default (1 MiB). */
   bodyLimit?: number;
-  run(ops: OpsDeps, agent: ActingAgent, params: Record<string, unknown>, body: unknown, query: Record<string, unknown>): Promise<OpResult<object>>;
+  /**
+   * Also takes multipart/form-data: the text fields checked by `fields` (then passed as `body`), the file parts
+   * by `limits` (src/api/multipart.ts), passed read and checked as `files`.
+   */
+  multipart?: { fields: z.ZodObject; limits: UploadLimits };
+  run(ops: OpsDeps, agent: ActingAgent, params: Record<string, unknown>, body: unknown, query: Record<string, unknown>, files: readonly ParsedAttachment[]): Promise<OpResult<object>>;
 }
 
 export const ROUTES: readonly ApiRoute[] = [
@@ -66,16 +74,17 @@ export const ROUTES: readonly ApiRoute[] = [
   {
     method: "POST",
     path: "/cases/:number/posts",
-    summary: "Add a post (PUBLIC is mailed to the contacts like an email answer), with files as base64",
+    summary: "Add a post (PUBLIC is mailed to the contacts like an email answer), with files as base64 in JSON or as multipart/form-data file parts",
     scope: "cases:write",
     params: NumberParams,
     body: PostBody,
+    multipart: { fields: PostFields, limits: API_UPLOADS },
     created: true,
-    // The files' limit in base64 (4/3) plus the text.
+    // The files' limit in base64 (4/3) plus the text (JSON only: a multipart body is streamed under API_UPLOADS).
     bodyLimit: Math.ceil((POST_ATTACHMENTS_MAX_BYTES * 4) / 3) + 1024 * 1024,
-    run: (ops, agent, p, b) => {
+    run: (ops, agent, p, b, _q, files) => {
       const input = PostInput.safeParse({ ...(b as object), case: p.number });
-      return input.success ? postOnCase(ops, agent, input.data) : Promise.resolve(invalid(input.error));
+      return input.success ? postOnCase(ops, agent, input.data, files) : Promise.resolve(invalid(input.error));
     },
   },
   {

@@ -71,9 +71,10 @@ export function registerCasePages(app: FastifyInstance, kit: PortalPageKit): voi
   const uploadProblem = (lang: PortalLanguage, p: UploadProblem): string =>
     p.problem === "too-many"
       ? formText(lang, "tooManyFiles", { n: p.max })
-      : p.problem === "too-large"
-        ? formText(lang, "fileTooLarge", { name: p.name, size: sizeLabel(p.max) })
-        : formText(lang, "fileType", { name: p.name, types: p.types.join(", ") });
+      : p.problem === "type"
+        ? formText(lang, "fileType", { name: p.name, types: p.types.join(", ") })
+        : // A too-long text field reads like a too-large file; "total" has no name (and no cap below files × size here).
+          formText(lang, "fileTooLarge", { name: p.problem === "total" ? "" : p.name, size: sizeLabel(p.max) });
   const uploadView = (lang: PortalLanguage) => ({
     label: formText(lang, "attachFiles"),
     help: formText(lang, "portalFilesHelp", { n: PORTAL_UPLOADS.maxFiles, size: sizeLabel(PORTAL_UPLOADS.maxFileBytes) }),

@@ -13,6 +13,10 @@ import { safeFilename } from "../parsing/safe-filename.ts";
 export interface UploadLimits {
   maxFiles: number;
   maxFileBytes: number;
+  /** All files of the request together (default: maxFiles × maxFileBytes); bytes past it are not held. */
+  maxTotalBytes?: number;
+  /** A text field's largest value in bytes (default 64 KiB); a longer one is refused, never silently cut. */
+  maxFieldBytes?: number;
   types: readonly string[];
 }
 
@@ -33,7 +37,12 @@ export const PORTAL_UPLOADS: UploadLimits = {
   ],
 };
 
-export type UploadProblem = { problem: "too-many"; max: number } | { problem: "too-large"; name: string; max: number } | { problem: "type"; name: string; types: readonly string[] };
+export type UploadProblem =
+  | { problem: "too-many"; max: number }
+  | { problem: "too-large"; name: string; max: number }
+  | { problem: "total"; max: number }
+  | { problem: "field"; name: string; max: number }
+  | { problem: "type"; name: string; types: readonly string[] };
 
 export interface Uploaded {
   body: Record<string, string>;
@@ -79,18 +88,23 @@ export async function readUploads(req: FastifyRequest, limits: UploadLimits): Pr
     for (const [k, v] of Object.entries(parsed)) out.body[k] = Array.isArray(v) ? (v[0] ?? "") : v;
     return out;
   }
+  const maxTotal = limits.maxTotalBytes ?? limits.maxFiles * limits.maxFileBytes;
+  const maxField = limits.maxFieldBytes ?? 64 * 1024;
   // Over-size files are cut and reported here (with the file's name), not thrown as a bare 413.
-  const partOptions = { throwFileSizeLimit: false, limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles + 1, fields: 100, fieldSize: 64 * 1024, parts: 200 } };
+  const partOptions = { throwFileSizeLimit: false, limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles + 1, fields: 100, fieldSize: maxField, parts: 200 } };
+  let held = 0;
   for await (const part of req.parts(partOptions)) {
     if (part.type === "field") {
-      if (typeof part.value === "string" && !(part.fieldname in out.body)) out.body[part.fieldname] = part.value;
+      if (part.valueTruncated) out.problem ??= { problem: "field", name: part.fieldname, max: maxField };
+      else if (typeof part.value === "string" && !(part.fieldname in out.body)) out.body[part.fieldname] = part.value;
       continue;
     }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of part.file as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size <= limits.maxFileBytes) chunks.push(chunk);
+      // Read to the end either way (the request must be consumed), but held only while it can still be kept.
+      if (!out.problem && size <= limits.maxFileBytes && held + size <= maxTotal) chunks.push(chunk);
     }
     if (!part.filename && size === 0) continue; // the empty file input of a form sent without files
     const name = safeFilename(part.filename, "attachment");
@@ -98,10 +112,12 @@ export async function readUploads(req: FastifyRequest, limits: UploadLimits): Pr
     if (out.problem) continue;
     if (out.files.length >= limits.maxFiles) out.problem = { problem: "too-many", max: limits.maxFiles };
     else if (part.file.truncated || size > limits.maxFileBytes) out.problem = { problem: "too-large", name, max: limits.maxFileBytes };
+    else if (held + size > maxTotal) out.problem = { problem: "total", max: maxTotal };
     else {
       const content = Buffer.concat(chunks);
       if (!limits.types.includes(type) || !contentMatches(type, content)) out.problem = { problem: "type", name, types: limits.types };
-      else
+      else {
+        held += size;
         out.files.push({
           filename: name,
           originalFilename: (part.filename ?? name).slice(0, 500),
@@ -112,6 +128,7 @@ export async function readUploads(req: FastifyRequest, limits: UploadLimits): Pr
           sha256: createHash("sha256").update(content).digest("hex"),
           content,
         });
+      }
     }
   }
   if (out.problem) out.files = [];

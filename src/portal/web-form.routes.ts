@@ -43,8 +43,9 @@ import { isPartLimitError, readUploads, sizeLabel, type UploadProblem, type Uplo
 
 function uploadText(lang: PortalLanguage, p: UploadProblem): string {
   if (p.problem === "too-many") return formText(lang, "tooManyFiles", { n: p.max });
-  if (p.problem === "too-large") return formText(lang, "fileTooLarge", { name: p.name, size: sizeLabel(p.max) });
-  return formText(lang, "fileType", { name: p.name, types: p.types.join(", ") });
+  if (p.problem === "type") return formText(lang, "fileType", { name: p.name, types: p.types.join(", ") });
+  // A too-long text field reads like a too-large file; "total" has no name (and no cap below files × size here).
+  return formText(lang, "fileTooLarge", { name: p.problem === "total" ? "" : p.name, size: sizeLabel(p.max) });
 }
 
 export interface WebFormRouteOptions {

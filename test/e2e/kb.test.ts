@@ -1,31 +1,22 @@
 /**
- * The public knowledge base in a real browser (same Chromium set-up as portal.test.ts): KB home in Czech,
+ * The public knowledge base in a real browser (test/support/browser.ts): KB home in Czech,
  * search with and without diacritics, open an article, vote, and an expired article's URL answering 404;
  * axe-core checks WCAG 2.1 A/AA on each page.
  */
-import { AxeBuilder } from "@axe-core/playwright";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webOptions } from "../../src/app/runtime.ts";
 import { syncKb } from "../../src/kb/sync.service.ts";
-import { startWebServer } from "../../src/web/server.ts";
-import { freePort, labConfig, rand, startApp, testEnv, type App } from "../support/harness.ts";
+import { axe, startBrowserLab, type BrowserLab } from "../support/browser.ts";
+import { labConfig, rand, type App } from "../support/harness.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/lib/chromium/chromium-headless-shell";
 const FIXTURE = path.resolve("test/fixtures/kb");
 const id = rand();
 
+let lab: BrowserLab;
 let app: App;
-let web: { close(): Promise<void>; port: number };
 let browser: Browser;
 let base: string;
-
-async function axe(page: Page, name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const summary = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(summary, `axe on ${name}`).toEqual([]);
-}
 
 beforeAll(async () => {
   const cfg = labConfig(id, (doc) => {
@@ -37,18 +28,14 @@ beforeAll(async () => {
     doc.kb = { portals: [{ portal: "main", public: true, categories: { exclude: ["internal"] } }] };
     doc.webForms = [{ key: "contact", title: "Contact support", mailbox: "support", thankYou: "Thanks" }];
   });
-  app = await startApp(cfg, { env: testEnv(), roles: [] });
-  expect((await syncKb(app.rt.deps.db, FIXTURE, { dryRun: false, now: new Date() })).applied).toBe(true);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  web = await startWebServer(app.rt.deps, app.rt.redis, webOptions(app.rt.env, { port, publicUrl: base, portalCacheMs: 0 }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  lab = await startBrowserLab(cfg, {
+    roles: [],
+    prepare: async (a) => expect((await syncKb(a.rt.deps.db, FIXTURE, { dryRun: false, now: new Date() })).applied).toBe(true),
+    web: { portalCacheMs: 0 },
+  });
+  ({ app, browser, base } = lab);
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  await app?.close();
-});
+afterAll(() => lab?.close());
 
 describe("the knowledge base in a browser", () => {
   it("browses in Czech, finds an article with and without diacritics, reads it and votes", async () => {

@@ -5,40 +5,23 @@
  * open a new case, try another company's case by URL (404), try the link again (refused). axe-core checks WCAG 2.1 A/AA on
  * the main pages; screenshots (desktop and phone width) go to test/e2e/screenshots/.
  */
-import { AxeBuilder } from "@axe-core/playwright";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webOptions } from "../../src/app/runtime.ts";
-import { startWebServer } from "../../src/web/server.ts";
-import { freePort, labConfig, rand, startApp, testEnv, waitForMail, type App } from "../support/harness.ts";
+import { axe, shot, startBrowserLab, type BrowserLab } from "../support/browser.ts";
+import { labConfig, rand, waitForMail, type App } from "../support/harness.ts";
 import { createCase } from "../support/portal.ts";
 
-const SHOTS = path.resolve("test/e2e/screenshots");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/lib/chromium/chromium-headless-shell";
 const id = rand();
 const pat = `pat-${id}@acme.test`;
 
+let lab: BrowserLab;
 let app: App;
-let web: { close(): Promise<void>; port: number };
 let browser: Browser;
 let base: string;
 let own: { number: number };
 let foreign: { number: number };
 
-async function axe(page: Page, name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const summary = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(summary, `axe on ${name}`).toEqual([]);
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   const cfg = labConfig(id, (doc) => {
     (doc.accounts as unknown[]).push({ key: "globex", name: "Globex", domains: ["globex.test"] });
     (doc.contacts as unknown[]).push(
@@ -66,37 +49,35 @@ beforeAll(async () => {
       },
     ];
   });
-  app = await startApp(cfg, { env: testEnv(), roles: ["worker", "poller"] });
-  const db = app.rt.deps.db;
-  const contact = (email: string) => db.contact.findUniqueOrThrow({ where: { email } }).then((c) => c.id);
-  const acme = (await db.account.findUniqueOrThrow({ where: { key: "acme" } })).id;
-  const globex = (await db.account.findUniqueOrThrow({ where: { key: "globex" } })).id;
-  const alice = (await db.agent.findUniqueOrThrow({ where: { key: "alice" } })).id;
-  own = await createCase(db, {
-    subject: "Printer on fire",
-    accountId: acme,
-    requester: await contact(pat),
-    status: "WAITING_ON_CUSTOMER",
-    posts: [
-      { visibility: "PUBLIC", body: "Our printer in room 3 is on fire.\n\nPlease help quickly.", authorContactId: await contact(pat), attachments: [{ filename: "photo.txt", data: "smoke" }] },
-      { visibility: "INTERNAL", body: "Internal: check the warranty first.", authorAgentId: alice },
-      { visibility: "PUBLIC", body: "We are sending a technician. Could you send the printer's serial number?", authorAgentId: alice },
-    ],
+  lab = await startBrowserLab(cfg, {
+    roles: ["worker", "poller"],
+    // The cases exist before the web server starts, as for a portal with history.
+    prepare: async (started) => {
+      app = started;
+      const db = app.rt.deps.db;
+      const contact = (email: string) => db.contact.findUniqueOrThrow({ where: { email } }).then((c) => c.id);
+      const acme = (await db.account.findUniqueOrThrow({ where: { key: "acme" } })).id;
+      const globex = (await db.account.findUniqueOrThrow({ where: { key: "globex" } })).id;
+      const alice = (await db.agent.findUniqueOrThrow({ where: { key: "alice" } })).id;
+      own = await createCase(db, {
+        subject: "Printer on fire",
+        accountId: acme,
+        requester: await contact(pat),
+        status: "WAITING_ON_CUSTOMER",
+        posts: [
+          { visibility: "PUBLIC", body: "Our printer in room 3 is on fire.\n\nPlease help quickly.", authorContactId: await contact(pat), attachments: [{ filename: "photo.txt", data: "smoke" }] },
+          { visibility: "INTERNAL", body: "Internal: check the warranty first.", authorAgentId: alice },
+          { visibility: "PUBLIC", body: "We are sending a technician. Could you send the printer's serial number?", authorAgentId: alice },
+        ],
+      });
+      await createCase(db, { subject: "Invoice for March", accountId: acme, requester: await contact(pat), status: "CLOSED", posts: [{ visibility: "PUBLIC", body: "Paid, thanks.", authorContactId: await contact(pat) }] });
+      foreign = await createCase(db, { subject: "Globex merger", accountId: globex, requester: await contact(`eve-${id}@globex.test`), posts: [{ visibility: "PUBLIC", body: "secret", authorContactId: await contact(`eve-${id}@globex.test`) }] });
+    },
   });
-  await createCase(db, { subject: "Invoice for March", accountId: acme, requester: await contact(pat), status: "CLOSED", posts: [{ visibility: "PUBLIC", body: "Paid, thanks.", authorContactId: await contact(pat) }] });
-  foreign = await createCase(db, { subject: "Globex merger", accountId: globex, requester: await contact(`eve-${id}@globex.test`), posts: [{ visibility: "PUBLIC", body: "secret", authorContactId: await contact(`eve-${id}@globex.test`) }] });
-
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  web = await startWebServer(app.rt.deps, app.rt.redis, webOptions(app.rt.env, { port, publicUrl: base }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  ({ browser, base } = lab);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  await app?.close();
-});
+afterAll(() => lab?.close());
 
 describe("portal in a browser", () => {
   it("sign in by mailed link, my cases, a case, reply; another company's case is 404; the link works once", async () => {

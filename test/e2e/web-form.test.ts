@@ -5,33 +5,20 @@
  * link in the lab mailbox over IMAP, press Confirm, and the case is opened (origin WEB). axe-core checks WCAG
  * 2.1 A/AA on the form; screenshots go to test/e2e/screenshots/.
  */
-import { AxeBuilder } from "@axe-core/playwright";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webOptions } from "../../src/app/runtime.ts";
-import { startWebServer } from "../../src/web/server.ts";
-import { freePort, labConfig, rand, startApp, testEnv, waitFor, waitForMail, type App } from "../support/harness.ts";
+import { axe, shot, startBrowserLab, type BrowserLab } from "../support/browser.ts";
+import { labConfig, rand, waitFor, waitForMail, type App } from "../support/harness.ts";
 
-const SHOTS = path.resolve("test/e2e/screenshots");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/lib/chromium/chromium-headless-shell";
 const id = rand();
 const visitor = `walk-in-${id}@customer.test`;
 
+let lab: BrowserLab;
 let app: App;
-let web: { close(): Promise<void>; port: number };
 let browser: Browser;
 let base: string;
 
-async function axe(page: Page, name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const summary = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(summary, `axe on ${name}`).toEqual([]);
-}
-
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   const cfg = labConfig(id, (doc) => {
     doc.portals = [{ key: "customers", path: "/portal", name: "ACME Support portal" }];
     doc.webForms = [
@@ -48,18 +35,11 @@ beforeAll(async () => {
       },
     ];
   });
-  app = await startApp(cfg, { env: testEnv(), roles: ["worker", "poller"] });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  web = await startWebServer(app.rt.deps, app.rt.redis, webOptions(app.rt.env, { port, publicUrl: base }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  lab = await startBrowserLab(cfg, { roles: ["worker", "poller"] });
+  ({ app, browser, base } = lab);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  await app?.close();
-});
+afterAll(() => lab?.close());
 
 describe("web-to-case form in a browser", () => {
   it("fill, solve the proof of work, send; the mailed link confirms; the case is opened once", async () => {
@@ -78,7 +58,7 @@ describe("web-to-case form in a browser", () => {
     await page.getByLabel("How can we help?").fill("It makes a grinding noise.");
     await page.getByLabel("Order number").fill("ORD-1234");
     await axe(page, "web form");
-    await page.screenshot({ path: path.join(SHOTS, "10-web-form.png"), fullPage: true });
+    await shot(page, "10-web-form");
 
     // The widget: tick its checkbox (drawn over by the widget's own tick mark, so the click is dispatched on
     // the input itself), then wait until it has put its solution into the form.
@@ -99,7 +79,7 @@ describe("web-to-case form in a browser", () => {
     await page.getByRole("heading", { name: "Confirm your request" }).waitFor();
     await page.getByRole("button", { name: "Confirm" }).click();
     await page.getByText(/Your request is now case/).waitFor();
-    await page.screenshot({ path: path.join(SHOTS, "11-web-form-confirmed.png"), fullPage: true });
+    await shot(page, "11-web-form-confirmed");
     const c = await db.case.findFirstOrThrow({ where: { subject: `Printer jammed ${id}` } });
     expect(c.origin).toBe("WEB");
 

@@ -4,31 +4,19 @@
  * post reaches the customer's IMAP mailbox; refusals name the field and exit non-zero; `--as` is required and
  * a case the agent may not see is "not found", in the words of a missing case.
  */
-import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_DATABASE_URL } from "../support/global-setup.ts";
+import { runCli } from "../support/cli.ts";
 import { labConfig, rand, startApp, waitForMail, type App } from "../support/harness.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
 
 describe("mailcase case … (acting CLI)", () => {
   const id = rand();
   const customer = `pat-${id}@acme.test`;
   let app: App;
   const db = () => app.rt.deps.db;
-  /** Runs the CLI with this test's database and Redis prefix; resolves with the exit code and output. */
-  const cli = (args: string[]) =>
-    promisify(execFile)(process.execPath, [path.join(ROOT, "bin/mailcase.mjs"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, MAILCASE_REDIS_PREFIX: app.rt.env.MAILCASE_REDIS_PREFIX, LOG_LEVEL: "silent", NODE_NO_WARNINGS: "1" },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const cli = (args: string[]) => runCli(app, args);
   const json = <T>(r: { code: number; stdout: string }): T => {
     expect(r.code).toBe(0);
     return JSON.parse(r.stdout) as T;

@@ -3,9 +3,6 @@
  * the CLI (a child process): required fields on create, refusals naming the field, inactive products,
  * audit events through the case change path, and `mailcase case N` / GET showing them.
  */
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { promisify } from "node:util";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiPlugin } from "../../src/api/plugin.ts";
@@ -14,11 +11,9 @@ import { opsDepsOf } from "../../src/pipeline/case-effects.ts";
 import { exportCases } from "../../src/case/import/export-cases.ts";
 import { importCases, type ImportRecord } from "../../src/case/import/import-cases.service.ts";
 import type { RowIssue } from "../../src/case/import/import-row.ts";
-import { TEST_DATABASE_URL } from "../support/global-setup.ts";
 import { FIELDS_CONFIG } from "../support/case-fields.ts";
+import { runCli } from "../support/cli.ts";
 import { labConfig, rand, startApp, type App } from "../support/harness.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
 
 describe("custom case fields, products, contact phone", () => {
   const id = rand();
@@ -29,14 +24,7 @@ describe("custom case fields, products, contact phone", () => {
   const db = () => app.rt.deps.db;
   const call = (method: "GET" | "POST" | "PATCH", url: string, payload?: object) =>
     http.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
-  const cli = (args: string[]) =>
-    promisify(execFile)(process.execPath, [path.join(ROOT, "bin/mailcase.mjs"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, MAILCASE_REDIS_PREFIX: app.rt.env.MAILCASE_REDIS_PREFIX, LOG_LEVEL: "silent", NODE_NO_WARNINGS: "1" },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const cli = (args: string[]) => runCli(app, args);
 
   beforeAll(async () => {
     app = await startApp(labConfig(id, (cfg) => FIELDS_CONFIG(cfg, customer)), { roles: [] });

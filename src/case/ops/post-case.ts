@@ -27,7 +27,8 @@ export interface PostedCase {
   changed: string[];
 }
 
-export async function postOnCase(deps: OpsDeps, agent: ActingAgent, input: PostInput): Promise<OpResult<PostedCase>> {
+/** `files`: uploads already read and checked elsewhere (the API's multipart parts), kept after the base64 ones. */
+export async function postOnCase(deps: OpsDeps, agent: ActingAgent, input: PostInput, files: readonly ParsedAttachment[] = []): Promise<OpResult<PostedCase>> {
   const now = deps.clock.now();
   const by = actorOf(agent);
   return inOperation(
@@ -58,7 +59,7 @@ export async function postOnCase(deps: OpsDeps, agent: ActingAgent, input: PostI
         subject: c.subject,
         body: input.body,
         threadRule: "agent-desk",
-        attachments: (input.attachments ?? []).map(attachmentOf),
+        attachments: [...(input.attachments ?? []).map(attachmentOf), ...files],
       });
       // The first response (or an answered customer wait) changes what is due; no audit entry for that alone.
       await recomputeSlaDue(tx, c.id, now, null);

@@ -77,6 +77,8 @@ export const PostBody = z.object({
       // Optional rather than defaulted: callers in code that post text only need not name it.
       .optional(),
   });
+/** A post's text fields as multipart/form-data sends them (files come as file parts, not base64). */
+export const PostFields = PostBody.omit({ attachments: true });
 export const PostInput = PostBody.extend({ case: CaseNumber })
   .refine((p) => p.visibility !== "PRIVATE" || p.to !== undefined, { message: "a private post needs its addressee", path: ["to"] })
   .refine((p) => p.visibility === "PRIVATE" || p.to === undefined, { message: "only a private post has an addressee", path: ["to"] });

@@ -9,7 +9,7 @@ import type { CaseStatus } from "../../kernel/domain-types.ts";
 import type { Tx } from "./ingest-io.ts";
 
 /** As in case/ops/merge-case.ts: a longer chain is a loop or a corruption, not a conversation. */
-const MAX_MERGE_CHAIN = 50;
+export const MAX_MERGE_CHAIN = 50;
 
 export interface ThreadFacts {
   /** Case of each known Message-ID. */
@@ -30,6 +30,8 @@ export async function lookUpThread(
   tx: Tx,
   q: { messageIds: readonly string[]; tagNumber: number | null; contact: { id: number; accountId: number | null } },
 ): Promise<ThreadFacts> {
+  // A message that answers nothing and names no case (most new cases) needs no read at all.
+  if (q.messageIds.length === 0 && q.tagNumber === null) return { caseOfMessage: new Map(), subjectTag: null, statusOf: new Map() };
   const rows = await tx.$queryRaw<Row[]>`
     WITH RECURSIVE chain AS (
       SELECT c.id, c."mergedIntoId" AS merged, 0 AS depth FROM "Case" c WHERE c.number = ${q.tagNumber}::bigint
@@ -45,20 +47,26 @@ export async function lookUpThread(
                 'takesPart', EXISTS (SELECT 1 FROM "CaseContact" cc WHERE cc."caseId" = c.id AND cc."contactId" = ${q.contact.id}::int))), '[]'::json)
          FROM "Case" c WHERE c.id IN (SELECT "caseId" FROM refs UNION SELECT id FROM chain)) AS cases`;
   const row = rows[0] ?? { refs: [], chain: [], cases: [] };
-  const cases = new Map(row.cases.map((c) => [c.id, c]));
-  let subjectTag: ThreadFacts["subjectTag"] = null;
-  const last = row.chain.at(-1);
-  // The survivor is the end of the chain; a chain that points at a missing case names no case (as survivorCaseId + findUnique).
-  if (last && (last.merged === null || last.depth >= MAX_MERGE_CHAIN)) {
-    const tagged = cases.get(last.id);
-    if (tagged) {
-      const takesPart = tagged.takesPart || (q.contact.accountId !== null && tagged.accountId === q.contact.accountId);
-      subjectTag = { caseId: tagged.id, senderTakesPart: takesPart };
-    }
-  }
+  const subjectTag = tagSurvivor(row.chain, row.cases, q.contact);
   return {
     caseOfMessage: new Map(row.refs.map((r) => [r.messageId, r.caseId])),
     subjectTag,
     statusOf: new Map(row.cases.map((c) => [c.id, c.status])),
   };
+}
+
+/**
+ * The case a subject tag leads to: the end of the merge chain (depth 0 is the tagged case), as
+ * `survivorCaseId` + `findUnique` decide it. A chain pointing at a missing case names no case. Pure.
+ */
+export function tagSurvivor(
+  chain: ReadonlyArray<{ id: number; merged: number | null; depth: number }>,
+  cases: ReadonlyArray<{ id: number; accountId: number | null; takesPart: boolean }>,
+  contact: { accountId: number | null },
+): ThreadFacts["subjectTag"] {
+  const last = chain.at(-1);
+  if (!last || (last.merged !== null && last.depth < MAX_MERGE_CHAIN)) return null;
+  const tagged = cases.find((c) => c.id === last.id);
+  if (!tagged) return null;
+  return { caseId: tagged.id, senderTakesPart: tagged.takesPart || (contact.accountId !== null && tagged.accountId === contact.accountId) };
 }

@@ -16,7 +16,7 @@ const Profile = z.object({
 
 /** The bucket of a script URL: a package, a folder of ours, Node itself, or V8's own entries. */
 export function bucketOf(url: string, functionName: string): string {
-  if (url === "") return functionName.startsWith("(") ? functionName : "(native)";
+  if (url === "") return functionName.startsWith("(") ? functionName : `(native) ${functionName}`;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
   const ours = /\/(src|bench)\/([^/]+)/.exec(url);
@@ -46,7 +46,7 @@ for (const [id, us] of selfUs) {
 }
 const busy = total - (byBucket.get("(idle)") ?? 0);
 const show = (m: Map<string, number>) =>
-  [...m].filter(([k]) => k !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${(us / 1000).toFixed(0).padStart(8)} ms ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
+  [...m].filter(([k]) => !k.startsWith("(idle)")).sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${(us / 1000).toFixed(0).padStart(8)} ms ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
 console.log(`profile ${(total / 1e6).toFixed(1)} s, busy (not idle) ${(busy / 1000).toFixed(0)} ms\nself time by package:`);
 console.log(show(byBucket).join("\n"));
 console.log("top functions by self time:");

@@ -6,6 +6,7 @@
  * Every SQL statement the process sends is counted by wrapping pg's Client.query (Prisma's pg adapter goes
  * through it): PostgreSQL here has no pg_stat_statements, and a client-side count includes BEGIN and COMMIT.
  */
+import { writeFileSync } from "node:fs";
 import pg from "pg";
 import { createRuntime, startPollers, startWorkers, type Handle } from "../src/app/runtime.ts";
 import { loadEnv } from "../src/config/env.ts";
@@ -28,7 +29,11 @@ setInterval(() => {
 }, 250).unref();
 
 let statements = 0;
-/** BENCH_SQL_PROFILE=1: statements counted by their text too, printed when the process stops. */
+let dumps = 0;
+/**
+ * BENCH_SQL_PROFILE=1: statements counted by their text too, printed when the process stops; and written per
+ * phase to BENCH_SQL_PROFILE_DIR (default /tmp) as sql-profile-<pid>-<n>.txt, n counting the dumps.
+ */
 const profile = process.env.BENCH_SQL_PROFILE ? new Map<string, number>() : null;
 const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
 const query = proto.query;
@@ -37,7 +42,7 @@ proto.query = function (this: unknown, ...args: unknown[]): unknown {
   if (profile) {
     const first = args[0];
     const text = typeof first === "string" ? first : ((first as { text?: string } | null)?.text ?? "?");
-    const key = text.replace(/\s+/g, " ").replace(/"public"\./g, "").slice(0, 110);
+    const key = text.replace(/\s+/g, " ").replace(/"public"\./g, "").slice(0, 180);
     profile.set(key, (profile.get(key) ?? 0) + 1);
   }
   return query.apply(this, args);
@@ -50,8 +55,16 @@ async function main(): Promise<void> {
   const handles: Handle[] = [startWorkers(rt)];
   if (process.argv.includes("poller")) handles.push(await startPollers(rt));
   process.on("message", (request: NodeRequest) => {
-    if (request.cmd === "stats") send({ stats: { statements, heapMb: Math.round(process.memoryUsage().heapUsed / 1e6), memory: { ...memory } } });
-    else if (request.cmd === "stop") {
+    if (request.cmd === "stats") {
+      // Per phase: the bench asks for stats before and after each phase, so each dump is one phase's statements.
+      if (profile && profile.size) {
+        dumps++;
+        const lines = [...profile].sort((a, b) => b[1] - a[1]).map(([text, n]) => `${n}\t${text}`);
+        writeFileSync(`${process.env.BENCH_SQL_PROFILE_DIR ?? "/tmp"}/sql-profile-${process.pid}-${dumps}.txt`, `${lines.join("\n")}\n`);
+        profile.clear();
+      }
+      send({ stats: { statements, heapMb: Math.round(process.memoryUsage().heapUsed / 1e6), memory: { ...memory } } });
+    } else if (request.cmd === "stop") {
       void (async () => {
         for (const h of handles.reverse()) await h.close().catch(() => undefined);
         await rt.close().catch(() => undefined);

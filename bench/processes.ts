@@ -57,7 +57,8 @@ export interface MailcaseNode {
 /** Forks one Mailcase process (workers, and the poller when asked); resolves once it reports it is running. */
 export async function startNode(env: NodeJS.ProcessEnv, poller: boolean): Promise<MailcaseNode> {
   const child = fork(path.join(import.meta.dirname, "bench-node.ts"), poller ? ["poller"] : [], {
-    execArgv: ["--import", "tsx"],
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each Mailcase process, written when it stops (bench/cpu-profile-summary.ts reads it).
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     env,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

@@ -12,6 +12,7 @@
  */
 
 export type { ApprovalMail };
+import type { ConfigParts } from "../case/case-change.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { changeCase, HELD_FIELD_OF, type CasePatch, type ChangeResult } from "../case/case-change.ts";
 import { recordEvents, type Actor } from "../case/case-events.ts";
@@ -112,9 +113,10 @@ export async function changeCaseAsAgent(
   mail: ApprovalMail,
   caseId: number,
   patch: CasePatch,
-  ctx: { agentId: number; by: Actor; now: Date; rules?: readonly ApprovalRule[]; internalNote?: boolean },
+  /** `settings`, `contracts`, `rules`: the caller's in-memory configuration; missing ones are read here. */
+  ctx: { agentId: number; by: Actor; now: Date; rules?: readonly ApprovalRule[]; internalNote?: boolean } & ConfigParts,
 ): Promise<AgentChangeResult> {
-  const noted = ctx.internalNote ? { internalNote: true } : {};
+  const noted = { ...(ctx.internalNote ? { internalNote: true } : {}), settings: ctx.settings, contracts: ctx.contracts };
   const plain = async (): Promise<AgentChangeResult> => {
     const r: ChangeResult = await changeCase(tx, caseId, patch, { by: ctx.by, now: ctx.now, ...noted });
     return r.ok ? { ...r, held: null, outbound: [] } : r;

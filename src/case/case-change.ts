@@ -8,8 +8,8 @@
  * the SLA pauses cannot be forgotten by one of them. Creating a case is `open-case.ts`; posts are `posts.ts`.
  */
 import { type CasePriority, type CaseTypeChoice, type Severity } from "../kernel/domain-types.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
-import { calendarOf, recomputeSlaDue } from "../sla/sla.service.ts";
+import type { Prisma, Settings } from "../generated/prisma/client.ts";
+import { calendarOf, recomputeSlaDue, type ContractTargets } from "../sla/sla.service.ts";
 import type { BusinessCalendar } from "../sla/calendar.ts";
 import { auditValue, recordEvents, type Actor } from "./case-events.ts";
 import { onAssign } from "./status.ts";
@@ -46,6 +46,15 @@ export interface CasePatch {
   productId?: number | null;
 }
 
+/**
+ * Configuration a caller may pass from its in-memory snapshot (config/config-cache.ts) so a change reads none:
+ * the settings (status flows, SLA pause statuses) and the SLA contracts. Missing: read in the transaction.
+ */
+export interface ConfigParts {
+  settings?: Settings;
+  contracts?: ReadonlyMap<number, ContractTargets & { calendar: Prisma.JsonValue | null }>;
+}
+
 export type ChangeResult = { ok: true; changed: string[] } | { ok: false; reason: string };
 
 /**
@@ -70,7 +79,7 @@ export async function changeCase(
   caseId: number,
   patch: CasePatch,
   /** `internalNote`: the change comes with an internal note (status flows may require one). */
-  ctx: { by: Actor; now: Date; policyReopen?: boolean; internalNote?: boolean },
+  ctx: { by: Actor; now: Date; policyReopen?: boolean; internalNote?: boolean } & ConfigParts,
 ): Promise<ChangeResult> {
   const c = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { slaContract: true } });
   // A field held for approval waits for the approvers' decision: nobody changes it meanwhile (the decision
@@ -81,7 +90,7 @@ export async function changeCase(
     const fields = [...new Set(locked.map((k) => HELD_FIELD_OF[k]))];
     return { ok: false, reason: `the ${fields.join(" and ")} of this case ${fields.length > 1 ? "are" : "is"} awaiting approval: nobody can change ${fields.length > 1 ? "them" : "it"} until the pending request is decided` };
   }
-  const settings = await tx.settings.findUniqueOrThrow({ where: { id: 1 } });
+  const settings = ctx.settings ?? (await tx.settings.findUniqueOrThrow({ where: { id: 1 } }));
   const data: Prisma.CaseUpdateInput = {};
   const changed: Array<{ field: string; from: unknown; to: unknown }> = [];
   if (patch.status !== undefined && patch.status !== c.status) {
@@ -186,7 +195,7 @@ export async function changeCase(
     await tx.slaPause.updateMany({ where: { caseId, endedAt: null }, data: { endedAt: ctx.now } });
   }
   const slaInputsChanged = changed.some((ch) => ch.field === "priority" || ch.field === "severity" || ch.field === "status" || ch.field === "slaContract");
-  if (slaInputsChanged) await recomputeSlaDue(tx, caseId, ctx.now, ctx.by, previousCalendar ? { previousCalendar } : {});
+  if (slaInputsChanged) await recomputeSlaDue(tx, caseId, ctx.now, ctx.by, { ...(previousCalendar ? { previousCalendar } : {}), contracts: ctx.contracts });
   return { ok: true, changed: changed.map((ch) => (ch.field === "slaContract" ? "sla" : ch.field)) };
 }
 

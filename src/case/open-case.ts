@@ -11,10 +11,11 @@ import { assignInTeam, type TeamAssignment } from "../routing/assign-in-team.ts"
 import { evaluateRules, type RuleActions } from "../routing/assignment-rules.ts";
 import { routeCase, type RuleRouting } from "../routing/route-case.ts";
 import { openingSlaDue } from "../sla/sla.service.ts";
-import { recordEvents, type Actor } from "./case-events.ts";
+import { recordEvents, type Actor, type CaseEvent } from "./case-events.ts";
 import type { CasePriority, CaseTypeChoice } from "../kernel/domain-types.ts";
 import { initialFollowers } from "./followers.ts";
-import { writePost, type NewPost } from "./posts.ts";
+import { saveAttachments, type NewPost } from "./posts.ts";
+import { fileNewCase } from "./filing-write.ts";
 import { caseNo } from "./case-number.ts";
 import { displayValue, type StoredFields } from "./custom-fields.ts";
 
@@ -44,6 +45,8 @@ export interface OpenCaseInput {
   /** How threading decided on a new case, for the record. */
   threading: string;
   inboundId: number | null;
+  /** Mark the inbound message PROCESSED (outcome "case") in the same statement as the case (mail ingest). */
+  fileInbound?: { processedAt: Date };
   forwardedBy: number | null;
   now: Date;
   /**
@@ -133,11 +136,25 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
   // Business hours, holidays and severity targets: the SLA service decides the due times, stored with the row.
   const contract = routing.slaContractId === null ? undefined : cfg.contracts.get(routing.slaContractId);
   const due = contract ? openingSlaDue(contract, input.priority ?? routing.priority, input.now) : null;
-  const created = await tx.case.create({
-    data: {
+  const ownerId = routing.ownerId;
+  const ruleFollowers = (ruleActions?.followers ?? []).flatMap((k) => {
+    const agent = [...cfg.agents.values()].find((a) => a.key === k && a.active);
+    return agent ? [{ agentId: agent.id, contactId: null, reason: `rule:${rules.matched!.key}` }] : [];
+  });
+  // The opening values get the same audit events as any later change of them (case-change.ts), from nothing.
+  const opening: CaseEvent[] = [];
+  if (input.by) {
+    const by = input.by;
+    for (const [key, v] of Object.entries(input.fields ?? {})) opening.push({ type: "case.changed", data: { field: `field.${key}`, from: null, to: Array.isArray(v) ? displayValue(v) : v, by } });
+    if (input.product) opening.push({ type: "case.changed", data: { field: "product", from: null, to: input.product.code, by } });
+  }
+  // Case, contacts, followers, opening post, its Message-ID and the case.created event: one statement (filing-write.ts).
+  const filed = await fileNewCase(
+    tx,
+    {
       subject: subject.slice(0, SUBJECT_MAX),
       description: (overflow + input.description.trim()).slice(0, DESCRIPTION_MAX),
-      status: routing.ownerId !== null ? "ASSIGNED" : "NEW",
+      status: ownerId !== null ? "ASSIGNED" : "NEW",
       priority: input.priority ?? routing.priority,
       type: input.type ?? ruleActions?.type ?? "QUESTION",
       tags: ruleActions?.tags ?? [],
@@ -147,57 +164,58 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
       accountId: input.requester.accountId,
       groupId: routing.groupId,
       areaId: routing.areaId,
-      ownerId: routing.ownerId,
+      ownerId,
       teamId: routing.teamId,
       slaContractId: routing.slaContractId,
       routing: { explain: routing.explain, threading: input.threading },
       parentCaseId: input.linkTo?.caseId ?? null,
       createdAt: input.now,
-      ...(input.fields && Object.keys(input.fields).length > 0 ? { customFields: input.fields } : {}),
-      ...(input.product ? { productId: input.product.id } : {}),
-      ...(due ?? {}),
+      firstResponseDueAt: due?.firstResponseDueAt ?? null,
+      nextResponseDueAt: due?.nextResponseDueAt ?? null,
+      resolutionDueAt: due?.resolutionDueAt ?? null,
+      customFields: input.fields ?? {},
+      productId: input.product?.id ?? null,
     },
-    select: { id: true, number: true, ownerId: true, teamId: true },
-  });
+    {
+      post: { ...input.post, visibility: "PUBLIC", author: { contactId: input.requester.id }, threadRule: "new-case" },
+      messageId: input.post.messageId ?? null,
+      contacts: [{ contactId: input.requester.id, role: "REQUESTER" }, ...input.ccContactIds.map((id) => ({ contactId: id, role: "CC" as const }))],
+      followers: [...initialFollowerRows(cfg, { ownerId, teamId: routing.teamId, areaId: routing.areaId }, input.requester), ...ruleFollowers],
+      events: [
+        {
+          event: {
+            type: "case.created",
+            data: {
+              inboundId: input.inboundId,
+              forwardedBy: input.forwardedBy,
+              routing: routing.explain,
+              sla: due ? { firstResponseDueAt: due.firstResponseDueAt?.toISOString() ?? null, resolutionDueAt: due.resolutionDueAt?.toISOString() ?? null } : null,
+              threading: input.threading,
+              ...(input.by ? { by: input.by } : {}),
+              ...(input.clonedFrom ? { clonedFrom: input.clonedFrom } : {}),
+            },
+          },
+        },
+        ...opening.map((event) => ({ event })),
+      ],
+      inbound: input.fileInbound && input.inboundId !== null ? { id: input.inboundId, outcome: "case", processedAt: input.fileInbound.processedAt } : null,
+    },
+  );
+  const created = { id: filed.caseId, number: filed.number ?? 0n };
+  await saveAttachments(tx, filed.postId, input.post.attachments ?? []);
   if (input.linkTo) {
+    // On the other case, naming this one's number: its own statement (rare: a reply to a closed case).
     await recordEvents(tx, input.linkTo.caseId, [{ type: "case.linked", data: { caseId: created.id, number: caseNo(created.number), reason: input.linkTo.reason } }]);
   }
-  await tx.caseContact.createMany({
-    data: [{ caseId: created.id, contactId: input.requester.id, role: "REQUESTER" }, ...input.ccContactIds.map((id) => ({ caseId: created.id, contactId: id, role: "CC" as const }))],
-    skipDuplicates: true,
-  });
-  await addInitialFollowers(tx, cfg, { id: created.id, ownerId: created.ownerId, teamId: created.teamId, areaId: routing.areaId }, input.requester);
-  const ruleFollowers = (ruleActions?.followers ?? []).flatMap((k) => {
-    const agent = [...cfg.agents.values()].find((a) => a.key === k && a.active);
-    return agent ? [{ caseId: created.id, agentId: agent.id, reason: `rule:${rules.matched!.key}` }] : [];
-  });
-  if (ruleFollowers.length) await tx.follower.createMany({ data: ruleFollowers, skipDuplicates: true });
-  const post = await writePost(tx, { ...input.post, caseId: created.id, visibility: "PUBLIC", author: { contactId: input.requester.id }, threadRule: "new-case" });
-  await recordEvents(tx, created.id, [
-    {
-      type: "case.created",
-      data: {
-        inboundId: input.inboundId,
-        forwardedBy: input.forwardedBy,
-        routing: routing.explain,
-        sla: due ? { firstResponseDueAt: due.firstResponseDueAt?.toISOString() ?? null, resolutionDueAt: due.resolutionDueAt?.toISOString() ?? null } : null,
-        threading: input.threading,
-        ...(input.by ? { by: input.by } : {}),
-        ...(input.clonedFrom ? { clonedFrom: input.clonedFrom } : {}),
-      },
-    },
-  ]);
-  // The opening values get the same audit events as any later change of them (case-change.ts), from nothing.
-  if (input.by) {
-    const by = input.by;
-    const opening = Object.entries(input.fields ?? {}).map(([key, v]) => ({ field: `field.${key}`, to: Array.isArray(v) ? displayValue(v) : v }));
-    if (input.product) opening.push({ field: "product", to: input.product.code });
-    await recordEvents(tx, created.id, opening.map((o) => ({ type: "case.changed" as const, data: { field: o.field, from: null, to: o.to, by } })));
-  }
-  return { caseId: created.id, number: caseNo(created.number), postId: post.id };
+  return { caseId: created.id, number: caseNo(created.number), postId: filed.postId };
 }
 
-async function addInitialFollowers(tx: Tx, cfg: ConfigSnapshot, c: { id: number; ownerId: number | null; teamId: number | null; areaId: number }, requester: OpenCaseInput["requester"]): Promise<void> {
+/** The initial followers' rows (case/followers.ts decides), written with the case. */
+function initialFollowerRows(
+  cfg: ConfigSnapshot,
+  c: { ownerId: number | null; teamId: number | null; areaId: number },
+  requester: OpenCaseInput["requester"],
+): Array<{ agentId: number | null; contactId: number | null; reason: string }> {
   // Auto-follow never reaches past a directory the agent may not see (group membership grants nothing),
   const autoFollow = [...cfg.agents.values()].filter((a) => a.autoFollowAll && a.active);
   const followers = initialFollowers({
@@ -212,12 +230,10 @@ async function addInitialFollowers(tx: Tx, cfg: ConfigSnapshot, c: { id: number;
     autoFollowAgents: autoFollow.map((a) => ({ id: a.id, active: a.active, teamIds: a.teamIds, directoryIds: a.directoryIds, areaIds: a.areaIds })),
     requester,
   });
-  const rows = [
-    ...followers.agentIds.map((f) => ({ caseId: c.id, agentId: f.id, reason: f.reason })),
-    ...followers.contactIds.map((f) => ({ caseId: c.id, contactId: f.id, reason: f.reason })),
+  return [
+    ...followers.agentIds.map((f) => ({ agentId: f.id, contactId: null, reason: f.reason })),
+    ...followers.contactIds.map((f) => ({ agentId: null, contactId: f.id, reason: f.reason })),
   ];
-  if (rows.length === 0) return;
-  await tx.follower.createMany({ data: rows, skipDuplicates: true });
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import type { PostSource, Visibility } from "../kernel/domain-types.ts";
 import type { ParsedAttachment } from "../parsing/parsed-message.ts";
 import { recomputeSlaDue } from "../sla/sla.service.ts";
-import { changeCase } from "./case-change.ts";
+import { changeCase, type ConfigParts } from "./case-change.ts";
 import { recordEvents, type Actor, type CaseEvent } from "./case-events.ts";
 import { onCustomerReply, type ClosedReplyPolicy } from "./status.ts";
 
@@ -90,14 +90,15 @@ export async function addMessageRef(tx: Tx, caseId: number, messageId: string): 
 export async function customerPosted(
   tx: Tx,
   caseId: number,
-  ctx: { by: Actor; now: Date; automatic: boolean; closedReply: ClosedReplyPolicy; status: Parameters<typeof onCustomerReply>[0] },
+  /** `settings`, `contracts`: the caller's in-memory configuration (no configuration read per message). */
+  ctx: { by: Actor; now: Date; automatic: boolean; closedReply: ClosedReplyPolicy; status: Parameters<typeof onCustomerReply>[0] } & ConfigParts,
 ): Promise<{ warning: string | null }> {
   let warning: string | null = null;
   const action = onCustomerReply(ctx.status, { closedReply: ctx.closedReply }, { automatic: ctx.automatic });
   if (action.action === "resume" || action.action === "reopen") {
-    const changed = await changeCase(tx, caseId, { status: action.to }, { by: ctx.by, now: ctx.now, policyReopen: true });
+    const changed = await changeCase(tx, caseId, { status: action.to }, { by: ctx.by, now: ctx.now, policyReopen: true, settings: ctx.settings, contracts: ctx.contracts });
     if (!changed.ok) warning = changed.reason;
   }
-  if (!ctx.automatic) await recomputeSlaDue(tx, caseId, ctx.now, null);
+  if (!ctx.automatic) await recomputeSlaDue(tx, caseId, ctx.now, null, { contracts: ctx.contracts });
   return { warning };
 }

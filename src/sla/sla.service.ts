@@ -73,6 +73,21 @@ export interface SlaDueWrite {
   resolutionDueAt: Date | null;
 }
 
+type SlaCase = Prisma.CaseGetPayload<{ include: { slaPauses: true } }> & { slaContract: (ContractTargets & { calendar: Prisma.JsonValue | null }) | null };
+
+/** The case with its pauses, and its contract from `contracts` when known there (else read with it). */
+async function loadSlaCase(tx: Tx, caseId: number, contracts?: ReadonlyMap<number, ContractTargets & { calendar: Prisma.JsonValue | null }>): Promise<SlaCase> {
+  if (contracts) {
+    const c = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { slaPauses: true } });
+    const known = c.slaContractId === null ? null : contracts.get(c.slaContractId);
+    if (c.slaContractId === null || known) return { ...c, slaContract: known ?? null };
+  }
+  return tx.case.findUniqueOrThrow({
+    where: { id: caseId },
+    include: { slaContract: { include: { targets: true, severityTargets: true } }, slaPauses: true },
+  }) as Promise<SlaCase>;
+}
+
 /**
  * Recomputes and stores the case's due times at `now`. `by` names who caused it for the audit entry; null
  * (the case is being opened) writes no entry. Returns the due times written, or null without a contract.
@@ -83,12 +98,13 @@ export async function recomputeSlaDue(
   caseId: number,
   now: Date,
   by: string | null,
-  opts: { previousCalendar?: BusinessCalendar } = {},
+  /**
+   * `contracts`: the caller's in-memory contracts (config/config-cache.ts), so the contract and its targets are
+   * not read per message; a contract the snapshot does not know is read with the case.
+   */
+  opts: { previousCalendar?: BusinessCalendar; contracts?: ReadonlyMap<number, ContractTargets & { calendar: Prisma.JsonValue | null }> } = {},
 ): Promise<SlaDueWrite | null> {
-  const c = await tx.case.findUniqueOrThrow({
-    where: { id: caseId },
-    include: { slaContract: { include: { targets: true, severityTargets: true } }, slaPauses: true },
-  });
+  const c = await loadSlaCase(tx, caseId, opts.contracts);
   if (!c.slaContract) return null;
   const picked = slaTargetsFor(c.slaContract, c.priority, c.severity);
   if (!picked) return null;

@@ -5,7 +5,8 @@
  */
 import { changeCaseAsAgent, decideApproval } from "../../approval/approval.service.ts";
 import { recordEvents } from "../../case/case-events.ts";
-import { addMessageRef, writePost } from "../../case/posts.ts";
+import { addMessageRef, saveAttachments } from "../../case/posts.ts";
+import { fileOnCase } from "../../case/filing-write.ts";
 import { onAgentPublicReply } from "../../case/status.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import type { ParsedMessage } from "../../parsing/parsed-message.ts";
@@ -38,7 +39,10 @@ export async function agentReply(
   const messageId = msg.messageId ?? `inbound-${inboundId}@mailcase.invalid`;
   const now = deps.clock.now();
   const by = `agent:${agent.id}`;
-  const active = await io.db.agent.findMany({ where: { active: true }, select: { id: true, key: true, email: true, aliases: true } });
+  // Agents, settings, contracts and approval rules: the configuration in memory, not read per message.
+  const config = await deps.config.get();
+  const known = { settings: config.settings, contracts: config.contracts, rules: config.approvalRules };
+  const active = [...config.agents.values()].filter((a) => a.active);
   const catalogue = parsed.commands.some((c) => c.kind === "field" || c.kind === "product") ? await loadCatalogue(io.db) : undefined;
   const plan = planAgentReply(parsed.commands, agent, active, replyAddress(mailboxAddress, signForwardToken(deps.secret, agent.id)), catalogue);
   const refuse = (reasons: string[]) => refuseAgentMail(deps, io, inboundId, msg, { to: agent.email, name: agent.name, locale: agent.locale, caseId, reasons });
@@ -69,50 +73,53 @@ export async function agentReply(
       }
       // The first response means the first public agent post; SLA levels apply in the order written.
       if (answers) patch.firstRespondedAt = now;
-      const change = await changeCaseAsAgent(tx, mail, caseId, patch, { agentId: agent.id, by, now, internalNote: visibility === "INTERNAL" && parsed.body !== "" });
+      const change = await changeCaseAsAgent(tx, mail, caseId, patch, { agentId: agent.id, by, now, internalNote: visibility === "INTERNAL" && parsed.body !== "", ...known });
       if (!change.ok) throw new AgentMailRefused(change.reason);
       outbound.push(...change.outbound);
       for (const contract of plan.slaLevels) {
-        const level = await changeCaseAsAgent(tx, mail, caseId, { slaContract: contract }, { agentId: agent.id, by, now });
+        const level = await changeCaseAsAgent(tx, mail, caseId, { slaContract: contract }, { agentId: agent.id, by, now, ...known });
         if (!level.ok) throw new AgentMailRefused(`#sla ${contract}: ${level.reason}`);
         change.changed.push(...level.changed);
         outbound.push(...level.outbound);
       }
       if (plan.follow === "follow") await tx.follower.createMany({ data: [{ caseId, agentId: agent.id, reason: "follow" }], skipDuplicates: true });
       if (plan.follow === "unfollow") await tx.follower.deleteMany({ where: { caseId, agentId: agent.id } });
-      let postId: number | null = null;
-      if (parsed.body !== "") {
-        const post = await writePost(tx, {
-          caseId,
-          visibility,
-          source: "AGENT_EMAIL",
-          author: { agentId: agent.id },
-          addresseeAgentId: plan.addresseeAgentId,
-          subject: msg.subject,
-          body: parsed.body,
-          inboundId,
-          threadRule: "reply-token",
-          attachments: msg.attachments,
-        });
-        postId = post.id;
-      }
-      // The first response (or a new customer wait) changes what is due; no audit entry for that alone.
-      await recomputeSlaDue(tx, caseId, now, null);
-      await addMessageRef(tx, caseId, messageId);
       const commands = describeCommands(parsed.commands);
       const close = parsed.commands.find((c) => c.kind === "close");
-      if (close && parsed.commands.some((c) => c.kind === "kb")) {
+      const kbDraft = close !== undefined && parsed.commands.some((c) => c.kind === "kb");
+      let postId: number | null = null;
+      if (parsed.body !== "") {
+        // Post, its Message-ID, its event (unless a KB draft's events must come first) and the inbound row: one
+        // statement (case/filing-write.ts), before the SLA recompute that looks for this post.
+        const filed = await fileOnCase(tx, caseId, {
+          post: { visibility, source: "AGENT_EMAIL", author: { agentId: agent.id }, addresseeAgentId: plan.addresseeAgentId, subject: msg.subject, body: parsed.body, inboundId, threadRule: "reply-token" },
+          messageId,
+          contacts: [],
+          followers: [],
+          events: kbDraft ? [] : [{ event: { type: "post.added", data: { postId: null, by, visibility, commands, rule: "reply-token" } }, withPostId: true }],
+          inbound: kbDraft ? null : { id: inboundId, outcome: "post", processedAt: now },
+        });
+        postId = filed.postId;
+        await saveAttachments(tx, postId, msg.attachments);
+      } else {
+        await addMessageRef(tx, caseId, messageId);
+      }
+      // The first response (or a new customer wait) changes what is due; no audit entry for that alone.
+      await recomputeSlaDue(tx, caseId, now, null, { contracts: config.contracts });
+      if (close && kbDraft) {
         const draft = await createSolutionDraft(tx, { caseId, agentId: agent.id, solution: close.solution });
         if (!draft) throw new AgentMailRefused(`the knowledge base article of this case is already published: edit it with mailcase kb, not by #kb`);
         await recordEvents(tx, caseId, [{ type: "kb.draft", data: { ...draft, by } }]);
         outbound.push(...(await requestReview(tx, mail, { articleId: draft.articleId, caseId, by, now })));
       }
-      await recordEvents(tx, caseId, [
-        postId
-          ? { type: "post.added", data: { postId, by, visibility, commands, rule: "reply-token" } }
-          : { type: "agent.commands", data: { postId: null, by, visibility, commands, rule: "reply-token" } },
-      ]);
-      await markProcessed(deps, tx, inboundId, caseId, postId ? "post" : "commands");
+      if (postId === null || kbDraft) {
+        await recordEvents(tx, caseId, [
+          postId
+            ? { type: "post.added", data: { postId, by, visibility, commands, rule: "reply-token" } }
+            : { type: "agent.commands", data: { postId: null, by, visibility, commands, rule: "reply-token" } },
+        ]);
+      }
+      if (postId === null || kbDraft) await markProcessed(deps, tx, inboundId, caseId, postId ? "post" : "commands");
       return { postId, changed: change.changed, outbound };
     });
   } catch (err) {

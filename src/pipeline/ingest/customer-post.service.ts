@@ -6,8 +6,10 @@
  */
 import { recordEvents } from "../../case/case-events.ts";
 import { ensureContacts } from "../../case/contacts.ts";
-import { addPost, customerPosted } from "../../case/posts.ts";
-import { survivorCaseId } from "../../case/ops/merge-case.ts";
+import { customerPosted, saveAttachments } from "../../case/posts.ts";
+import { fileOnCase } from "../../case/filing-write.ts";
+import type { CaseStatus } from "../../kernel/domain-types.ts";
+import { lookUpThread } from "./thread-lookup.ts";
 import { onCustomerReply, type ClosedReplyPolicy } from "../../case/status.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import type { Classification } from "../../parsing/automatic/classify.ts";
@@ -16,7 +18,7 @@ import { trimMessage } from "../../parsing/trim-message.ts";
 import { resolveThread, type ThreadDecision } from "../../threading/resolve-thread.ts";
 import type { ReplySecret } from "../../threading/reply-token.ts";
 import { findCaseTag } from "../../threading/subject.ts";
-import { alreadyDone, inGuardedTx, markProcessed } from "./inbound-status.ts";
+import { alreadyDone, inGuardedTx } from "./inbound-status.ts";
 import type { IngestIo, IngestOutcome, Tx } from "./ingest-io.ts";
 import { bouncedCase, hardFailedRecipients } from "./bounce.service.ts";
 import { openMailCase } from "./open-case.service.ts";
@@ -52,7 +54,7 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
     const account = config.accountByDomain.get(domain) ?? null;
     const [contact] = await ensureContacts(tx, [{ email: sender, name: msg.from?.name || null, accountId: account?.id ?? null }]);
     if (!contact) throw new Error(`contact ${sender} could not be created`);
-    const decision = await threadOf(tx, m, settings.caseTagPrefix, contact);
+    const { decision, statusOf } = await threadOf(tx, m, settings.caseTagPrefix, contact);
 
     // A reply to a closed case opens a new case linked to it (by default); other statuses react as the
     // pure rules say (a resolved case reopens, a waiting one resumes); automatic mail never changes status.
@@ -60,19 +62,20 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
     let existing: { caseId: number; status: Parameters<typeof onCustomerReply>[0] } | null = null;
     let linkTo: number | null = null;
     if (decision.kind === "existing") {
-      const current = await tx.case.findUniqueOrThrow({ where: { id: decision.caseId }, select: { status: true } });
-      if (onCustomerReply(current.status, { closedReply }, { automatic }).action === "new-linked-case") linkTo = decision.caseId;
-      else existing = { caseId: decision.caseId, status: current.status };
+      // Read with the threading facts; only a bounce's original case (looked up apart) is read here.
+      const status = statusOf.get(decision.caseId) ?? (await tx.case.findUniqueOrThrow({ where: { id: decision.caseId }, select: { status: true } })).status;
+      if (onCustomerReply(status, { closedReply }, { automatic }).action === "new-linked-case") linkTo = decision.caseId;
+      else existing = { caseId: decision.caseId, status };
     }
 
     if (existing && decision.kind === "existing") {
       const by = `contact:${contact.id}`;
       // Automatic mail on a case is kept for agents only: it must never reach (or loop back to) customers.
       const visibility = automatic ? "INTERNAL" : "PUBLIC";
-      const post = await addPost(
-        tx,
-        {
-          caseId: existing.caseId,
+      // Post, reference, contact, event and the inbound row in one statement (case/filing-write.ts). A machine
+      // (mailer-daemon, auto-responder) never becomes a contact of the case: nobody should mail it.
+      const post = await fileOnCase(tx, existing.caseId, {
+        post: {
           visibility,
           source: "CUSTOMER_EMAIL",
           author: { contactId: contact.id },
@@ -80,18 +83,18 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
           body: automatic ? msg.text : trimMessage(msg).body,
           inboundId,
           threadRule: decision.rule,
-          attachments: msg.attachments,
-          messageId,
         },
-        { by, automatic: classification.reason, forwardedBy: m.forwardedBy },
-      );
-      // A machine (mailer-daemon, auto-responder) never becomes a contact of the case: nobody should mail it.
-      if (!automatic) await tx.caseContact.createMany({ data: [{ caseId: existing.caseId, contactId: contact.id, role: "CC" }], skipDuplicates: true });
-      const reaction = await customerPosted(tx, existing.caseId, { by, now, automatic, closedReply, status: existing.status });
+        messageId,
+        contacts: automatic ? [] : [{ contactId: contact.id, role: "CC" }],
+        followers: [],
+        events: [{ event: { type: "post.added", data: { postId: null, visibility, rule: decision.rule, by, automatic: classification.reason, forwardedBy: m.forwardedBy } }, withPostId: true }],
+        inbound: { id: inboundId, outcome: "post", processedAt: now },
+      });
+      await saveAttachments(tx, post.postId, msg.attachments);
+      const reaction = await customerPosted(tx, existing.caseId, { by, now, automatic, closedReply, status: existing.status, contracts: config.contracts, settings });
       if (reaction.warning) deps.log.warn({ caseId: existing.caseId, reason: reaction.warning }, "customer reply did not change the status");
       if (classification.kind === "bounce" && decision.rule === "bounced-original") await markBouncing(tx, existing.caseId, classification, inboundId);
-      await markProcessed(deps, tx, inboundId, existing.caseId, "post");
-      return { kind: "post-added", caseId: existing.caseId, postId: post.id, rule: decision.rule, visibility };
+      return { kind: "post-added", caseId: existing.caseId, postId: post.postId, rule: decision.rule, visibility };
     }
 
     if (automatic) {
@@ -105,7 +108,6 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
     const opened = await openMailCase(tx, m, { contact, domain, messageId, linkTo, threading, now, config });
     // A new case an approval rule holds: its approvers are mailed once the case is committed.
     approvalOutbound = await holdNewCase(tx, { templates: deps.templates, secret: deps.secret }, opened.caseId, config.approvalRules, now);
-    await markProcessed(deps, tx, inboundId, opened.caseId, "case");
     return { kind: "case-created", caseId: opened.caseId, number: opened.number, postId: opened.postId };
   });
 
@@ -118,33 +120,26 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
   return outcome;
 }
 
-/** Which case the message belongs to, from its references, a bounce's original, and the subject's tag. */
-async function threadOf(tx: Tx, m: CustomerMessage, tagPrefix: string, contact: { id: number; accountId: number | null }): Promise<ThreadDecision> {
+/** Which case the message belongs to, from its references, a bounce's original, and the subject's tag (one read). */
+async function threadOf(
+  tx: Tx,
+  m: CustomerMessage,
+  tagPrefix: string,
+  contact: { id: number; accountId: number | null },
+): Promise<{ decision: ThreadDecision; statusOf: ReadonlyMap<number, CaseStatus> }> {
   const { msg, classification } = m;
-  const ids = [...new Set([...msg.inReplyTo, ...msg.references])];
-  const refs = ids.length ? await tx.messageRef.findMany({ where: { messageId: { in: ids } } }) : [];
-  const caseOf = (id: string) => refs.find((r) => r.messageId === id)?.caseId ?? null;
-  const tagNumber = findCaseTag(tagPrefix, msg.subject);
-  let subjectTag: { caseId: number; senderTakesPart: boolean } | null = null;
-  if (tagNumber !== null) {
-    const named = await tx.case.findUnique({ where: { number: tagNumber }, select: { id: true, mergedIntoId: true } });
-    // The tag of a merged case names its survivor: the conversation continues there (case/ops/merge-case.ts).
-    const survivorId = named === null ? null : named.mergedIntoId === null ? named.id : await survivorCaseId(tx, named.id);
-    const tagged = survivorId === null ? null : await tx.case.findUnique({ where: { id: survivorId }, include: { contacts: true } });
-    if (tagged) {
-      const takesPart = tagged.contacts.some((cc) => cc.contactId === contact.id) || (contact.accountId !== null && tagged.accountId === contact.accountId);
-      subjectTag = { caseId: tagged.id, senderTakesPart: takesPart };
-    }
-  }
+  const facts = await lookUpThread(tx, { messageIds: [...new Set([...msg.inReplyTo, ...msg.references])], tagNumber: findCaseTag(tagPrefix, msg.subject), contact });
+  const caseOf = (id: string) => facts.caseOfMessage.get(id) ?? null;
   // A bounce of our own mail names the returned message: file it on that case, never on a new one.
   const bouncedOriginalCaseId = classification.kind === "bounce" ? await bouncedCase(tx, m.secret, m.mailboxAddress, classification) : null;
-  return resolveThread({
+  const decision = resolveThread({
     tokenCaseId: null,
     bouncedOriginalCaseId,
     inReplyToCases: msg.inReplyTo.map(caseOf),
     referenceCases: msg.references.map(caseOf),
-    subjectTag,
+    subjectTag: facts.subjectTag,
   });
+  return { decision, statusOf: facts.statusOf };
 }
 
 /** Only bounces of our own mail mark addresses: a forged DSN cannot silence an arbitrary contact. */

@@ -42,6 +42,8 @@ export async function openMailCase(
     linkTo: ctx.linkTo === null ? null : { caseId: ctx.linkTo, reason: "customer replied to the closed case" },
     threading: ctx.threading,
     inboundId: m.inboundId,
+    // The inbound row is marked PROCESSED in the case's own statement (the caller holds its row lock).
+    fileInbound: { processedAt: ctx.now },
     forwardedBy: m.forwardedBy,
     now: ctx.now,
   }, ctx.config);

@@ -15,7 +15,7 @@ import { MailboxPoller } from "../pipeline/poll/imap-poller.ts";
 import { auditMailbox } from "../pipeline/poll/gap-audit.ts";
 import { createRedis } from "../db/redis.ts";
 import { createQueues, STAGES } from "../pipeline/stages.ts";
-import { sweep } from "../pipeline/sweeper.ts";
+import { sweep, sweepUnnotified } from "../pipeline/sweeper.ts";
 import { startWebhookDispatcher } from "../pipeline/webhook/webhook.service.ts";
 import { TemplateRenderer } from "../render/templates.ts";
 import { DEFAULT_SIGN_IN_LIMITS, startWebServer, type WebOptions } from "../web/server.ts";
@@ -55,6 +55,7 @@ export function createRuntime(env: Env = loadEnv(), overrides: { clock?: Clock; 
     coalesceMs: env.MAILCASE_COALESCE_MS,
     limits: { maxMessageBytes: env.MAILCASE_MAX_MESSAGE_BYTES, parseTimeoutMs: env.MAILCASE_PARSE_TIMEOUT_MS },
     faultIngestDelayMs: env.MAILCASE_FAULT_INGEST_DELAY_MS,
+    faultNotifyDelayMs: env.MAILCASE_FAULT_NOTIFY_DELAY_MS,
     portalUrl: env.MAILCASE_PORTAL_URL,
     publicUrl: publicUrl(env),
   };
@@ -110,7 +111,8 @@ export function startWorkers(rt: Runtime): Handle {
   const transport = createTransport(env);
   // A killed worker's jobs are picked up again once their lock lapses and a stalled check runs: keep both
   // short so a crash costs seconds, not a minute. Locks are renewed while the process lives.
-  const common = { connection, prefix, concurrency: env.WORKER_CONCURRENCY, lockDuration: 15_000, stalledInterval: 10_000 };
+  // The stalled check is one script per queue and interval, whatever the traffic: 5 s costs nothing per message.
+  const common = { connection, prefix, concurrency: env.WORKER_CONCURRENCY, lockDuration: 15_000, stalledInterval: 5_000 };
   const ctx = { deps, env, transport };
   // The parse pool starts with the workers, not with the first message of a burst (which would wait for it).
   void warmParseWorkers().catch(() => undefined);
@@ -131,6 +133,9 @@ export function startWorkers(rt: Runtime): Handle {
   );
   sweeper.unref();
   void sweep(deps, env.SWEEP_GRACE_MS).catch(() => undefined);
+  // A predecessor killed between an ingest commit and its inline notify left posts that its ingest job's retry
+  // would notify only once the job's lock lapses and a stalled check runs (15-25 s): notify them now.
+  void sweepUnnotified(deps, 0).catch(() => undefined);
   const webhooks = startWebhookDispatcher(deps, env.MAILCASE_WEBHOOK_POLL_MS, env.SWEEP_GRACE_MS);
   return {
     close: async () => {

@@ -115,13 +115,27 @@ export type CaseEventType = CaseEvent["type"];
  */
 export async function recordEvents(tx: Tx, caseId: number, events: readonly CaseEvent[], at?: Date): Promise<void> {
   if (events.length === 0) return;
-  await tx.caseEvent.createMany({ data: events.map((e) => ({ caseId, type: e.type, data: e.data, ...(at ? { createdAt: at } : {}) })) });
+  const rows = eventRows(events);
+  await tx.caseEvent.createMany({ data: rows.events.map((e) => ({ caseId, ...e, ...(at ? { createdAt: at } : {}) })) });
   // The webhook outbox, in the same transaction (src/pipeline/webhook fans it out to the subscriptions).
-  const published = events.flatMap((e) => {
-    const w = webhookEventOf(e);
-    return w ? [{ caseId, event: w.event, data: w.data, ...(at ? { createdAt: at } : {}) }] : [];
-  });
-  if (published.length) await tx.webhookOutbox.createMany({ data: published });
+  if (rows.webhooks.length) await tx.webhookOutbox.createMany({ data: rows.webhooks.map((w) => ({ caseId, ...w, ...(at ? { createdAt: at } : {}) })) });
+}
+
+/**
+ * The CaseEvent rows of events and the WebhookOutbox rows they publish. For `recordEvents`, and for the one
+ * writer that inserts them inside a larger statement (outbox.ts writeNotified): both write the same rows.
+ */
+export function eventRows(events: readonly CaseEvent[]): {
+  events: Array<{ type: CaseEventType; data: CaseEvent["data"] }>;
+  webhooks: Array<{ event: string; data: Record<string, Scalar> }>;
+} {
+  return {
+    events: events.map((e) => ({ type: e.type, data: e.data })),
+    webhooks: events.flatMap((e) => {
+      const w = webhookEventOf(e);
+      return w ? [{ event: w.event, data: w.data }] : [];
+    }),
+  };
 }
 
 /** A stored value as an audit scalar. */

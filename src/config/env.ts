@@ -111,6 +111,11 @@ const EnvSchema = z.object({
    * so a test can SIGKILL a worker mid-transaction deterministically.
    */
   MAILCASE_FAULT_INGEST_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /**
+   * Fault injection for the crash tests only: milliseconds to wait between the ingest commit and the inline
+   * notify, so a test can SIGKILL a worker in that gap and time the recovery.
+   */
+  MAILCASE_FAULT_NOTIFY_DELAY_MS: z.coerce.number().int().min(0).default(0),
 });
 
 export type Env = Readonly<z.infer<typeof EnvSchema>>;

@@ -32,4 +32,6 @@ export interface Deps {
   publicUrl?: string;
   /** Fault injection for crash tests (see MAILCASE_FAULT_INGEST_DELAY_MS). */
   faultIngestDelayMs: number;
+  /** Fault injection for crash tests (see MAILCASE_FAULT_NOTIFY_DELAY_MS). */
+  faultNotifyDelayMs: number;
 }

@@ -25,9 +25,9 @@ export async function sweep(
   automationCursor = automationSweepCursor,
 ): Promise<{ ingest: number; notify: number; send: number; sla: number; automation: number; approvals: number }> {
   const before = new Date(deps.clock.now().getTime() - graceMs);
-  const [inbound, posts, outbound] = await Promise.all([
+  const [inbound, notify, outbound] = await Promise.all([
     deps.db.inboundMessage.findMany({ where: { status: "PENDING", fetchedAt: { lt: before } }, select: { id: true }, take: 1000 }),
-    deps.db.post.findMany({ where: { notifiedAt: null, createdAt: { lt: before } }, select: { id: true, threadRule: true }, take: 1000 }),
+    sweepUnnotified(deps, graceMs),
     deps.db.outboundMail.findMany({
       // SENDING with a lapsed claim: its sender died between claim and outcome.
       where: { OR: [{ status: "PENDING", createdAt: { lt: before } }, { status: "SENDING", claimedAt: { lt: new Date(deps.clock.now().getTime() - CLAIM_LEASE_MS) } }] },
@@ -36,10 +36,6 @@ export async function sweep(
     }),
   ]);
   await enqueueIngest(deps.queues.ingest, inbound.map((r) => r.id));
-  await enqueueNotify(
-    deps.queues.notify,
-    posts.map((p) => ({ v: 1, postId: p.id, event: p.threadRule === "new-case" ? "case-opened" : "post-added" })),
-  );
   await enqueueSend(deps.queues.send, outbound.map((r) => r.id));
   const sla = await rescheduleOpenSla(deps, slaCursor.afterId);
   slaCursor.afterId = sla.nextAfterId;
@@ -50,10 +46,29 @@ export async function sweep(
   await enqueueSend(deps.queues.send, approvals.outbound);
   return {
     ingest: inbound.length,
-    notify: posts.length,
+    notify,
     send: outbound.length,
     sla: sla.cases,
     automation: automation.cases,
     approvals: approvals.reminded + approvals.timedOut + approvals.escalated,
   };
+}
+
+/**
+ * Enqueues the notify jobs of posts older than `graceMs` that no notifier planned yet; returns how many.
+ * A worker starting up calls it with no grace (src/app/runtime.ts): a post its predecessor committed just
+ * before dying between the ingest commit and the inline notify is notified at once, instead of after the
+ * grace. A post a live worker is notifying right now may be enqueued too: notifyPost's guard makes that
+ * job write nothing.
+ */
+export async function sweepUnnotified(deps: Deps, graceMs: number): Promise<number> {
+  const before = new Date(deps.clock.now().getTime() - graceMs);
+  const posts = await deps.db.post.findMany({ where: { notifiedAt: null, createdAt: { lt: before } }, select: { id: true, threadRule: true }, take: 1000 });
+  await enqueueNotify(
+    deps.queues.notify,
+    posts.map((p) => ({ v: 1, postId: p.id, event: p.threadRule === "new-case" ? "case-opened" : "post-added" })),
+  );
+  // At start-up (no grace) these are usually what a stopped worker left between commit and notify.
+  if (posts.length) deps.log[graceMs === 0 ? "warn" : "info"]({ posts: posts.length, graceMs }, "notify jobs of unnotified posts enqueued");
+  return posts.length;
 }

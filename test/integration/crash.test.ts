@@ -11,7 +11,7 @@ import { inbox, labConfig, rand, sendMail, startApp, testEnv, waitFor, type App 
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-function spawnWorker(prefix: string, faultDelayMs: number): ChildProcess {
+function spawnWorker(prefix: string, faultDelayMs: number, notifyDelayMs = 0, extra: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [path.join(ROOT, "bin/mailcase.mjs"), "worker"], {
     cwd: ROOT,
     env: {
@@ -21,9 +21,11 @@ function spawnWorker(prefix: string, faultDelayMs: number): ChildProcess {
       WORKER_CONCURRENCY: "3",
       LOG_LEVEL: "warn",
       MAILCASE_FAULT_INGEST_DELAY_MS: String(faultDelayMs),
+      MAILCASE_FAULT_NOTIFY_DELAY_MS: String(notifyDelayMs),
       // A post committed just before the kill is notified by the sweeper once it is SWEEP_GRACE_MS old:
       // sweep often, so recovery is bounded by the grace (30 s) and not by the production interval as well.
       SWEEP_INTERVAL_MS: "2000",
+      ...extra,
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -73,4 +75,43 @@ describe("worker killed mid-ingest", () => {
       expect(acks).toHaveLength(1);
     }
   }, 300_000);
+});
+
+describe("worker killed between the ingest commit and the inline notify", () => {
+  const id = rand();
+  const env = testEnv();
+  let app: App;
+  let worker: ChildProcess | null = null;
+
+  beforeAll(async () => {
+    app = await startApp(labConfig(id), { env, roles: ["poller"] });
+  });
+  afterAll(async () => {
+    worker?.kill("SIGKILL");
+    await app?.close();
+  });
+
+  it("notifies the filed posts as soon as a worker is back, without waiting for the sweeper's grace", async () => {
+    const N = 3;
+    const customers = Array.from({ length: N }, (_, i) => `gap-${id}-${i}@customer.test`);
+    const db = app.rt.deps.db;
+    const posts = { source: "CUSTOMER_EMAIL" as const, subject: { startsWith: `Gap test ${id}` } };
+    // Every post waits a minute between its commit and its notify: the kill always lands in that gap.
+    worker = spawnWorker(env.MAILCASE_REDIS_PREFIX, 0, 60_000);
+    for (const [i, from] of customers.entries()) await sendMail({ from, to: app.support, subject: `Gap test ${id} ${i}`, text: `Message ${i}` });
+    await waitFor(async () => (await db.post.count({ where: posts })) === N, "all posts committed", 60_000);
+    worker.kill("SIGKILL");
+    await once(worker, "exit");
+    expect(await db.post.count({ where: { ...posts, notifiedAt: null } })).toBe(N);
+
+    // The sweeper's grace is out of reach here (10 minutes): what heals the gap is the restarted worker's
+    // start-up pass (at once) or the retry of the stalled ingest jobs (once their lock lapses, up to 15 s, and a
+    // stalled check runs, every 5 s). How long the worker takes to boot depends on the machine's load.
+    const restartedAt = Date.now();
+    worker = spawnWorker(env.MAILCASE_REDIS_PREFIX, 0, 0, { SWEEP_GRACE_MS: "600000" });
+    await waitFor(async () => (await db.post.count({ where: { ...posts, notifiedAt: null } })) === 0, "all posts notified", 120_000);
+    console.log(`crash gap: posts notified ${Date.now() - restartedAt} ms after the worker restarted (at ${restartedAt})`);
+    await waitFor(async () => (await db.outboundMail.count({ where: { kind: "ACK", status: "SENT", toAddress: { in: customers } } })) === N, "all acks sent", 60_000);
+    expect(await db.outboundMail.count({ where: { kind: "ACK", toAddress: { in: customers } } })).toBe(N);
+  }, 240_000);
 });

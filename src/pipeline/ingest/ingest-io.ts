@@ -3,6 +3,7 @@
  * queues. Dry run / replay: everything inside one outer transaction the caller rolls back (or commits),
  * with follow-up jobs collected instead of enqueued — so a dry run runs exactly the live code.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { DbOrTx } from "../../db/client.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { Deps } from "../../kernel/deps.ts";
@@ -28,7 +29,10 @@ export function liveIo(deps: Deps): IngestIo {
   return {
     db: deps.db,
     tx: (fn) => deps.db.$transaction(fn, { timeout: 30_000 + deps.faultIngestDelayMs, maxWait: 10_000 }),
-    notify: (items) => notifyNow(deps, items),
+    notify: async (items) => {
+      if (deps.faultNotifyDelayMs > 0) await sleep(deps.faultNotifyDelayMs);
+      await notifyNow(deps, items);
+    },
     send: (ids) => enqueueSend(deps.queues.send, ids),
     sla: async (ids) => void (await scheduleSla(deps, ids)),
     faultDelayMs: deps.faultIngestDelayMs,

@@ -1,6 +1,7 @@
 /**
- * Plans the emails one post causes (pure plan), renders them and writes one outbox row per recipient,
- * all in one transaction; sending happens afterwards, per row, on the send queue.
+ * Plans the emails one post causes (pure plan), renders them and writes one outbox row per recipient;
+ * sending happens afterwards, per row, on the send queue. Two statements per post: one load
+ * (notify-load.ts) and one atomic write of guard, rows and events (outbox.ts writeNotified).
  *
  * Idempotent: Post.notifiedAt is the guard and OutboundMail.dedupeKey is unique, so a retried job never
  * writes a second row; it only re-enqueues the rows still PENDING (deterministic send job ids).
@@ -12,7 +13,9 @@ import type { OutboundKind } from "../../kernel/domain-types.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import { caseNo, formatCaseNumber } from "../../case/case-number.ts";
 import { recordEvents, type CaseEvent } from "../../case/case-events.ts";
-import { writeOutbound, type OutboundDraft } from "../../case/outbox.ts";
+import { writeNotified, writeOutbound, type OutboundDraft } from "../../case/outbox.ts";
+import type { DbOrTx } from "../../db/client.ts";
+import { loadNotifyInput, type NotifyLoad } from "./notify-load.ts";
 import { enqueueSend } from "../send/send.job.ts";
 import type { TemplateName } from "../../render/templates.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
@@ -38,33 +41,32 @@ export type NotifyOutcome = { kind: "missing" } | { kind: "planned"; outbound: n
 const TEMPLATE: Record<OutboundKind, TemplateName> = { NOTICE: "notice", ACK: "ack", NEW_CASE: "new-case", UPDATE: "update", REPLY: "reply", SIGN_IN: "sign-in", APPROVAL: "approval" };
 
 export async function notifyPost(deps: Deps, postId: number, event: "case-opened" | "post-added"): Promise<NotifyOutcome> {
-  // Read before the transaction: waiting for a pooled connection while holding one could starve the pool.
   const config = await deps.config.get();
-  const planned = await deps.db.$transaction(
-    async (tx) => {
-      // The guard and its mark in one statement: the row lock serialises two jobs for the same post, and
-      // notifiedAt set here commits with the outbox rows below or rolls back with them.
-      const claimed = await tx.post.updateMany({ where: { id: postId, notifiedAt: null }, data: { notifiedAt: deps.clock.now() } });
-      if (claimed.count === 0) {
-        const exists = await tx.post.findUnique({ where: { id: postId }, select: { id: true } });
-        return exists ? ({ kind: "already-planned" } as const) : ({ kind: "missing" } as const);
-      }
-      const { written, pending } = await planAndWrite(deps, tx, postId, event, config);
-      return { kind: "planned", count: written, pending } as const;
-    },
-    { timeout: 30_000 },
-  );
-  if (planned.kind === "missing") return planned;
-  // Planned now: the rows this transaction wrote are the ones to send. Planned before (a retry after the commit):
+  const now = deps.clock.now();
+  // Two statements and no transaction (notifyLoad, then writeNotified): the load reads without a lock, and the
+  // write is one statement whose notifiedAt guard decides under the post's row lock whether anything is written.
+  // A notifier that loses the race (or runs after a commit it did not see) planned for nothing and writes nothing.
+  const load = await loadNotifyInput(deps.db, postId, capSince(now));
+  if (!load) return { kind: "missing" };
+  let planned: { kind: "planned"; count: number; pending: Array<{ id: number; kind: OutboundKind }> } | null = null;
+  if (!load.post.notified) {
+    const { drafts, events } = await planMails(deps, deps.db, load, event, config);
+    const written = await writeNotified(deps.db, { postId, at: now }, load.case.id, drafts, events);
+    if (written.claimed) {
+      // Every draft new (the usual case): the rows just written are the pending ones. Some existed already
+      // (written by another path under the same dedupe key): ask which of the post's rows still wait.
+      const pending = written.created.length === drafts.length ? written.created : await pendingOf(deps, postId);
+      planned = { kind: "planned", count: written.created.length, pending };
+    }
+  }
+  // Planned now: the rows this statement wrote are the ones to send. Planned before (a retry after the commit):
   // whatever of this post is still waiting.
-  const pending =
-    planned.kind === "planned" ? planned.pending : await deps.db.outboundMail.findMany({ where: { postId, status: "PENDING" }, select: { id: true, kind: true } });
+  const pending = planned ? planned.pending : await pendingOf(deps, postId);
   // Acknowledgements, new-case notices and agents' answers to customers go at once; updates go at once too
   // unless the recipient heard about the case within the coalescing window, then they wait it (leading edge).
   await enqueueSend(deps.queues.send, pending.filter((p) => p.kind !== "UPDATE").map((p) => p.id));
   const updates = pending.filter((p) => p.kind === "UPDATE");
   if (updates.length) {
-    const now = deps.clock.now();
     const rows = await deps.db.outboundMail.findMany({ where: { id: { in: updates.map((u) => u.id) } }, select: { id: true, caseId: true, toAddress: true } });
     const leading: number[] = [];
     const trailing: number[] = [];
@@ -80,10 +82,18 @@ export async function notifyPost(deps: Deps, postId: number, event: "case-opened
     await enqueueSend(deps.queues.send, leading);
     await enqueueSend(deps.queues.send, trailing, deps.coalesceMs);
   }
-  return planned.kind === "planned" ? { kind: "planned", outbound: planned.count } : { kind: "already-planned", pending: pending.length };
+  return planned ? { kind: "planned", outbound: planned.count } : { kind: "already-planned", pending: pending.length };
 }
 
-/** Plans and writes the post's mails; returns how many rows are new and the post's rows still to be sent. */
+const pendingOf = (deps: Deps, postId: number) => deps.db.outboundMail.findMany({ where: { postId, status: "PENDING" }, select: { id: true, kind: true }, orderBy: { id: "asc" } });
+
+/** The start of the hour the automatic-mail cap counts (notification-plan.ts withinAutoMailCap). */
+const capSince = (now: Date) => new Date(now.getTime() - 3_600_000);
+
+/**
+ * Plans and writes the post's mails inside the caller's transaction, without the notifiedAt guard (replay
+ * sets it itself); returns how many rows are new and the post's rows still to be sent.
+ */
 export async function planAndWrite(
   deps: Deps,
   tx: Prisma.TransactionClient,
@@ -91,41 +101,33 @@ export async function planAndWrite(
   event: "case-opened" | "post-added",
   preloaded?: ConfigSnapshot,
 ): Promise<{ written: number; pending: Array<{ id: number; kind: OutboundKind }> }> {
-  // The case's own rows only: owner, team, area, group, mailbox, agents with their teams and directory grants
-  // (which decide with the team who may see the case and which posts) are configuration, held in memory.
-  const post = await tx.post.findUniqueOrThrow({
-    where: { id: postId },
-    include: {
-      attachments: { select: { id: true, size: true, filename: true, originalFilename: true }, orderBy: { id: "asc" } },
-      case: {
-        include: {
-          contacts: { include: { contact: true } },
-          followers: true,
-          inbound: { where: { status: "PROCESSED" }, orderBy: { id: "asc" }, select: { id: true, messageId: true, post: { select: { authorContactId: true } } } },
-        },
-      },
-    },
-  });
-  const c = post.case;
-  // The author and the post's own message are almost always among what the case load brought (its contacts,
-  // its processed messages): read them separately only when not (two statements less per notification).
-  const authorContact =
-    post.authorContactId === null
-      ? null
-      : (c.contacts.find((cc) => cc.contactId === post.authorContactId)?.contact ?? (await tx.contact.findUnique({ where: { id: post.authorContactId } })));
-  const postMessageId =
-    post.inboundId === null
-      ? null
-      : (c.inbound.find((m) => m.id === post.inboundId)?.messageId ??
-        (await tx.inboundMessage.findUnique({ where: { id: post.inboundId }, select: { messageId: true } }))?.messageId ??
-        null);
-  const wanted = [c.ownerId, post.authorAgentId, ...c.followers.map((f) => f.agentId)].filter((id): id is number => id !== null);
-  let config = preloaded ?? (await deps.config.get());
+  const load = await loadNotifyInput(tx, postId, capSince(deps.clock.now()));
+  if (!load) throw new Error(`post #${postId} does not exist`);
+  const { drafts, events } = await planMails(deps, tx, load, event, preloaded ?? (await deps.config.get()));
+  const written = await writeOutbound(tx, drafts);
+  await recordEvents(tx, load.case.id, events);
+  return written;
+}
+
+/** The post's mails as outbox drafts, and the case events that record the plan. */
+async function planMails(
+  deps: Deps,
+  db: DbOrTx,
+  load: NotifyLoad,
+  event: "case-opened" | "post-added",
+  preloaded: ConfigSnapshot,
+): Promise<{ drafts: OutboundDraft[]; events: CaseEvent[] }> {
+  const { post, case: c } = load;
+  const postId = post.id;
+  const authorContact = load.author;
+  const postMessageId = load.postMessageId;
+  const wanted = [c.ownerId, post.authorAgentId, ...load.followers.map((f) => f.agentId)].filter((id): id is number => id !== null);
+  let config = preloaded;
   const knows = (cfg: ConfigSnapshot) =>
     wanted.every((id) => cfg.agents.has(id)) && cfg.areasById.has(c.areaId) && (c.teamId === null || cfg.teams.has(c.teamId)) && (c.mailboxId === null || cfg.mailboxes.has(c.mailboxId));
-  // An id the snapshot does not know was configured a moment ago: read the configuration now, through this
-  // transaction's own connection.
-  if (!knows(config)) config = await loadConfigSnapshot(tx);
+  // An id the snapshot does not know was configured a moment ago: read the configuration now (in replay,
+  // through the caller's transaction).
+  if (!knows(config)) config = await loadConfigSnapshot(db);
   const mailbox = (c.mailboxId === null ? undefined : config.mailboxes.get(c.mailboxId)) ?? [...config.mailboxes.values()][0];
   if (!mailbox) throw new Error("no mailbox is configured");
   const settings = config.settings;
@@ -136,7 +138,7 @@ export async function planAndWrite(
   const authorAgent = post.authorAgentId === null ? null : (config.agents.get(post.authorAgentId) ?? null);
   const agents = config.agents;
   const contacts = new Map<number, PlanContact & { email: string; name: string | null; locale: string }>(
-    c.contacts.map(({ contact }) => [
+    load.contacts.map(({ contact }) => [
       contact.id,
       { id: contact.id, portalUser: contact.portalUser, bouncing: contact.bouncing, notify: notifyPreference(contact.notifyPreference), email: contact.email, name: contact.name, locale: contact.locale },
     ]),
@@ -145,10 +147,10 @@ export async function planAndWrite(
   const automatic = false;
   const plan = planNotifications({
     event,
-    caseAccess: caseAccessOf({ ...c, area }),
+    caseAccess: caseAccessOf({ ...c, contacts: load.contacts, area }),
     post: { ...post, authorDirectoryId: authorContact?.directoryId ?? null },
-    followerAgentIds: c.followers.flatMap((f) => (f.agentId === null ? [] : [f.agentId])),
-    followerContactIds: c.followers.flatMap((f) => (f.contactId === null ? [] : [f.contactId])),
+    followerAgentIds: load.followers.flatMap((f) => (f.agentId === null ? [] : [f.agentId])),
+    followerContactIds: load.followers.flatMap((f) => (f.contactId === null ? [] : [f.contactId])),
     teamMemberIds: team?.memberIds ?? [],
     teamFollowsCases: team?.followsCases ?? true,
     agents,
@@ -159,8 +161,8 @@ export async function planAndWrite(
   });
 
   const tagPrefix = settings.caseTagPrefix;
-  const threadIds = c.inbound.length ? [c.inbound[0]!.messageId] : [];
-  const lastCustomerId = [...c.inbound].reverse().find((m) => m.post?.authorContactId != null)?.messageId ?? null;
+  const threadIds = load.threadRootId === null ? [] : [load.threadRootId];
+  const lastCustomerId = load.lastCustomerId;
   const authorName = authorAgent?.name ?? authorContact?.name ?? authorContact?.email ?? "Mailcase";
   const fmt = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "none");
   const baseView = {
@@ -191,18 +193,16 @@ export async function planAndWrite(
   const drafts: OutboundDraft[] = [];
   const suppressed: string[] = [];
   // The customer's files for agents reading the notice in a mail client (small ones attached, others linked).
-  const files = post.authorContactId !== null && post.attachments.length ? post.attachments : [];
-  const maxBytes = files.length ? readAutomation((await tx.settings.findUnique({ where: { id: 1 }, select: { automation: true } }))?.automation).noticeAttachmentMaxBytes : 0;
+  const files = post.authorContactId !== null && load.attachments.length ? load.attachments : [];
+  const maxBytes = files.length ? readAutomation(load.automation).noticeAttachmentMaxBytes : 0;
   const { attach, link } = noticeAttachments(files, maxBytes);
-  const hourAgo = new Date(deps.clock.now().getTime() - 3_600_000);
+  const recent = new Map(load.contacts.map((cc) => [cc.contact.id, { ACK: cc.recentAcks, UPDATE: cc.recentUpdates }]));
   for (const r of plan) {
     const recipient = resolveRecipient(r, agents, contacts);
     if (!recipient) continue;
     if (r.to === "contact" && (r.kind === "ACK" || r.kind === "UPDATE")) {
-      const recent = await tx.outboundMail.count({
-        where: { recipientContactId: r.contactId, kind: r.kind, createdAt: { gte: hourAgo }, ...(r.kind === "UPDATE" ? { caseId: c.id } : {}) },
-      });
-      if (!withinAutoMailCap(r.kind, recent)) {
+      // Counted by the load: ACKs to the address on any case, updates of this case (as before, per kind).
+      if (!withinAutoMailCap(r.kind, recent.get(r.contactId)?.[r.kind] ?? 0)) {
         suppressed.push(`${r.kind}:${recipient.address}`);
         continue;
       }
@@ -249,12 +249,10 @@ export async function planAndWrite(
   }
   const events: CaseEvent[] = [];
   if (suppressed.length) events.push({ type: "notifications.suppressed", data: { postId, reason: "automatic-mail cap per address", recipients: suppressed } });
-  const { written, pending } = await writeOutbound(tx, drafts);
   if (drafts.length) {
     events.push({ type: "notifications.planned", data: { postId, recipients: plan.map((p) => `${p.kind}:${p.to}:${p.to === "agent" ? p.agentId : p.contactId}:${p.reason}`) } });
   }
-  await recordEvents(tx, c.id, events);
-  return { written, pending };
+  return { drafts, events };
 }
 
 function resolveRecipient(

@@ -5,7 +5,7 @@
  * polls), against a fresh database of this worktree and a private Redis server, so the figures are its own.
  *
  *   npm run bench [-- --messages 1000 --customers 200 --concurrency 8 --workers 1 --rate 0
- *                     --outbound postfix|sink --replies]
+ *                     --outbound postfix|sink --replies --tsx]
  *
  * Besides throughput and latency, every phase prints what a message cost: CPU-ms of the Mailcase processes,
  * PostgreSQL (the backends of the bench database), Redis (the private server), and separately Postfix and
@@ -34,8 +34,9 @@ import { loadEnv } from "../src/config/env.ts";
 import { parseHelpdeskConfig } from "../src/config/helpdesk-config.ts";
 import { createDb } from "../src/db/client.ts";
 import type { NodeReply, NodeRequest } from "./bench-node.ts";
-import { cpuMs, machineBusyMs, machineLoad, peakRssMb, PidSetCpu, treeCpuMs } from "./proc-stats.ts";
+import { cpuMs, machineBusyMs, machineLoad, peakRssMb, PidSetCpu, rssMb, treeCpuMs } from "./proc-stats.ts";
 import { startSmtpSink, type SmtpSink } from "./smtp-sink.ts";
+import { buildProcess } from "../scripts/build.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "0" },
     outbound: { type: "string", default: "postfix" },
     replies: { type: "boolean", default: false },
+    tsx: { type: "boolean", default: false },
   },
 });
 const N = Number(values.messages);
@@ -124,9 +126,22 @@ interface MailcaseNode {
   request(req: NodeRequest): Promise<NodeReply>;
 }
 
+/**
+ * The Mailcase processes run precompiled, as `bin/mailcase.mjs` runs them in production (scripts/build.mjs), so
+ * their memory is production's; `--tsx` runs the sources through tsx instead (the old way, for comparison).
+ * Built at the depth of the sources, build/bench/, as scripts/build.mjs requires.
+ */
+async function nodeEntry(): Promise<{ file: string; execArgv: string[] }> {
+  if (values.tsx) return { file: path.join(import.meta.dirname, "bench-node.ts"), execArgv: ["--import", "tsx"] };
+  const file = path.join(ROOT, "build", "bench", "bench-node.mjs");
+  await buildProcess(path.join(import.meta.dirname, "bench-node.ts"), file);
+  return { file, execArgv: [] };
+}
+
 async function startNode(env: NodeJS.ProcessEnv, poller: boolean): Promise<MailcaseNode> {
-  const child = fork(path.join(import.meta.dirname, "bench-node.ts"), poller ? ["poller"] : [], {
-    execArgv: ["--import", "tsx"],
+  const entry = await nodeEntry();
+  const child = fork(entry.file, poller ? ["poller"] : [], {
+    execArgv: entry.execArgv,
     env,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -204,6 +219,15 @@ async function main(): Promise<void> {
   const nodes: MailcaseNode[] = [];
   for (let k = 0; k < WORKERS; k++) nodes.push(await startNode(childEnv, k === 0));
   await sleep(1000);
+  /** RSS after start-up (parse threads warm, first queries done), before any mail: the floor a burst adds to. */
+  const restRss = nodes.map((n) => rssMb(n.child.pid ?? 0) ?? 0);
+  /** BENCH_HEAP_SNAPSHOT=<dir>: heap snapshots of the first process at rest and in the first burst. */
+  const snapshot = async (label: string): Promise<void> => {
+    if (!process.env.BENCH_HEAP_SNAPSHOT || !nodes[0]) return;
+    const r = await nodes[0].request({ cmd: "snapshot", label });
+    if ("snapshot" in r) process.stderr.write(`bench: heap snapshot ${r.snapshot}\n`);
+  };
+  await snapshot("rest");
 
   const watch = new pg.Client({ connectionString: DB_URL });
   await watch.connect();
@@ -315,6 +339,7 @@ async function main(): Promise<void> {
     const before = await counters();
     await sendAll(mails);
     const sentAt = Date.now();
+    if (name === "new cases") await snapshot("burst");
     process.stderr.write(`bench: ${name}: ${mails.length} messages accepted by SMTP in ${((sentAt - before.at) / 1000).toFixed(1)} s; waiting\n`);
     // Generous: on a loaded shared machine a burst drains slowly, and a deadline is for a stuck run only.
     await settle(await minInbound(), Math.max(600_000, mails.length * 2_000));
@@ -455,6 +480,7 @@ async function main(): Promise<void> {
     workers: WORKERS,
     workerConcurrency: Number(values.concurrency),
     outbound: SINK ? "sink" : "postfix",
+    runtime: values.tsx ? "tsx" : "build",
     ratePerSecond: RATE || null,
     cases,
     measured: latencies.length,
@@ -465,6 +491,7 @@ async function main(): Promise<void> {
     p90Ms: percentile(latencies, 90),
     p99Ms: percentile(latencies, 99),
     maxMs: latencies.at(-1) ?? NaN,
+    restRssMbByProcess: restRss,
     peakRssMbByProcess: peakRss,
     memoryPeaksMbByProcess: memoryPeaks,
     loadAverage: { before: load0.load1, after: load1.load1, cores: load0.cores },
@@ -482,7 +509,7 @@ async function main(): Promise<void> {
   stats.disconnect();
   await sink?.close();
   redis.stop();
-  console.log(`results: ${path.relative(process.cwd(), file)}  (cases ${cases}, p90 ${result.p90Ms} ms, max ${result.maxMs} ms, peak RSS ${peakRss.join(" + ")} MB, load ${load0.load1} → ${load1.load1} on ${load0.cores} cores)`);
+  console.log(`results: ${path.relative(process.cwd(), file)}  (cases ${cases}, p90 ${result.p90Ms} ms, max ${result.maxMs} ms, RSS at rest ${restRss.join(" + ")} MB, peak ${peakRss.join(" + ")} MB, load ${load0.load1} → ${load1.load1} on ${load0.cores} cores)`);
   for (const [i, m] of memoryPeaks.entries()) {
     if (m) console.log(`memory, process ${i + 1}: peak RSS ${peakRss[i]} MB; peaks of heap used ${m.heapUsed} / total ${m.heapTotal} MB, external ${m.external} MB, array buffers ${m.arrayBuffers} MB`);
   }

@@ -82,7 +82,14 @@ const TSX_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"
 
 let entry: Promise<{ url: URL } | { eval: string }> | null = null;
 
+/**
+ * The precompiled build (scripts/build.mjs) writes the worker beside its entry; running from sources, no such
+ * file exists next to this module and the worker is bundled at run time.
+ */
+const PREBUILT_WORKER = new URL("./parse-worker.mjs", import.meta.url);
+
 function workerEntry(): Promise<{ url: URL } | { eval: string }> {
+  if (existsSync(fileURLToPath(PREBUILT_WORKER))) entry ??= Promise.resolve({ url: PREBUILT_WORKER });
   entry ??= bundleWorker().then(
     (url) => ({ url }),
     (err: unknown) => {

@@ -132,10 +132,12 @@ interface MailcaseNode {
  * Built at the depth of the sources, build/bench/, as scripts/build.mjs requires.
  */
 async function nodeEntry(): Promise<{ file: string; execArgv: string[] }> {
-  if (values.tsx) return { file: path.join(import.meta.dirname, "bench-node.ts"), execArgv: ["--import", "tsx"] };
+  // BENCH_NODE_FLAGS: extra node/V8 flags for the Mailcase processes (e.g. heap sizes), to try them under load.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  if (values.tsx) return { file: path.join(import.meta.dirname, "bench-node.ts"), execArgv: [...flags, "--import", "tsx"] };
   const file = path.join(ROOT, "build", "bench", "bench-node.mjs");
   await buildProcess(path.join(import.meta.dirname, "bench-node.ts"), file);
-  return { file, execArgv: [] };
+  return { file, execArgv: flags };
 }
 
 async function startNode(env: NodeJS.ProcessEnv, poller: boolean): Promise<MailcaseNode> {
@@ -481,6 +483,7 @@ async function main(): Promise<void> {
     workerConcurrency: Number(values.concurrency),
     outbound: SINK ? "sink" : "postfix",
     runtime: values.tsx ? "tsx" : "build",
+    nodeFlags: process.env.BENCH_NODE_FLAGS ?? "",
     ratePerSecond: RATE || null,
     cases,
     measured: latencies.length,

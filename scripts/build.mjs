@@ -16,31 +16,43 @@ import { fileURLToPath } from "node:url";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILD_ENTRY = path.join(ROOT, "build", "cli", "main.mjs");
 
-/** Bundles one TypeScript entry to `outFile`, written atomically (a process starting meanwhile sees old or new). */
-async function bundle(entry, outFile) {
+/**
+ * Bundles one TypeScript entry to `outFile`. With `split`, modules imported only dynamically (the web server in
+ * runtime.ts) go to chunks beside it and are loaded, their dependencies included, only when imported: without
+ * splitting, esbuild hoists every external import to the top of the one file. Chunks are named by content
+ * hash and written before the entry, each atomically, so a process starting meanwhile finds old or new files
+ * complete; old chunks are left in place for processes still running the old entry.
+ */
+async function bundle(entry, outFile, split) {
   const { build } = await import("esbuild");
+  const outdir = path.dirname(outFile);
   const out = await build({
-    entryPoints: [entry],
+    entryPoints: { [path.basename(outFile, ".mjs")]: entry },
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node20",
     packages: "external",
+    splitting: split,
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: "chunk-[hash]",
     write: false,
     logLevel: "warning",
   });
-  const code = out.outputFiles[0]?.text;
-  if (code === undefined) throw new Error(`esbuild produced no output for ${entry}`);
-  mkdirSync(path.dirname(outFile), { recursive: true });
-  const tmp = `${outFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, code);
-  renameSync(tmp, outFile);
+  if (!out.outputFiles.some((f) => f.path === outFile)) throw new Error(`esbuild produced no ${outFile}`);
+  mkdirSync(outdir, { recursive: true });
+  for (const f of [...out.outputFiles].sort((a, b) => Number(a.path === outFile) - Number(b.path === outFile))) {
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
 }
 
 /** Builds `entry` to `outFile` plus the parse worker beside it; the worker first, so an entry never runs without it. */
 export async function buildProcess(entry, outFile) {
-  await bundle(path.join(ROOT, "src", "parsing", "parse-worker.ts"), path.join(path.dirname(outFile), "parse-worker.mjs"));
-  await bundle(entry, outFile);
+  await bundle(path.join(ROOT, "src", "parsing", "parse-worker.ts"), path.join(path.dirname(outFile), "parse-worker.mjs"), false);
+  await bundle(entry, outFile, true);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

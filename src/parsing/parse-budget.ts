@@ -17,7 +17,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { parseMessage } from "./parse-message.ts";
+import { parseMessageLazily as parseMessage } from "./parse-message-lazy.ts";
 import type { ParsedMessage } from "./parsed-message.ts";
 import type { ParseRequest, WireMessage, WorkerSignal } from "./parse-worker.ts";
 

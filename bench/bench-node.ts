@@ -7,11 +7,13 @@
  * through it): PostgreSQL here has no pg_stat_statements, and a client-side count includes BEGIN and COMMIT.
  */
 import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 import pg from "pg";
 import { createRuntime, startPollers, startWorkers, type Handle } from "../src/app/runtime.ts";
 import { loadEnv } from "../src/config/env.ts";
 
-export type NodeRequest = { cmd: "stats" } | { cmd: "stop" };
+export type NodeRequest = { cmd: "stats" } | { cmd: "stop" } | { cmd: "snapshot"; label: string };
 /** Peak of each process.memoryUsage() field (MB), sampled every 250 ms: says whether RSS is heap, buffers or native. */
 export interface MemoryPeaks {
   rss: number;
@@ -20,7 +22,7 @@ export interface MemoryPeaks {
   external: number;
   arrayBuffers: number;
 }
-export type NodeReply = { ready: true } | { stats: { statements: number; heapMb: number; memory: MemoryPeaks } } | { stopped: true };
+export type NodeReply = { ready: true } | { stats: { statements: number; heapMb: number; memory: MemoryPeaks } } | { stopped: true } | { snapshot: string | null };
 
 const memory: MemoryPeaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
 setInterval(() => {
@@ -64,6 +66,10 @@ async function main(): Promise<void> {
         profile.clear();
       }
       send({ stats: { statements, heapMb: Math.round(process.memoryUsage().heapUsed / 1e6), memory: { ...memory } } });
+    } else if (request.cmd === "snapshot") {
+      // BENCH_HEAP_SNAPSHOT=<dir>: a V8 heap snapshot on request (at rest, in the burst), to see what holds the heap.
+      const dir = process.env.BENCH_HEAP_SNAPSHOT;
+      send({ snapshot: dir ? writeHeapSnapshot(path.join(dir, `${request.label}-${process.pid}.heapsnapshot`)) : null });
     } else if (request.cmd === "stop") {
       void (async () => {
         for (const h of handles.reverse()) await h.close().catch(() => undefined);

@@ -5,7 +5,7 @@
  * polls), against a fresh database of this worktree and a private Redis server, so the figures are its own.
  *
  *   npm run bench [-- --messages 1000 --customers 200 --concurrency 8 --workers 1 --rate 0
- *                     --outbound postfix|sink --replies]
+ *                     --outbound postfix|sink --replies --tsx]
  *
  * Besides throughput and latency, every phase prints what a message cost: CPU-ms of the Mailcase processes,
  * PostgreSQL (the backends of the bench database), Redis (the private server), and separately Postfix and
@@ -31,7 +31,7 @@ import pg from "pg";
 import { loadEnv } from "../src/config/env.ts";
 import { freshDatabase } from "./fresh-database.ts";
 import { configureBenchHelpdesk, privateRedis, RUN, startNode, type MailcaseNode } from "./processes.ts";
-import { cpuMs, machineBusyMs, machineLoad, peakRssMb, PidSetCpu, treeCpuMs } from "./proc-stats.ts";
+import { cpuMs, machineBusyMs, machineLoad, peakRssMb, PidSetCpu, rssMb, treeCpuMs } from "./proc-stats.ts";
 import { startSmtpSink, type SmtpSink } from "./smtp-sink.ts";
 
 const { values } = parseArgs({
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "0" },
     outbound: { type: "string", default: "postfix" },
     replies: { type: "boolean", default: false },
+    tsx: { type: "boolean", default: false },
   },
 });
 const N = Number(values.messages);
@@ -114,8 +115,17 @@ async function main(): Promise<void> {
     ...(sink ? { SMTP_HOST: "127.0.0.1", SMTP_PORT: String(sink.port) } : {}),
   };
   const nodes: MailcaseNode[] = [];
-  for (let k = 0; k < WORKERS; k++) nodes.push(await startNode(childEnv, k === 0));
+  for (let k = 0; k < WORKERS; k++) nodes.push(await startNode(childEnv, k === 0, { tsx: values.tsx }));
   await sleep(1000);
+  /** RSS after start-up (parse threads warm, first queries done), before any mail: the floor a burst adds to. */
+  const restRss = nodes.map((n) => rssMb(n.child.pid ?? 0) ?? 0);
+  /** BENCH_HEAP_SNAPSHOT=<dir>: heap snapshots of the first process at rest and in the first burst. */
+  const snapshot = async (label: string): Promise<void> => {
+    if (!process.env.BENCH_HEAP_SNAPSHOT || !nodes[0]) return;
+    const r = await nodes[0].request({ cmd: "snapshot", label });
+    if ("snapshot" in r) process.stderr.write(`bench: heap snapshot ${r.snapshot}\n`);
+  };
+  await snapshot("rest");
 
   const watch = new pg.Client({ connectionString: DB_URL });
   await watch.connect();
@@ -227,6 +237,7 @@ async function main(): Promise<void> {
     const before = await counters();
     await sendAll(mails);
     const sentAt = Date.now();
+    if (name === "new cases") await snapshot("burst");
     process.stderr.write(`bench: ${name}: ${mails.length} messages accepted by SMTP in ${((sentAt - before.at) / 1000).toFixed(1)} s; waiting\n`);
     // Generous: on a loaded shared machine a burst drains slowly, and a deadline is for a stuck run only.
     await settle(await minInbound(), Math.max(600_000, mails.length * 2_000));
@@ -367,6 +378,8 @@ async function main(): Promise<void> {
     workers: WORKERS,
     workerConcurrency: Number(values.concurrency),
     outbound: SINK ? "sink" : "postfix",
+    runtime: values.tsx ? "tsx" : "build",
+    nodeFlags: process.env.BENCH_NODE_FLAGS ?? "",
     ratePerSecond: RATE || null,
     cases,
     measured: latencies.length,
@@ -377,6 +390,7 @@ async function main(): Promise<void> {
     p90Ms: percentile(latencies, 90),
     p99Ms: percentile(latencies, 99),
     maxMs: latencies.at(-1) ?? NaN,
+    restRssMbByProcess: restRss,
     peakRssMbByProcess: peakRss,
     memoryPeaksMbByProcess: memoryPeaks,
     loadAverage: { before: load0.load1, after: load1.load1, cores: load0.cores },
@@ -394,7 +408,7 @@ async function main(): Promise<void> {
   stats.disconnect();
   await sink?.close();
   redis.stop();
-  console.log(`results: ${path.relative(process.cwd(), file)}  (cases ${cases}, p90 ${result.p90Ms} ms, max ${result.maxMs} ms, peak RSS ${peakRss.join(" + ")} MB, load ${load0.load1} → ${load1.load1} on ${load0.cores} cores)`);
+  console.log(`results: ${path.relative(process.cwd(), file)}  (cases ${cases}, p90 ${result.p90Ms} ms, max ${result.maxMs} ms, RSS at rest ${restRss.join(" + ")} MB, peak ${peakRss.join(" + ")} MB, load ${load0.load1} → ${load1.load1} on ${load0.cores} cores)`);
   for (const [i, m] of memoryPeaks.entries()) {
     if (m) console.log(`memory, process ${i + 1}: peak RSS ${peakRss[i]} MB; peaks of heap used ${m.heapUsed} / total ${m.heapTotal} MB, external ${m.external} MB, array buffers ${m.arrayBuffers} MB`);
   }

@@ -71,6 +71,16 @@ export function peakRssMb(pid: number): number | null {
   }
 }
 
+/** Current resident set (VmRSS) of a live process in MB: the figure "at rest" is read with it. */
+export function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "latin1"));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The 1-minute load average and the number of cores: how much the figures can be trusted. */
 export function machineLoad(): { load1: number; cores: number } {
   const load1 = Number(readFileSync("/proc/loadavg", "latin1").split(" ")[0]);

@@ -12,6 +12,7 @@ import { applyConfig } from "../src/config/apply-config.ts";
 import { parseHelpdeskConfig } from "../src/config/helpdesk-config.ts";
 import { createDb } from "../src/db/client.ts";
 import type { NodeReply, NodeRequest } from "./bench-node.ts";
+import { buildProcess } from "../scripts/build.mjs";
 
 export const PASSWORD = process.env.MAIL_LAB_PASSWORD ?? "lab-secret";
 /** This run's tag, in addresses and the Redis prefix, so runs never read each other's mail or keys. */
@@ -54,11 +55,27 @@ export interface MailcaseNode {
   request(req: NodeRequest): Promise<NodeReply>;
 }
 
+/**
+ * The Mailcase processes run precompiled, as `bin/mailcase.mjs` runs them in production (scripts/build.mjs), so
+ * their memory is production's; `tsx` runs the sources through tsx instead (the old way, for comparison).
+ * Built at the depth of the sources, build/bench/, as scripts/build.mjs requires.
+ */
+async function nodeEntry(tsx: boolean): Promise<{ file: string; execArgv: string[] }> {
+  // BENCH_NODE_FLAGS: extra node/V8 flags for the Mailcase processes (e.g. heap sizes), to try them under load.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each Mailcase process, written when it stops (bench/cpu-profile-summary.ts reads it).
+  if (process.env.BENCH_CPU_PROF) flags.push("--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
+  if (tsx) return { file: path.join(import.meta.dirname, "bench-node.ts"), execArgv: [...flags, "--import", "tsx"] };
+  const file = path.join(import.meta.dirname, "..", "build", "bench", "bench-node.mjs");
+  await buildProcess(path.join(import.meta.dirname, "bench-node.ts"), file);
+  return { file, execArgv: flags };
+}
+
 /** Forks one Mailcase process (workers, and the poller when asked); resolves once it reports it is running. */
-export async function startNode(env: NodeJS.ProcessEnv, poller: boolean): Promise<MailcaseNode> {
-  const child = fork(path.join(import.meta.dirname, "bench-node.ts"), poller ? ["poller"] : [], {
-    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each Mailcase process, written when it stops (bench/cpu-profile-summary.ts reads it).
-    execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+export async function startNode(env: NodeJS.ProcessEnv, poller: boolean, opts: { tsx?: boolean } = {}): Promise<MailcaseNode> {
+  const entry = await nodeEntry(opts.tsx ?? false);
+  const child = fork(entry.file, poller ? ["poller"] : [], {
+    execArgv: entry.execArgv,
     env,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

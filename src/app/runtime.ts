@@ -18,7 +18,7 @@ import { createQueues, STAGES } from "../pipeline/stages.ts";
 import { sweep, sweepUnnotified } from "../pipeline/sweeper.ts";
 import { startWebhookDispatcher } from "../pipeline/webhook/webhook.service.ts";
 import { TemplateRenderer } from "../render/templates.ts";
-import { DEFAULT_SIGN_IN_LIMITS, startWebServer, type WebOptions } from "../web/server.ts";
+import { DEFAULT_SIGN_IN_LIMITS, type WebOptions } from "../web/web-options.ts";
 import { warmParseWorkers } from "../parsing/parse-budget.ts";
 import { systemClock, type Clock, type Deps } from "../kernel/deps.ts";
 
@@ -148,6 +148,8 @@ export function startWorkers(rt: Runtime): Handle {
 }
 
 export async function startWeb(rt: Runtime): Promise<Handle & { port: number }> {
+  // Loaded here, not at the top: a worker or poller process never needs fastify and the portal in memory.
+  const { startWebServer } = await import("../web/server.ts");
   return startWebServer(rt.deps, rt.redis, webOptions(rt.env));
 }
 

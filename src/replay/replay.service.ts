@@ -10,7 +10,7 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import { ingestMessage, txIo, type IngestOutcome } from "../pipeline/ingest/ingest.service.ts";
 import { planAndWrite } from "../pipeline/notify/notify.service.ts";
 import { classifyMessage } from "../parsing/automatic/classify.ts";
-import { parseMessage } from "../parsing/parse-message.ts";
+import { parseMessageLazily as parseMessage } from "../parsing/parse-message-lazy.ts";
 import type { NotifyPayload } from "../pipeline/notify/notify.job.ts";
 import { enqueueSend } from "../pipeline/send/send.job.ts";
 import { storeRaw } from "../pipeline/poll/store-raw.ts";

@@ -16,38 +16,20 @@ import { Gauge, Registry } from "prom-client";
 import { keysFor } from "../config/secrets.ts";
 import type { Deps } from "../kernel/deps.ts";
 import { translate, type MessageKey } from "../portal/i18n.ts";
-import { portalRoutes, type SignInLimits } from "../portal/portal.routes.ts";
+import { portalRoutes } from "../portal/portal.routes.ts";
 import type { PortalLanguage } from "../portal/portal-config.ts";
 import { loadPortalDefs, PortalDirectory } from "../portal/portals.ts";
 import { anyWebForms } from "../portal/web-form-store.ts";
 import { webFormRoutes } from "../portal/web-form.routes.ts";
-import type { SessionPolicy } from "../portal/session.ts";
 import { TEMPLATES_DIR } from "../render/templates.ts";
 import { apiPlugin, DEFAULT_API_RATE_PER_MINUTE } from "../api/plugin.ts";
 import { opsDepsOf } from "../pipeline/case-effects.ts";
 import { signedLinkRoutes } from "./signed-links.routes.ts";
 import { suggestionStats } from "../kb/suggestion-events.ts";
 
-export interface WebOptions {
-  host: string;
-  port: number;
-  /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of the proxies. */
-  trustProxy: boolean | number | string[];
-  /** Base URL customers reach this process at (sign-in links); undefined: the portals are not served. */
-  publicUrl: string | undefined;
-  redisPrefix: string;
-  session: SessionPolicy;
-  signInLimits: SignInLimits;
-  /** Portal page requests per client IP and minute (all pages; sign-in has its own limits). */
-  pageRatePerMinute?: number;
-  /** How long a portal's definition is cached between requests (tests: 0, rules change between runs). */
-  portalCacheMs?: number;
-  /** API requests per token and minute (MAILCASE_API_RATE_PER_MINUTE). */
-  apiRatePerMinute?: number;
-}
+import type { WebOptions } from "./web-options.ts";
 
-export const DEFAULT_SESSION: SessionPolicy = { idleMs: 2 * 3600_000, absoluteMs: 30 * 86_400_000 };
-export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { perIpPerHour: 20, globalPerHour: 1000, perAddress15Min: 3, perAddressDay: 10 };
+export { DEFAULT_SESSION, DEFAULT_SIGN_IN_LIMITS, type WebOptions } from "./web-options.ts";
 
 export async function buildWebApp(deps: Deps, redis: Redis, opts: WebOptions): Promise<FastifyInstance> {
   // A hop count trusts that many proxies in front of us (Fastify's types take it as a function).

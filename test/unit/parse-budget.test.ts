@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeParseWorkers, parseMessageWithBudget, PARSE_BUDGET_EXCEEDED } from "../../src/parsing/parse-budget.ts";
+import { closeParseWorkers, parseMessageWithBudget, parsePoolSize, PARSE_BUDGET_EXCEEDED } from "../../src/parsing/parse-budget.ts";
 import { findUuencodedFiles, htmlToTextFallback, parseMessage } from "../../src/parsing/parse-message.ts";
 
 const CRLF = "\r\n";
@@ -198,5 +198,18 @@ describe("findUuencodedFiles", () => {
     const started = performance.now();
     findUuencodedFiles(text);
     expect(performance.now() - started).toBeLessThan(3_000);
+  });
+});
+
+describe("parsePoolSize: one core left to the main thread, 1 to 4 workers", () => {
+  it.each([
+    [1, 1],
+    [2, 1],
+    [3, 2],
+    [4, 3],
+    [5, 4],
+    [16, 4],
+  ])("%i cores → %i workers", (cores, workers) => {
+    expect(parsePoolSize(cores)).toBe(workers);
   });
 });

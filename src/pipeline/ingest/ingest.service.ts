@@ -13,7 +13,7 @@ import type { Deps } from "../../kernel/deps.ts";
 import { classifyMessage } from "../../parsing/automatic/classify.ts";
 import { extractForwarded } from "../../parsing/forwarded.ts";
 import { PARSE_BUDGET_EXCEEDED, parseMessageWithBudget } from "../../parsing/parse-budget.ts";
-import { parseMessage } from "../../parsing/parse-message.ts";
+import { parseMessageLazily as parseMessage } from "../../parsing/parse-message-lazy.ts";
 import type { ParsedMessage } from "../../parsing/parsed-message.ts";
 import { findReplyToken, replyAddress, signForwardToken } from "../../threading/reply-token.ts";
 import { agentReply } from "./agent-reply.service.ts";

@@ -9,7 +9,7 @@ import { caseNo, formatCaseNumber } from "../../case/case-number.ts";
 import { writeOutbound } from "../../case/outbox.ts";
 import type { Deps } from "../../kernel/deps.ts";
 import { classifyMessage } from "../../parsing/automatic/classify.ts";
-import { parseMessage } from "../../parsing/parse-message.ts";
+import { parseMessageLazily as parseMessage } from "../../parsing/parse-message-lazy.ts";
 import type { ParsedMessage } from "../../parsing/parsed-message.ts";
 import { markQuarantined, quarantine } from "./inbound-status.ts";
 import type { IngestIo, IngestOutcome } from "./ingest-io.ts";

@@ -11,7 +11,8 @@
  */
 import { DESCRIPTION_MAX, openCase, SUBJECT_MAX } from "../case/open-case.ts";
 import { addPost, customerPosted } from "../case/posts.ts";
-import { changeCase, type CasePatch } from "../case/case-change.ts";
+import type { CasePatch } from "../case/case-change.ts";
+import type { StoredFields } from "../case/custom-fields.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { ClosedReplyPolicy } from "../case/status.ts";
 import type { Deps } from "../kernel/deps.ts";
@@ -30,11 +31,20 @@ export const REPLY_MAX = 32_000;
 /** Custom field values and a product, already checked against the catalogue (fieldsPatch). */
 export type FieldsPatchOk = Pick<CasePatch, "fields" | "productId">;
 
-/** Sets the checked values on a case just opened in `tx`; a refusal (never expected: they were checked) rolls it back. */
-export async function applyCustom(tx: Prisma.TransactionClient, caseId: number, custom: FieldsPatchOk | undefined, ctx: { by: string; now: Date }): Promise<void> {
-  if (!custom || (custom.fields === undefined && custom.productId === undefined)) return;
-  const set = await changeCase(tx, caseId, custom, ctx);
-  if (!set.ok) throw new Error(`case fields of a new case refused: ${set.reason}`);
+/**
+ * The checked values as openCase takes them: written with the case, seen by the assignment rules (a rule may
+ * route on a field or the product), each with its audit event by the opening contact.
+ */
+export async function openingCustom(
+  tx: Prisma.TransactionClient,
+  custom: FieldsPatchOk | undefined,
+  by: string,
+): Promise<{ fields?: StoredFields; product?: { id: number; code: string } | null; by?: string }> {
+  if (!custom || (custom.fields === undefined && custom.productId === undefined)) return {};
+  const fields: StoredFields = {};
+  for (const [key, value] of Object.entries(custom.fields ?? {})) if (value !== null) fields[key] = value;
+  const product = custom.productId ? await tx.product.findUniqueOrThrow({ where: { id: custom.productId }, select: { id: true, code: true } }) : null;
+  return { fields, product, by };
 }
 
 export type ReplyOutcome = { kind: "posted"; caseId: number; postId: number; warning: string | null } | { kind: "not-found" } | { kind: "closed" };
@@ -121,10 +131,8 @@ export async function openPortalCase(
       inboundId: null,
       forwardedBy: null,
       now,
+      ...(await openingCustom(tx, input.custom, `contact:${viewer.contactId}`)),
     });
-    // Through the change path, as the API does (create-case.ts): each value gets its audit event, and the
-    // acknowledgement planned after the commit already shows them.
-    await applyCustom(tx, created.caseId, input.custom, { by: `contact:${viewer.contactId}`, now });
     const approvalOutbound = await holdNewCase(tx, { templates: deps.templates, secret: deps.secret }, created.caseId, await loadApprovalRules(tx), now);
     return { ...created, approvalOutbound };
   });

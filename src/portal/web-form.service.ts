@@ -28,7 +28,7 @@ import { loadWebForm } from "./web-form-store.ts";
 import { loadCatalogue } from "../case/case-fields-store.ts";
 import { checkFields, StoredFieldsSchema, type FieldValue, type StoredFields } from "../case/custom-fields.ts";
 import { customerFieldDefs } from "./case-field-form.ts";
-import { applyCustom } from "./portal-writes.ts";
+import { openingCustom } from "./portal-writes.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -155,8 +155,8 @@ async function openWebCase(tx: Tx, deps: Deps, form: WebFormConfig, req: { email
     inboundId: null,
     forwardedBy: null,
     now: deps.clock.now(),
+    ...(await openingCustom(tx, await storableFields(tx, req.data.caseFields), `contact:${requester.id}`)),
   });
-  await applyCustom(tx, opened.caseId, await storableFields(tx, req.data.caseFields), { by: `contact:${requester.id}`, now: deps.clock.now() });
   return opened;
 }
 

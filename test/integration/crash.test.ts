@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLAIM_LEASE_MS } from "../../src/pipeline/send/send.service.ts";
 import { TEST_DATABASE_URL } from "../support/global-setup.ts";
 import { inbox, labConfig, rand, sendMail, startApp, testEnv, waitFor, type App } from "../support/harness.ts";
 
@@ -61,7 +62,9 @@ describe("worker killed mid-ingest", () => {
 
     worker = spawnWorker(env.MAILCASE_REDIS_PREFIX, 0);
     await waitFor(async () => (await db.inboundMessage.count({ where: { status: "PROCESSED" } })) === N, `all ${N} messages processed`, 90_000);
-    await waitFor(async () => (await db.outboundMail.count({ where: { kind: "ACK", status: "SENT" } })) === N, "all acks sent", 120_000);
+    // A mail whose SMTP send the kill interrupted stays SENDING until its claim lapses (CLAIM_LEASE_MS, 2 min):
+    // it may have reached the relay, so it is retried only then. The sweeper (every 2 s here) re-sends it.
+    await waitFor(async () => (await db.outboundMail.count({ where: { kind: "ACK", status: "SENT" } })) === N, "all acks sent", CLAIM_LEASE_MS + 60_000);
 
     expect(await db.inboundMessage.count()).toBe(N);
     expect(await db.case.count()).toBe(N);
@@ -74,7 +77,7 @@ describe("worker killed mid-ingest", () => {
       }, `ack in ${customer}`);
       expect(acks).toHaveLength(1);
     }
-  }, 300_000);
+  }, CLAIM_LEASE_MS + 240_000);
 });
 
 describe("worker killed between the ingest commit and the inline notify", () => {

@@ -31,7 +31,14 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
   if (!row) return { kind: "missing" };
   if (row.status !== "PENDING" && row.status !== "SENDING") return { kind: "not-pending", status: row.status };
   const batch = claimed ? [claimed] : row.kind === "UPDATE" && row.caseId !== null ? await claimUpdates(deps, row.caseId, row.toAddress, outboundId, now, stale) : [];
-  if (batch.length === 0) return { kind: "not-pending", status: "SENDING" };
+  if (batch.length === 0) {
+    // Held by another sender's claim that has not lapsed: a live one finishes it, but one killed mid-SMTP leaves
+    // it SENDING until the lease lapses. Completing this job would strand such a row for as long as BullMQ keeps
+    // the completed job (the sweeper's re-enqueue reuses the job id and is dropped), so the job retries with
+    // backoff until the row is sent (it then ends as not-pending) or its claim lapses and this job takes it.
+    if (!finalAttempt) throw new Error(`outbound ${outboundId} is claimed by another sender: retried until sent or the claim lapses`);
+    return { kind: "not-pending", status: "SENDING" };
+  }
   const ids = batch.map((r) => r.id);
   const first = batch[0]!;
   const last = batch.at(-1)!;

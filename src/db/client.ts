@@ -13,3 +13,13 @@ export function createDb(databaseUrl: string): Db {
 export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
 }
+
+/**
+ * True when a raw statement (`$queryRaw`, P2010) failed on the unique index `index`: the driver adapter's
+ * error names the index, so one expected race is told apart from any other failure of a large statement.
+ */
+export function isRawUniqueViolationOn(err: unknown, index: string): boolean {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError) || err.code !== "P2010") return false;
+  const cause = (err.meta as { driverAdapterError?: { cause?: { kind?: string; constraint?: { index?: string } } } } | undefined)?.driverAdapterError?.cause;
+  return cause?.kind === "UniqueConstraintViolation" && cause.constraint?.index === index;
+}

@@ -18,7 +18,7 @@ import { trimMessage } from "../../parsing/trim-message.ts";
 import { resolveThread, type ThreadDecision } from "../../threading/resolve-thread.ts";
 import type { ReplySecret } from "../../threading/reply-token.ts";
 import { findCaseTag } from "../../threading/subject.ts";
-import { alreadyDone, inGuardedTx } from "./inbound-status.ts";
+import { alreadyDone, inGuardedTx, quarantineInTx } from "./inbound-status.ts";
 import type { IngestIo, IngestOutcome, Tx } from "./ingest-io.ts";
 import { bouncedCase, hardFailedRecipients } from "./bounce.service.ts";
 import { openMailCase } from "./open-case.service.ts";
@@ -100,7 +100,7 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
     if (automatic) {
       // Never open a case for an auto-reply or bounce that matches nothing: that is how helpdesks loop.
       const reason = `automatic mail (${classification.reason}) that matches no case`;
-      await tx.inboundMessage.update({ where: { id: inboundId }, data: { status: "QUARANTINED", outcome: "quarantined", reason, processedAt: now } });
+      await quarantineInTx(deps, tx, inboundId, reason);
       return { kind: "quarantined", reason };
     }
 
@@ -109,7 +109,7 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
     // A new case an approval rule holds: its approvers are mailed once the case is committed.
     approvalOutbound = await holdNewCase(tx, { templates: deps.templates, secret: deps.secret }, opened.caseId, config.approvalRules, now);
     return { kind: "case-created", caseId: opened.caseId, number: opened.number, postId: opened.postId };
-  });
+  }, "filing");
 
   if (outcome === null) return alreadyDone(io, inboundId);
   if (outcome.kind === "case-created" || outcome.kind === "post-added") await io.sla([outcome.caseId]);

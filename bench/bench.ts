@@ -33,6 +33,7 @@ import { freshDatabase } from "./fresh-database.ts";
 import { configureBenchHelpdesk, privateRedis, RUN, startNode, type MailcaseNode } from "./processes.ts";
 import { cpuMs, machineBusyMs, machineLoad, peakRssMb, PidSetCpu, rssMb, treeCpuMs } from "./proc-stats.ts";
 import { startSmtpSink, type SmtpSink } from "./smtp-sink.ts";
+import { formatPhase, phaseFigures, type Counters } from "./phase-figures.ts";
 
 const { values } = parseArgs({
   options: {
@@ -71,20 +72,6 @@ function readPid(file: string): number | null {
   } catch {
     return null;
   }
-}
-
-/** Everything a phase's figures are deltas of. */
-interface Counters {
-  nodeCpu: number[];
-  statements: number;
-  xacts: number;
-  redisCommands: number;
-  redisByCommand: Map<string, number>;
-  redisCpu: number;
-  postfixCpu: number;
-  dovecotCpu: number;
-  machineBusy: number;
-  at: number;
 }
 
 async function main(): Promise<void> {
@@ -244,48 +231,8 @@ async function main(): Promise<void> {
     // Backends flush their statistics about once a second when idle; settle already waited 2 s.
     pgCpu.current.sample(await backendPids());
     const after = await counters();
-    const n = mails.length;
-    const per = (x: number): number => Math.round((x / n) * 100) / 100;
-    const nodeCpu = after.nodeCpu.map((c, i) => c - (before.nodeCpu[i] ?? 0));
-    const mailcaseCpu = nodeCpu.reduce((a, b) => a + b, 0);
-    const pgCpuMs = pgCpu.current.totalMs();
-    const redisCpu = after.redisCpu - before.redisCpu;
-    const topRedis = [...after.redisByCommand]
-      .map(([cmd, calls]) => [cmd, calls - (before.redisByCommand.get(cmd) ?? 0)] as const)
-      .filter(([, calls]) => calls > 0)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 6)
-      .map(([cmd, calls]) => `${cmd} ${per(calls)}`);
-    const seconds = (after.at - before.at) / 1000;
-    const figures = {
-      phase: name,
-      messages: n,
-      seconds,
-      cpuMsPerMsg: {
-        mailcase: per(mailcaseCpu),
-        mailcaseByProcess: nodeCpu.map(per),
-        postgres: per(pgCpuMs),
-        redis: per(redisCpu),
-        own: per(mailcaseCpu + pgCpuMs + redisCpu),
-        postfix: per(after.postfixCpu - before.postfixCpu),
-        dovecot: per(after.dovecotCpu - before.dovecotCpu),
-      },
-      sqlStatementsPerMsg: per(after.statements - before.statements),
-      pgTransactionsPerMsg: per(after.xacts - before.xacts),
-      redisCommandsPerMsg: per(after.redisCommands - before.redisCommands),
-      redisTopCommandsPerMsg: topRedis,
-      /** Seconds (sampled every 0.5 s) in which the send limiter held mail back; 0 when it never throttled. */
-      sendThrottledSeconds: throttled.samples / 2,
-      sendRatePerSecond: sendRate || null,
-      /** Share of both cores busy over the phase, everything on the machine included (other sessions too). */
-      machineBusyPercent: Math.round(((after.machineBusy - before.machineBusy) / (seconds * 1000 * load0.cores)) * 100),
-    };
-    const c = figures.cpuMsPerMsg;
-    console.log(
-      `${name}: CPU-ms/msg mailcase ${c.mailcase} [${c.mailcaseByProcess.join(" + ")}], postgres ${c.postgres}, redis ${c.redis} = own ${c.own}; ` +
-        `postfix ${c.postfix}, dovecot ${c.dovecot} | SQL ${figures.sqlStatementsPerMsg} statements, ${figures.pgTransactionsPerMsg} transactions/msg | ` +
-        `redis ${figures.redisCommandsPerMsg} commands/msg (${topRedis.join(", ")}) | machine ${figures.machineBusyPercent}% busy`,
-    );
+    const figures = phaseFigures({ name, messages: mails.length, before, after, pgCpuMs: pgCpu.current.totalMs(), throttledSamples: throttled.samples, sendRate, cores: load0.cores });
+    console.log(formatPhase(figures));
     if (figures.sendThrottledSeconds > 0) console.log(`${name}: THROTTLED by the send limit (${sendRate}/s) for about ${figures.sendThrottledSeconds} s`);
     return figures;
   }

@@ -108,6 +108,18 @@ export function planSlaJobs(state: SlaCaseState, ctx: SlaWatchContext): PlannedS
   return out;
 }
 
+/**
+ * What to put in the queue now: the planned job(s) with the earliest `at`, all of them when several share
+ * that instant (a warning that falls on its breach, two metrics due together). One delayed job per case
+ * instead of up to six: when it has run (recorded, or skipped as met, stale or paused), the watch plans the
+ * case again and adds the next one, and every change re-plans too, so each instant is still covered in turn.
+ */
+export function nearestSlaJobs(planned: readonly PlannedSlaJob[]): PlannedSlaJob[] {
+  let earliest = Infinity;
+  for (const j of planned) earliest = Math.min(earliest, j.at.getTime());
+  return planned.filter((j) => j.at.getTime() === earliest);
+}
+
 export type SlaJobDecision =
   | { act: "fire" }
   /** The job ran before its instant (clock skew, a manual promote): run it again then. */

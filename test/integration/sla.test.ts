@@ -1,8 +1,9 @@
 /**
  * SLA watch on real services: delayed BullMQ jobs fire at the due instant, record a warning and a breach
  * exactly once, mail the owner, the team lead and the contract's recipients through the real send path, and a
- * priority change before the due instant reschedules (the old job is a no-op). Cases are opened directly in
- * the database with a backdated opening, so a one-minute target falls due seconds into the test.
+ * priority change before the due instant reschedules (the old job is a no-op). Only a case's nearest job is in
+ * the queue; each adds the next when it has run. Cases are opened directly in the database with a backdated
+ * opening, so a one-minute target falls due seconds into the test.
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -37,6 +38,9 @@ describe("SLA warnings, breaches and escalations", () => {
       targets: { HIGH: { firstResponse: "1m", resolution: "8h" }, NORMAL: { firstResponse: "10m", resolution: "8h" } },
       severityTargets: { BLOCKER: { firstResponse: "1m", nextResponse: "1m", resolution: "1h" } },
     });
+    // Four distinct instants a minute apart at most: first response warns at 33 s and is due at 60 s,
+    // resolution warns at 66 s and is due at 120 s.
+    (doc.slaContracts as unknown[]).push({ key: "chain", name: "Chain", warningShare: 0.55, targets: { HIGH: { firstResponse: "1m", resolution: "2m" } } });
     (doc.teams as Array<Record<string, unknown>>).find((t) => t.key === "vip-desk")!.lead = "bob";
     (doc.customerGroups as Array<Record<string, unknown>>).find((g) => g.key === "vip")!.sla = "fast";
   });
@@ -52,13 +56,13 @@ describe("SLA warnings, breaches and escalations", () => {
   const db = () => app.rt.deps.db;
 
   /** A VIP case owned by alice in the vip-desk team under the "fast" contract, opened `agoMs` ago, scheduled like ingest does. */
-  async function openCase(subject: string, priority: "HIGH" | "NORMAL", agoMs: number) {
+  async function openCase(subject: string, priority: "HIGH" | "NORMAL", agoMs: number, contractKey = "fast") {
     const now = new Date();
     const [owner, team, group, contract, area, mailbox] = await Promise.all([
       db().agent.findUniqueOrThrow({ where: { key: "alice" } }),
       db().team.findUniqueOrThrow({ where: { key: "vip-desk" } }),
       db().customerGroup.findUniqueOrThrow({ where: { key: "vip" } }),
-      db().slaContract.findUniqueOrThrow({ where: { key: "fast" } }),
+      db().slaContract.findUniqueOrThrow({ where: { key: contractKey } }),
       db().area.findUniqueOrThrow({ where: { key: "helpdesk" } }),
       db().mailbox.findUniqueOrThrow({ where: { key: "support" } }),
     ]);
@@ -88,6 +92,9 @@ describe("SLA warnings, breaches and escalations", () => {
 
   const events = (caseId: number) => db().slaEvent.findMany({ where: { caseId }, orderBy: { id: "asc" } });
   const caseEvents = (caseId: number, type: string) => db().caseEvent.findMany({ where: { caseId, type } });
+  /** The case's SLA jobs still to run (delayed, or due and waiting for a worker). */
+  const queuedJobs = async (caseId: number) => (await deps().queues.sla.getJobs(["delayed", "waiting", "prioritized"])).filter((j) => (j.data as SlaPayload).caseId === caseId);
+  const jobState = async (p: Parameters<typeof slaJobId>[0]) => (await deps().queues.sla.getJob(slaJobId(p)))?.getState();
 
   it("applies the new SLA settings idempotently", async () => {
     const snapshot = async () => ({
@@ -116,10 +123,10 @@ describe("SLA warnings, breaches and escalations", () => {
     first = { ...c, number: Number(c.number) };
     const due = c.firstResponseDueAt!;
     expect(due.getTime() - c.createdAt.getTime()).toBe(MIN);
-    const job = await deps().queues.sla.getJob(slaJobId({ caseId: c.id, metric: "FIRST_RESPONSE", kind: "BREACH", dueAt: due.getTime() }));
-    expect(await job?.getState()).toBe("delayed");
 
     await waitFor(async () => (await events(c.id)).some((e) => e.metric === "FIRST_RESPONSE" && e.kind === "WARNING"), "first-response warning", 10_000);
+    // Only the nearest job is queued: the warning, which (past already) ran at once and then added the breach.
+    await waitFor(async () => (await jobState({ caseId: c.id, metric: "FIRST_RESPONSE", kind: "BREACH", dueAt: due.getTime() })) === "delayed" || null, "breach job added by the warning", 5_000);
     const breach = await waitFor(async () => (await events(c.id)).find((e) => e.metric === "FIRST_RESPONSE" && e.kind === "BREACH"), "first-response breach", 25_000);
     // At the due instant: never before it, and promptly after.
     expect(breach.dueAt.toISOString()).toBe(due.toISOString());
@@ -170,7 +177,9 @@ describe("SLA warnings, breaches and escalations", () => {
     const c = await openCase("Server down", "NORMAL", 50 * SEC);
     const oldDue = c.firstResponseDueAt!;
     const oldJob = { caseId: c.id, metric: "FIRST_RESPONSE" as const, kind: "BREACH" as const, dueAt: oldDue.getTime() };
-    expect(await (await deps().queues.sla.getJob(slaJobId(oldJob)))?.getState()).toBe("delayed");
+    // The nearest instant is the warning (at 5 of the 10 minutes): that job alone is queued.
+    expect(await jobState({ ...oldJob, kind: "WARNING" })).toBe("delayed");
+    expect(await jobState(oldJob)).toBeUndefined();
 
     const changedAt = new Date();
     const result = await db().$transaction((tx) => changeCase(tx, c.id, { priority: "HIGH" }, { by: "agent:test", now: changedAt }));
@@ -182,7 +191,8 @@ describe("SLA warnings, breaches and escalations", () => {
     expect(Math.abs(newDue.getTime() - (changedAt.getTime() + 10 * SEC))).toBeLessThan(2 * SEC);
     const [audit] = await caseEvents(c.id, "sla.recomputed");
     expect(audit?.data).toMatchObject({ by: "agent:test", target: "priority HIGH", firstResponseDueAt: newDue.toISOString() });
-    expect(await (await deps().queues.sla.getJob(slaJobId({ ...oldJob, dueAt: newDue.getTime() })))?.getState()).toMatch(/delayed|waiting|active/);
+    // The new warning instant (30 s after opening) has passed: it runs at once and adds the new breach job.
+    await waitFor(async () => /delayed|waiting|active/.test((await jobState({ ...oldJob, dueAt: newDue.getTime() })) ?? "") || null, "new breach job", 5_000);
 
     // The old job, run now (as it would in 9 minutes), speaks for a due time the case no longer has.
     expect(await processSlaCheck(deps(), { v: 1, ...oldJob, at: oldJob.dueAt })).toEqual({ kind: "skipped", reason: "stale" });
@@ -216,8 +226,10 @@ describe("SLA warnings, breaches and escalations", () => {
     expect(after.firstResponseDueAt!.getTime() - after.createdAt.getTime()).toBe(4 * 60 * MIN);
     expect((await caseEvents(c.id, "case.changed"))[0]?.data).toMatchObject({ field: "slaContract", from: "fast", to: "gold", by: "agent:test" });
     expect((await caseEvents(c.id, "sla.recomputed"))[0]?.data).toMatchObject({ by: "agent:test", target: "priority NORMAL" });
-    const job = slaJobId({ caseId: c.id, metric: "FIRST_RESPONSE", kind: "BREACH", dueAt: after.firstResponseDueAt!.getTime() });
-    expect(await (await deps().queues.sla.getJob(job))?.getState()).toBe("delayed");
+    // Gold's nearest instant is the first-response warning (80 % of 4 h): the one job queued for the new due time.
+    const dueAt = after.firstResponseDueAt!.getTime();
+    expect(await jobState({ caseId: c.id, metric: "FIRST_RESPONSE", kind: "WARNING", dueAt })).toBe("delayed");
+    expect(await jobState({ caseId: c.id, metric: "FIRST_RESPONSE", kind: "BREACH", dueAt })).toBeUndefined();
   });
 
   it("a first response before the due instant meets the target: the breach job does nothing", async () => {
@@ -251,11 +263,52 @@ describe("SLA warnings, breaches and escalations", () => {
 
     // Redis loses every delayed job; the sweeper's SLA pass puts the breach job back.
     const breachJob = slaJobId({ caseId: c.id, metric: "FIRST_RESPONSE", kind: "BREACH", dueAt: c.firstResponseDueAt!.getTime() });
-    expect(await deps().queues.sla.getJob(breachJob)).toBeDefined();
+    // Added by the warning job once it had run.
+    await waitFor(async () => (await deps().queues.sla.getJob(breachJob)) ?? null, "breach job after the warning", 5_000);
     await deps().queues.sla.obliterate({ force: true });
     expect(await deps().queues.sla.getJob(breachJob)).toBeUndefined();
     const swept = await sweep(deps(), 30_000, { afterId: 0 });
     expect(swept.sla).toBeGreaterThanOrEqual(1);
     expect(await (await deps().queues.sla.getJob(breachJob))?.getState()).toBe("delayed");
+  });
+  it("one job per case at a time walks through warning and breach of first response and resolution, each once, in order", async () => {
+    // Opened 52 s ago under "chain": the first-response warning (33 s) is past; the breach is 8 s away, the
+    // resolution warning 14 s, the resolution breach 68 s.
+    const c = await openCase("One at a time", "HIGH", 52 * SEC, "chain");
+    const instants = {
+      "FIRST_RESPONSE/BREACH": c.firstResponseDueAt!.getTime(),
+      "RESOLUTION/WARNING": c.createdAt.getTime() + 66 * SEC,
+      "RESOLUTION/BREACH": c.resolutionDueAt!.getTime(),
+    };
+    expect(instants["RESOLUTION/BREACH"] - c.createdAt.getTime()).toBe(2 * MIN);
+    let most = 0;
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        most = Math.max(most, (await queuedJobs(c.id)).length);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await waitFor(async () => (await events(c.id)).length === 4 || null, "all four SLA events", 90_000);
+    } finally {
+      watching = false;
+      await watch;
+    }
+    const recorded = await events(c.id);
+    expect(recorded.map((e) => `${e.metric}/${e.kind}`)).toEqual(["FIRST_RESPONSE/WARNING", "FIRST_RESPONSE/BREACH", "RESOLUTION/WARNING", "RESOLUTION/BREACH"]);
+    // On time: never before the instant, and promptly after it.
+    for (const e of recorded.slice(1)) {
+      const at = instants[`${e.metric}/${e.kind}` as keyof typeof instants];
+      expect(e.createdAt.getTime()).toBeGreaterThanOrEqual(at);
+      expect(e.createdAt.getTime() - at).toBeLessThan(5 * SEC);
+    }
+    expect(most).toBe(1);
+    expect(await caseEvents(c.id, "sla.warning")).toHaveLength(2);
+    expect(await caseEvents(c.id, "sla.breached")).toHaveLength(2);
+    // Nothing is left to watch, and a re-schedule (the sweeper's) adds nothing.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await queuedJobs(c.id)).toEqual([]);
+    expect(await scheduleSla(deps(), [c.id])).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { slaJobId } from "../../src/pipeline/sla/sla.job.ts";
 import { ALWAYS_OPEN } from "../../src/sla/calendar.ts";
-import { classifySla, decideSlaJob, escalationRecipients, planSlaJobs, slaEventKey, warningInstant, type EscalationAgent, type SlaCaseState, type SlaWatchContext } from "../../src/sla/sla-status.ts";
+import { classifySla, decideSlaJob, escalationRecipients, nearestSlaJobs, planSlaJobs, slaEventKey, warningInstant, type EscalationAgent, type PlannedSlaJob, type SlaCaseState, type SlaWatchContext } from "../../src/sla/sla-status.ts";
 import { local, MIN, prague } from "../support/calendars.ts";
 
 const T = new Date("2025-03-03T09:00:00Z");
@@ -68,6 +68,38 @@ describe("planSlaJobs", () => {
   it("a due time recorded for an older due instant does not hide the new one", () => {
     const recorded = new Set([slaEventKey("FIRST_RESPONSE", "BREACH", at(120))]);
     expect(planSlaJobs(state(), ctx({ recorded })).filter((j) => j.metric === "FIRST_RESPONSE")).toHaveLength(2);
+  });
+});
+
+describe("nearestSlaJobs", () => {
+  const job = (metric: PlannedSlaJob["metric"], kind: PlannedSlaJob["kind"], atMin: number, dueMin = atMin): PlannedSlaJob => ({ metric, kind, at: at(atMin), dueAt: at(dueMin) });
+  const key = (j: PlannedSlaJob) => `${j.metric}/${j.kind}@${(j.at.getTime() - T.getTime()) / MIN}`;
+  const rows: Array<{ name: string; planned: PlannedSlaJob[]; want: string[] }> = [
+    { name: "nothing planned", planned: [], want: [] },
+    { name: "a single job", planned: [job("RESOLUTION", "BREACH", 480)], want: ["RESOLUTION/BREACH@480"] },
+    {
+      name: "the earliest of a full plan",
+      planned: [job("FIRST_RESPONSE", "WARNING", 48, 60), job("FIRST_RESPONSE", "BREACH", 60), job("RESOLUTION", "WARNING", 384, 480), job("RESOLUTION", "BREACH", 480)],
+      want: ["FIRST_RESPONSE/WARNING@48"],
+    },
+    { name: "the earliest wherever it stands in the list", planned: [job("RESOLUTION", "BREACH", 480), job("NEXT_RESPONSE", "BREACH", 30), job("FIRST_RESPONSE", "BREACH", 60)], want: ["NEXT_RESPONSE/BREACH@30"] },
+    { name: "a warning that falls on its breach: both", planned: [job("FIRST_RESPONSE", "WARNING", 60), job("FIRST_RESPONSE", "BREACH", 60), job("RESOLUTION", "BREACH", 480)], want: ["FIRST_RESPONSE/WARNING@60", "FIRST_RESPONSE/BREACH@60"] },
+    { name: "two metrics due at the same instant: both", planned: [job("FIRST_RESPONSE", "BREACH", 60), job("RESOLUTION", "WARNING", 60, 75), job("RESOLUTION", "BREACH", 75)], want: ["FIRST_RESPONSE/BREACH@60", "RESOLUTION/WARNING@60"] },
+    { name: "instants in the past (jobs lost, re-planned late): the oldest first", planned: [job("FIRST_RESPONSE", "BREACH", -5), job("FIRST_RESPONSE", "WARNING", -10, -5)], want: ["FIRST_RESPONSE/WARNING@-10"] },
+  ];
+  it.each(rows)("$name", ({ planned, want }) => {
+    expect(nearestSlaJobs(planned).map(key)).toEqual(want);
+  });
+
+  it("covers the whole plan in order when each pick is taken out of it in turn", () => {
+    let rest = planSlaJobs(state({ nextResponseDueAt: at(200), awaitingSince: at(100), firstRespondedAt: null }), ctx());
+    const order: string[] = [];
+    while (rest.length > 0) {
+      const next = nearestSlaJobs(rest);
+      order.push(...next.map(key));
+      rest = rest.filter((j) => !next.includes(j));
+    }
+    expect(order).toEqual(["FIRST_RESPONSE/WARNING@48", "FIRST_RESPONSE/BREACH@60", "NEXT_RESPONSE/WARNING@180", "NEXT_RESPONSE/BREACH@200", "RESOLUTION/WARNING@384", "RESOLUTION/BREACH@480"]);
   });
 });
 

@@ -2,12 +2,17 @@
  * Watches SLA due times with delayed jobs, and acts when one fires.
  *
  * - `scheduleSla` (after any commit that may have moved a due time, and from the sweeper) loads the cases,
- *   plans their jobs with the pure rule (sla-status.ts planSlaJobs) and adds them. Job ids are deterministic
- *   per (case, metric, kind, due instant), so re-scheduling an unchanged case adds nothing, and a changed due
- *   time adds new jobs while the old ones find a different due time stored and do nothing.
+ *   plans their jobs with the pure rule (sla-status.ts planSlaJobs) and adds only each case's nearest one
+ *   (nearestSlaJobs: ties all): one delayed job per case, not one per warning and breach. Job ids are
+ *   deterministic per (case, metric, kind, due instant), so re-scheduling an unchanged case adds nothing, and
+ *   a changed due time adds the new nearest job while the old one finds a different due time stored and does
+ *   nothing.
  * - `processSlaCheck` (the sla queue's job) re-loads the case in a transaction with the row locked, asks
  *   decideSlaJob, and on "fire" records the SlaEvent (unique key: a second run records nothing and sends
  *   nothing), an audit CaseEvent and the escalation outbox rows, all together; sending happens after commit.
+ *   Then, whatever it decided (except "too early", which re-delays the job itself), it plans the case again
+ *   and adds the next nearest job: that chain, every writer's re-plan and the sweeper's are what keep each
+ *   later instant watched.
  */
 import { wantsEmail } from "../../config/agent-preferences.ts";
 import { canSeeCase, caseAccessOf } from "../../case/access.ts";
@@ -21,14 +26,14 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import { recordEvents } from "../../case/case-events.ts";
 import { writeOutbound, type OutboundDraft } from "../../case/outbox.ts";
 import { enqueueSend } from "../send/send.job.ts";
-import { enqueueSla, type SlaPayload } from "./sla.job.ts";
+import { enqueueSla, slaJobId, type SlaPayload } from "./sla.job.ts";
 import { enqueueAutomationOf } from "./automation-schedule.ts";
-import { loadScheduleRows } from "./schedule-load.ts";
+import { loadScheduleRows, type ScheduleRow } from "./schedule-load.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
 import { caseTag } from "../../threading/subject.ts";
 import type { BusinessCalendar, Interval } from "../../sla/calendar.ts";
 import { awaitingCustomerPostSince, calendarOf } from "../../sla/sla.service.ts";
-import { decideSlaJob, escalationRecipients, planSlaJobs, slaEventKey, type EscalationAgent, type SlaCaseState } from "../../sla/sla-status.ts";
+import { decideSlaJob, escalationRecipients, nearestSlaJobs, planSlaJobs, slaEventKey, type EscalationAgent, type SlaCaseState } from "../../sla/sla-status.ts";
 import { type SlaEventKind, type SlaMetric } from "../../kernel/domain-types.ts";
 
 /** The case fields the SLA rules read; one shape for scheduling, firing and the `mailcase sla` report. */
@@ -77,7 +82,7 @@ export async function slaStateOf(db: DbOrTx, c: SlaCaseRow, pausedStatuses: read
 }
 
 /**
- * Adds the delayed warning and breach jobs for the cases' current due times. Call it after the commit of
+ * Adds the delayed job for each case's nearest warning or breach instant. Call it after the commit of
  * anything that may move a due time or meet a target (a new case, a customer or agent post, a priority,
  * severity, status or level change); calling it too often costs a query, never a duplicate. Returns the
  * number of jobs handed to the queue (most are no-ops when already there).
@@ -89,18 +94,40 @@ export async function scheduleSla(deps: Deps, caseIds: readonly number[]): Promi
   // resolution mail) are derived from the same commits, from the same one-statement load (schedule-load.ts).
   const [rows, config] = await Promise.all([loadScheduleRows(deps.db, ids), deps.config.get()]);
   await enqueueAutomationOf(deps, rows, config.settings.automation);
-  const paused = config.settings.slaPausedStatuses;
+  const jobs = await nearestSlaJobsOf(deps.db, rows, config.settings.slaPausedStatuses);
+  await enqueueSla(deps.queues.sla, jobs, deps.clock.now().getTime());
+  return jobs.length;
+}
+
+/** Per loaded case, the job(s) to add now: the nearest of its plan (sla-status.ts nearestSlaJobs). */
+async function nearestSlaJobsOf(db: DbOrTx, rows: readonly ScheduleRow[], paused: readonly string[]): Promise<SlaPayload[]> {
   const jobs: SlaPayload[] = [];
   for (const { sla: c, slaEvents } of rows) {
     if (c.firstResponseDueAt === null && c.nextResponseDueAt === null && c.resolutionDueAt === null) continue;
-    const loaded = await slaStateOf(deps.db, c, paused);
+    const loaded = await slaStateOf(db, c, paused);
     const recorded = new Set(slaEvents.map((e) => slaEventKey(e.metric, e.kind, e.dueAt)));
-    for (const j of planSlaJobs(loaded.state, { ...loaded, recorded })) {
+    for (const j of nearestSlaJobs(planSlaJobs(loaded.state, { ...loaded, recorded }))) {
       jobs.push({ v: 1, caseId: c.id, metric: j.metric, kind: j.kind, dueAt: j.dueAt.getTime(), at: j.at.getTime() });
     }
   }
-  await enqueueSla(deps.queues.sla, jobs, deps.clock.now().getTime());
-  return jobs.length;
+  return jobs;
+}
+
+/**
+ * After an SLA job of the case has run: adds the case's next nearest job. Only the SLA watch: recording a
+ * warning or breach changes nothing the automation plan reads (status, owner, reminders), so its jobs are not
+ * re-added here. Returns the instant of the running job itself when the plan names it again (see below).
+ */
+async function scheduleNextSla(deps: Deps, running: SlaPayload): Promise<Date | null> {
+  const [rows, config] = await Promise.all([loadScheduleRows(deps.db, [running.caseId]), deps.config.get()]);
+  const jobs = await nearestSlaJobsOf(deps.db, rows, config.settings.slaPausedStatuses);
+  // The running job still exists in Redis (active) until it returns, so an add of its own id would be a silent
+  // no-op and the job would then be removed: if the plan names it again (it was skipped, and a change since
+  // undid the reason, e.g. a pause ended with the same due time), it must go back to delayed itself.
+  const self = slaJobId(running);
+  const again = jobs.find((j) => slaJobId(j) === self);
+  await enqueueSla(deps.queues.sla, jobs.filter((j) => j !== again), deps.clock.now().getTime());
+  return again === undefined ? null : new Date(again.at);
 }
 
 /** How many open cases one sweep re-schedules: a bounded slice, so a big backlog costs every sweep the same. */
@@ -130,6 +157,7 @@ export async function rescheduleOpenSla(deps: Deps, afterId: number, slice = SLA
 export type SlaCheckOutcome =
   | { kind: "missing" }
   | { kind: "skipped"; reason: "stale" | "met" | "paused" }
+  /** Not to run now: before its instant, or planned again as itself (scheduleNextSla); back to delayed until then. */
   | { kind: "early"; until: Date }
   | { kind: "already-recorded" }
   | { kind: "recorded"; event: SlaEventKind; mails: number };
@@ -273,5 +301,11 @@ export async function processSlaCheck(deps: Deps, p: SlaPayload): Promise<SlaChe
     { timeout: 30_000 },
   );
   await enqueueSend(deps.queues.send, result.send);
-  return result.outcome;
+  // Only the nearest job of a case is in the queue: whatever this one decided, the next must be added now
+  // (after the commit, so the plan sees this job's event). Not when early (the job re-delays itself and plans
+  // when it runs again) or missing. A crash before this line re-runs the job (it stays active, then stalled),
+  // which records nothing twice and plans again; a lost job is re-planned by the sweeper.
+  if (result.outcome.kind === "early" || result.outcome.kind === "missing") return result.outcome;
+  const again = await scheduleNextSla(deps, p);
+  return again === null ? result.outcome : { kind: "early", until: again };
 }

@@ -5,9 +5,10 @@ import { processSlaCheck } from "./sla-watch.service.ts";
 import { DELAYED_JOB_OPTIONS, delayIfEarly } from "./delayed-job.ts";
 
 /**
- * SLA: one delayed job per case, metric, kind (warning or breach) and due instant, firing at that instant.
+ * SLA: a delayed job per case, metric, kind (warning or breach) and due instant, firing at that instant; only
+ * a case's nearest one is in the queue at a time, and each adds the next when it has run (sla-watch.service.ts).
  * The job carries the due time it watches; when it runs, a case whose due time has moved since (a priority
- * change, a pause) makes it a no-op, and the jobs for the new due time were added with the change.
+ * change, a pause) makes it a no-op, and the job for the new nearest instant was added with the change.
  */
 export const SlaPayload = z.object({
   v: z.literal(1),

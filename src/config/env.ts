@@ -51,6 +51,9 @@ const EnvSchema = z.object({
    * enforced across all worker processes (BullMQ's queue-wide limiter in Redis); 0: no limit. The default is
    * above what a normal deployment sends (each new case is 1–3 mails), so it protects a relay from a runaway
    * without capping intake; set it to the relay's own limit (a provider's quota) where there is one.
+   * The limiter counts send jobs, not mails: the mails one post produces at once go as one job of up to five
+   * (SEND_GROUP_MAX in src/pipeline/send/send.job.ts; a new case's are usually two), so a burst may reach up to
+   * five times this many mails per second. Where the relay's limit is strict, set a fifth of it.
    */
   MAILCASE_SEND_RATE_PER_SECOND: z.coerce.number().int().min(0).max(100_000).default(500),
   /** Agent API requests per token and minute (over it: 429 with Retry-After), across all web processes. */

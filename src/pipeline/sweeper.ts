@@ -8,7 +8,7 @@ import { sweepApprovals } from "../approval/approval.service.ts";
 import type { Deps } from "../kernel/deps.ts";
 import { enqueueIngest } from "./ingest/ingest.job.ts";
 import { enqueueNotify } from "./notify/notify.job.ts";
-import { enqueueSend } from "./send/send.job.ts";
+import { enqueueSend, enqueueSendEach } from "./send/send.job.ts";
 import { CLAIM_LEASE_MS } from "./send/send.service.ts";
 import { rescheduleOpenSla } from "./sla/sla-watch.service.ts";
 import { rescheduleOpenAutomation } from "./sla/automation-schedule.ts";
@@ -36,7 +36,9 @@ export async function sweep(
     }),
   ]);
   await enqueueIngest(deps.queues.ingest, inbound.map((r) => r.id));
-  await enqueueSend(deps.queues.send, outbound.map((r) => r.id));
+  // One job per row, never a group: a row's own job id is what dedupes against its live job (a group's is its
+  // first row's), and a group whose id is taken by a kept job would be dropped with every row in it.
+  await enqueueSendEach(deps.queues.send, outbound.map((r) => r.id));
   const sla = await rescheduleOpenSla(deps, slaCursor.afterId);
   slaCursor.afterId = sla.nextAfterId;
   const automation = await rescheduleOpenAutomation(deps, automationCursor.afterId);

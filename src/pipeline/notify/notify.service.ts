@@ -16,7 +16,7 @@ import { recordEvents, type CaseEvent } from "../../case/case-events.ts";
 import { writeNotified, writeOutbound, type OutboundDraft } from "../../case/outbox.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { loadNotifyInput, type NotifyLoad } from "./notify-load.ts";
-import { enqueueSend } from "../send/send.job.ts";
+import { enqueueSend, enqueueSendEach } from "../send/send.job.ts";
 import type { TemplateName } from "../../render/templates.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
 import { caseAccessOf } from "../../case/access.ts";
@@ -79,7 +79,8 @@ export async function notifyPost(deps: Deps, postId: number, event: "case-opened
       });
       (updateSendDelay(previous?.createdAt ?? null, now, deps.coalesceMs) === 0 ? leading : trailing).push(r.id);
     }
-    await enqueueSend(deps.queues.send, leading);
+    // Each update its own job: its sender takes whatever else waits for that case and address (claimUpdates).
+    await enqueueSendEach(deps.queues.send, leading);
     await enqueueSend(deps.queues.send, trailing, deps.coalesceMs);
   }
   return planned ? { kind: "planned", outbound: planned.count } : { kind: "already-planned", pending: pending.length };

@@ -1,12 +1,13 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import { statementNames } from "./statement-names.ts";
 
 export type Db = PrismaClient;
 /** A client or an interactive-transaction client: repositories and services accept either. */
 export type DbOrTx = PrismaClient | Prisma.TransactionClient;
 
 export function createDb(databaseUrl: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }, { statementNameGenerator: statementNames() }) });
 }
 
 /** True when `err` is a unique-constraint violation (P2002): the caller treats it as "already done". */

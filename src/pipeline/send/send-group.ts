@@ -1,7 +1,10 @@
 /**
  * One send job for several outbox rows: the mails one post or one action produced at once (for a new case
  * usually the customer's acknowledgement and an agent's notice). The rows are claimed in one statement and
- * marked SENT in one statement, instead of two statements and one job per mail.
+ * each is marked SENT as soon as its own mail is accepted: one job and one claim for the group instead of one
+ * per mail. Marking the group SENT in one statement after all its mails would save a statement per mail, but a
+ * crash between the first acceptance and that statement resends every accepted mail: the chaos test (SIGKILLs
+ * while a backlog is being sent) caught one acknowledgement delivered twice that way.
  *
  * Each row keeps its own fate, as if it had had its own job: a permanent failure marks that row FAILED (and
  * tells the case), a transient one releases that row to PENDING. The job then retries when anything of it is
@@ -21,17 +24,16 @@ export type GroupOutcome = { kind: "sent" | "nothing-to-send"; sent: number };
 export async function sendGroup(deps: Deps, transport: Transport, outboundIds: readonly number[], finalAttempt: boolean): Promise<GroupOutcome> {
   const now = deps.clock.now();
   const claimed = await claimDirect(deps, outboundIds, now, new Date(now.getTime() - CLAIM_LEASE_MS));
-  // Side by side on the pooled transport: every row stays SENDING until the one SENT update below, so a crash in
-  // between resends the accepted ones (same Message-ID, recognisable as copies); sending them at once keeps that
-  // window as short as a single send instead of the sum of them.
-  const results = await Promise.allSettled(claimed.map((row) => deliver(deps, transport, row, [row], row)));
+  // Side by side on the pooled transport, each row marked SENT the moment its mail is accepted (a crash between the
+  // two resends that mail, same Message-ID: the window is one statement, never another mail's SMTP exchange). A
+  // failed SENT update counts as a failed send, as it does for a single row: the row goes back to PENDING.
+  const results = await Promise.allSettled(
+    claimed.map(async (row) => {
+      await deliver(deps, transport, row, [row], row);
+      await deps.db.outboundMail.updateMany({ where: { id: row.id, status: "SENDING" }, data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: null } });
+    }),
+  );
   const accepted = claimed.filter((_, i) => results[i]!.status === "fulfilled").map((r) => r.id);
-  if (accepted.length) {
-    await deps.db.outboundMail.updateMany({
-      where: { id: { in: accepted }, status: "SENDING" },
-      data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: null },
-    });
-  }
   let retry: unknown = null;
   const permanent: string[] = [];
   for (const [i, result] of results.entries()) {

@@ -4,7 +4,8 @@
  * each is marked SENT as soon as its own mail is accepted: one job and one claim for the group instead of one
  * per mail. Marking the group SENT in one statement after all its mails would save a statement per mail, but a
  * crash between the first acceptance and that statement resends every accepted mail: the chaos test (SIGKILLs
- * while a backlog is being sent) caught one acknowledgement delivered twice that way.
+ * while a backlog is being sent) caught one acknowledgement delivered twice that way. For the same reason the
+ * group's mails go one after the other, never side by side.
  *
  * Each row keeps its own fate, as if it had had its own job: a permanent failure marks that row FAILED (and
  * tells the case), a transient one releases that row to PENDING. The job then retries when anything of it is
@@ -24,15 +25,20 @@ export type GroupOutcome = { kind: "sent" | "nothing-to-send"; sent: number };
 export async function sendGroup(deps: Deps, transport: Transport, outboundIds: readonly number[], finalAttempt: boolean): Promise<GroupOutcome> {
   const now = deps.clock.now();
   const claimed = await claimDirect(deps, outboundIds, now, new Date(now.getTime() - CLAIM_LEASE_MS));
-  // Side by side on the pooled transport, each row marked SENT the moment its mail is accepted (a crash between the
-  // two resends that mail, same Message-ID: the window is one statement, never another mail's SMTP exchange). A
-  // failed SENT update counts as a failed send, as it does for a single row: the row goes back to PENDING.
-  const results = await Promise.allSettled(
-    claimed.map(async (row) => {
+  // One mail at a time, in id order, each row marked SENT the moment its mail is accepted: a crash between the two
+  // resends that mail (same Message-ID), so at most one mail per job is ever in that window, as with a job per mail. Sending a group's mails side by side put
+  // several in it at once, and the crash test then found an acknowledgement delivered twice after a SIGKILL.
+  // A failed SENT update counts as a failed send, as it does for a single row: the row goes back to PENDING.
+  const results: PromiseSettledResult<void>[] = [];
+  for (const row of claimed) {
+    try {
       await deliver(deps, transport, row, [row], row);
       await deps.db.outboundMail.updateMany({ where: { id: row.id, status: "SENDING" }, data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: null } });
-    }),
-  );
+      results.push({ status: "fulfilled", value: undefined });
+    } catch (reason) {
+      results.push({ status: "rejected", reason });
+    }
+  }
   const accepted = claimed.filter((_, i) => results[i]!.status === "fulfilled").map((r) => r.id);
   let retry: unknown = null;
   const permanent: string[] = [];

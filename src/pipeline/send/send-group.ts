@@ -16,7 +16,7 @@
  */
 import { UnrecoverableError } from "bullmq";
 import type { Deps } from "../../kernel/deps.ts";
-import { deliver, settleFailure } from "./send-mail.ts";
+import { deliver, markSent, settleFailure } from "./send-mail.ts";
 import { CLAIM_LEASE_MS, claimDirect, sendOutbound } from "./send.service.ts";
 import type { Transport } from "./transport.ts";
 
@@ -26,33 +26,26 @@ export async function sendGroup(deps: Deps, transport: Transport, outboundIds: r
   const now = deps.clock.now();
   const claimed = await claimDirect(deps, outboundIds, now, new Date(now.getTime() - CLAIM_LEASE_MS));
   // One mail at a time, in id order, each row marked SENT the moment its mail is accepted: a crash between the two
-  // resends that mail (same Message-ID), so at most one mail per job is ever in that window, as with a job per mail. Sending a group's mails side by side put
-  // several in it at once, and the crash test then found an acknowledgement delivered twice after a SIGKILL.
-  // A failed SENT update counts as a failed send, as it does for a single row: the row goes back to PENDING.
-  const results: PromiseSettledResult<void>[] = [];
+  // resends that mail (same Message-ID), so at most one mail per job is ever in that window, as with a job per
+  // mail. Sending a group's mails side by side put several in it at once, and the crash test then found an
+  // acknowledgement delivered twice after a SIGKILL. A failed SENT update counts as a failed send, as it does
+  // for a single row: the row goes back to PENDING.
+  let sent = 0;
+  let retry: unknown = null;
+  const permanent: string[] = [];
   for (const row of claimed) {
     try {
       await deliver(deps, transport, row, [row], row);
-      await deps.db.outboundMail.updateMany({ where: { id: row.id, status: "SENDING" }, data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: null } });
-      results.push({ status: "fulfilled", value: undefined });
+      await markSent(deps, [row.id]);
+      sent += 1;
     } catch (reason) {
-      results.push({ status: "rejected", reason });
+      if (await settleFailure(deps, row, [row.id], reason, finalAttempt)) permanent.push(`permanent delivery failure to ${row.toAddress}: ${(reason as Error).message}`);
+      else retry ??= reason;
     }
-  }
-  const accepted = claimed.filter((_, i) => results[i]!.status === "fulfilled").map((r) => r.id);
-  let retry: unknown = null;
-  const permanent: string[] = [];
-  for (const [i, result] of results.entries()) {
-    if (result.status === "fulfilled") continue;
-    const row = claimed[i]!;
-    const reason: unknown = result.reason;
-    if (await settleFailure(deps, row, [row.id], reason, finalAttempt)) permanent.push(`permanent delivery failure to ${row.toAddress}: ${(reason as Error).message}`);
-    else retry ??= reason;
   }
   // Rows the claim did not take: already sent or failed (a retry of this job, a sweeper's job), an update that
   // coalesces with others, or held by another sender. The rare ones still waiting go the single-row way, which
   // decides each of them exactly as its own job would.
-  let sent = accepted.length;
   const taken = new Set(claimed.map((r) => r.id));
   const others = outboundIds.filter((id) => !taken.has(id));
   const waiting = others.length ? await deps.db.outboundMail.findMany({ where: { id: { in: others }, status: { in: ["PENDING", "SENDING"] } }, select: { id: true }, orderBy: { id: "asc" } }) : [];

@@ -65,6 +65,11 @@ export async function deliver(deps: Deps, transport: Transport, row: Row, batch:
   return String(info.response ?? "");
 }
 
+/** Marks the rows `ids`, claimed by this sender, SENT once their message was accepted; `note` says what was combined. */
+export async function markSent(deps: Deps, ids: readonly number[], note: string | null = null): Promise<void> {
+  await deps.db.outboundMail.updateMany({ where: { id: { in: [...ids] }, status: "SENDING" }, data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: note } });
+}
+
 /**
  * Settles the rows `ids` (claimed by this sender, sent as one message for `row`) after the send failed with
  * `err`. A permanent failure, or any failure on the job's final attempt, marks them FAILED with an event; a

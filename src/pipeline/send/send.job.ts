@@ -7,7 +7,8 @@ import { sendOutbound } from "./send.service.ts";
 /**
  * Send: deliver outbox rows over SMTP. Transient SMTP failures retry with backoff for about a day.
  * v1 is one row (the coalesced updates, the sweeper's re-enqueues, and every job of the previous release);
- * v2 is the rows one post or action produced at once, claimed and marked SENT together (send-group.ts).
+ * v2 is the rows one post or action produced at once, claimed together and sent one after the other
+ * (send-group.ts).
  */
 const SendOne = z.object({ v: z.literal(1), outboundId: z.number().int().positive() });
 const SendGroup = z.object({ v: z.literal(2), outboundIds: z.array(z.number().int().positive()).min(1).max(50) });

@@ -8,7 +8,7 @@
  */
 import { UnrecoverableError } from "bullmq";
 import type { Deps } from "../../kernel/deps.ts";
-import { deliver, settleFailure, type MailContent, type Row } from "./send-mail.ts";
+import { deliver, markSent, settleFailure, type MailContent, type Row } from "./send-mail.ts";
 import type { Transport } from "./transport.ts";
 
 export type SendOutcome = { kind: "missing" } | { kind: "not-pending"; status: string } | { kind: "sent"; response: string };
@@ -45,10 +45,7 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
     if (permanent) throw new UnrecoverableError(`permanent delivery failure to ${row.toAddress}: ${(err as Error).message}`);
     throw err;
   }
-  await deps.db.outboundMail.updateMany({
-    where: { id: { in: ids }, status: "SENDING" },
-    data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: batch.length > 1 ? `sent in one mail with ${ids.join(", ")}` : null },
-  });
+  await markSent(deps, ids, batch.length > 1 ? `sent in one mail with ${ids.join(", ")}` : null);
   return { kind: "sent", response };
 }
 

@@ -10,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 import pg from "pg";
+import { applyMemoryPolicy } from "../src/app/memory-policy.ts";
 import { createRuntime, startPollers, startWorkers, type Handle } from "../src/app/runtime.ts";
 import { loadEnv } from "../src/config/env.ts";
 
@@ -54,6 +55,8 @@ const send = (reply: NodeReply): void => void process.send?.(reply);
 
 async function main(): Promise<void> {
   const rt = createRuntime(loadEnv());
+  // As `mailcase worker` and `mailcase poller` do (src/cli/cli-runtime.ts).
+  applyMemoryPolicy(rt.env.MAILCASE_MEMORY_POLICY);
   const handles: Handle[] = [startWorkers(rt)];
   if (process.argv.includes("poller")) handles.push(await startPollers(rt));
   process.on("message", (request: NodeRequest) => {

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from "commander";
 import { loadEnv } from "../config/env.ts";
+import { applyMemoryPolicy } from "../app/memory-policy.ts";
 import { createRuntime, startPollers, startWeb, startWorkers, type Handle, type Runtime } from "../app/runtime.ts";
 import type { AgentViewer } from "../case/access.ts";
 import { MAX_CASE_NUMBER, parseCaseNumber } from "../case/case-number.ts";
@@ -12,6 +13,7 @@ import { agentViewerByKey } from "./case-view.ts";
 /** Runs long-lived roles until SIGINT/SIGTERM, then drains them (workers finish their current job). */
 export async function runRoles(roles: ("poller" | "worker" | "web")[]): Promise<void> {
   const rt = createRuntime();
+  applyMemoryPolicy(rt.env.MAILCASE_MEMORY_POLICY);
   const handles: Handle[] = [];
   if (roles.includes("web")) handles.push(await startWeb(rt));
   if (roles.includes("worker")) handles.push(startWorkers(rt));

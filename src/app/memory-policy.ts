@@ -1,0 +1,39 @@
+/**
+ * The memory policy of the long-running processes (poller, workers, web): two V8 settings that took a worker's
+ * peak RSS in the bench's 1000-message burst from 400–470 MB to under 300 MB at no CPU cost the bench could
+ * measure (figures in the README's Processes section).
+ *
+ * - **The heap grows by half at most** between full collections. By default V8 lets the old generation grow to
+ *   up to four times what survived the last full collection, and on a machine with gigabytes nothing else holds
+ *   it back: a worker with about 70 MB of live heap reached 200–220 MB of heap, the rest garbage waiting for a
+ *   full collection. The extra collections are short because what they collect is mostly garbage.
+ * - **WebAssembly runs on V8's baseline compiler (Liftoff) only.** Prisma's query compiler is a 3.4 MB wasm
+ *   module; optimising its hot functions in the background (TurboFan tier-up) allocated 45–50 MB through malloc
+ *   that glibc never gave back. Prisma caches the plans it compiles, so after the first few messages the
+ *   compiler hardly runs and the slower baseline code costs nothing measurable.
+ *
+ * Both are V8 flags read when they apply (at each full collection, when a wasm module is compiled), so setting
+ * them at run time works as long as it happens before the first query; the flags are global, so the parse worker
+ * threads follow them too. They are set here rather than on the node command line so that every way of starting
+ * Mailcase (Procfile, `npm start`, the bench) gets them. A flag given to node explicitly wins.
+ */
+import { setFlagsFromString } from "node:v8";
+
+export type MemoryPolicy = "lean" | "v8";
+
+const LEAN_FLAGS = ["--heap-growing-percent=50", "--liftoff-only"];
+
+/** The flag's name without dashes, `no-` or value, `_` read as `-` (V8 accepts both). */
+const flagName = (arg: string): string => (arg.replace(/^--(no-)?/, "").split("=")[0] ?? "").replaceAll("_", "-");
+
+/** The flags `policy` sets in a process started with `execArgv`: `lean` the settings above, `v8` none. */
+export function memoryPolicyFlags(policy: MemoryPolicy, execArgv: readonly string[]): string[] {
+  if (policy !== "lean") return [];
+  const given = new Set(execArgv.map(flagName));
+  return LEAN_FLAGS.filter((flag) => !given.has(flagName(flag)));
+}
+
+/** Applies the policy to this process; the bench measures the effect (README, Processes). */
+export function applyMemoryPolicy(policy: MemoryPolicy, execArgv: readonly string[] = process.execArgv): void {
+  for (const flag of memoryPolicyFlags(policy, execArgv)) setFlagsFromString(flag);
+}

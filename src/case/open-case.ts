@@ -76,6 +76,12 @@ export interface OpenedCase {
   caseId: number;
   number: number;
   postId: number;
+  /**
+   * The case as its timers' scheduling reads it, returned by the statement that opened it
+   * (pipeline/sla/schedule-load.ts `scheduleRowOf`): a caller that changes nothing more of the case before its
+   * commit may schedule from it instead of reading it back.
+   */
+  schedule: unknown;
 }
 
 /**
@@ -207,7 +213,7 @@ export async function openCase(tx: Tx, input: OpenCaseInput, config?: ConfigSnap
     // On the other case, naming this one's number: its own statement (rare: a reply to a closed case).
     await recordEvents(tx, input.linkTo.caseId, [{ type: "case.linked", data: { caseId: created.id, number: caseNo(created.number), reason: input.linkTo.reason } }]);
   }
-  return { caseId: created.id, number: caseNo(created.number), postId: filed.postId };
+  return { caseId: created.id, number: caseNo(created.number), postId: filed.postId, schedule: filed.schedule };
 }
 
 /** The initial followers' rows (case/followers.ts decides), written with the case. */

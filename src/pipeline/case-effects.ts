@@ -12,7 +12,7 @@ import { scheduleSla } from "./sla/sla-watch.service.ts";
 export function pipelineEffects(deps: Deps): CaseEffects {
   return {
     notify: (items) => enqueueNotify(deps.queues.notify, items.map((i) => ({ v: 1, postId: i.postId, event: i.event }))),
-    sla: async (caseIds) => void (await scheduleSla(deps, caseIds)),
+    sla: async (caseIds, known) => void (await scheduleSla(deps, caseIds, known)),
     send: (ids) => enqueueSend(deps.queues.send, [...ids]),
   };
 }

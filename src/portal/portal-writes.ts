@@ -137,7 +137,7 @@ export async function openPortalCase(
     return { ...created, approvalOutbound };
   });
   if (!opened) return null;
-  await scheduleSla(deps, [opened.caseId]);
+  await scheduleSla(deps, [opened.caseId], [opened.schedule]);
   await enqueueNotify(deps.queues.notify, [{ v: 1, postId: opened.postId, event: "case-opened" }]);
   if (opened.approvalOutbound.length) await enqueueSend(deps.queues.send, opened.approvalOutbound);
   return { caseId: opened.caseId, number: opened.number };

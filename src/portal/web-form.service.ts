@@ -121,8 +121,8 @@ export async function confirmWebForm(deps: Deps, token: string): Promise<Confirm
   return { kind: "opened", caseId: opened.caseId, number: opened.number, form: opened.form, lang: opened.lang };
 }
 
-async function afterOpen(deps: Deps, opened: { caseId: number; postId: number }): Promise<void> {
-  await scheduleSla(deps, [opened.caseId]);
+async function afterOpen(deps: Deps, opened: { caseId: number; postId: number; schedule: unknown }): Promise<void> {
+  await scheduleSla(deps, [opened.caseId], [opened.schedule]);
   await enqueueNotify(deps.queues.notify, [{ v: 1, postId: opened.postId, event: "case-opened" }]);
 }
 

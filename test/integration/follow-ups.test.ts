@@ -12,6 +12,8 @@ import { sweep } from "../../src/pipeline/sweeper.ts";
 import { automationJobId, type AutomationPayload } from "../../src/pipeline/sla/automation.job.ts";
 import { GAVE_UP_SOLUTION, processAutomation } from "../../src/pipeline/sla/automation-run.ts";
 import { lastAgentActionAt } from "../../src/pipeline/sla/automation-schedule.ts";
+import { loadScheduleRows, scheduleRowOf } from "../../src/pipeline/sla/schedule-load.ts";
+import { openCase } from "../../src/case/open-case.ts";
 import { inbox, labConfig, rand, sendMail, startApp, waitFor, waitForMail, type App } from "../support/harness.ts";
 
 const HOUR = 3_600_000;
@@ -166,4 +168,39 @@ describe("follow-ups until the customer answers, and owner nudges", () => {
     await waitFor(async () => (await (await jobOf(next))?.getState()) === "delayed", "next nudge job");
     expect(await processAutomation(deps(), { ...p, anchorAt: c.createdAt.getTime() + 1 })).toEqual({ kind: "skipped", reason: "stale" });
   }, 60_000);
+
+  // Ingest schedules a new case's timers from the row its opening statement returns, not from a read-back:
+  // that row must be what the scheduler's own read would give, or a new case's reminders and SLA jobs drift.
+  it("the scheduling row returned by the statement that opens a case equals the scheduler's read of it", async () => {
+    const [mailbox, requester] = await Promise.all([
+      db().mailbox.findFirstOrThrow({ where: { active: true } }),
+      db().contact.findUniqueOrThrow({ where: { email: vip } }),
+    ]);
+    for (const [subject, domain] of [["Scheduled VIP case", "customer.test"], ["Scheduled plain case", "elsewhere.test"]] as const) {
+      const opened = await db().$transaction((tx) =>
+        openCase(tx, {
+          requester: { id: requester.id, accountId: requester.accountId, directoryId: requester.directoryId, portalUser: false, bouncing: false },
+          requesterDomain: domain,
+          ccContactIds: [],
+          mailboxId: mailbox.id,
+          origin: "EMAIL",
+          subject,
+          description: subject,
+          post: { source: "CUSTOMER_EMAIL", subject, body: subject, inboundId: null },
+          linkTo: null,
+          threading: "test",
+          inboundId: null,
+          forwardedBy: null,
+          now: new Date(),
+        }),
+      );
+      const [read] = await loadScheduleRows(db(), [opened.caseId]);
+      expect(read).toBeDefined();
+      expect(scheduleRowOf(opened.schedule)).toEqual(read);
+    }
+    // The VIP case carries its group's cadence and its contract: the comparison covered the joined columns.
+    const [vipCase] = await loadScheduleRows(db(), [(await db().case.findFirstOrThrow({ where: { subject: "Scheduled VIP case" } })).id]);
+    expect(vipCase?.automation.group?.key).toBe("vip");
+    expect(vipCase?.sla.firstResponseDueAt).not.toBeNull();
+  });
 });

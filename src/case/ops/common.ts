@@ -20,7 +20,8 @@ export type Tx = Prisma.TransactionClient;
  */
 export interface CaseEffects {
   notify(items: readonly { postId: number; event: "case-opened" | "post-added" }[]): Promise<void>;
-  sla(caseIds: readonly number[]): Promise<void>;
+  /** `known`: scheduling rows the operation already has (a new case's, `OpenedCase.schedule`), not read again. */
+  sla(caseIds: readonly number[], known?: readonly unknown[]): Promise<void>;
   /** Sends outbox rows written by the operation (approval requests and decisions). */
   send(outboundIds: readonly number[]): Promise<void>;
 }

@@ -22,7 +22,7 @@ export interface CreatedCase {
 export async function createCase(deps: OpsDeps, agent: ActingAgent, input: CreateCaseInput): Promise<OpResult<CreatedCase>> {
   const now = deps.clock.now();
   const by = actorOf(agent);
-  type Created = CreatedCase & { approvalOutbound: number[] };
+  type Created = CreatedCase & { approvalOutbound: number[]; schedule: unknown };
   const result = await inOperation(
     deps,
     async (tx): Promise<OpResult<Created>> => {
@@ -73,13 +73,13 @@ export async function createCase(deps: OpsDeps, agent: ActingAgent, input: Creat
       return { ok: true, ...opened, approvalOutbound };
     },
     async (r) => {
-      await deps.effects.sla([r.caseId]);
+      await deps.effects.sla([r.caseId], [r.schedule]);
       await deps.effects.notify([{ postId: r.postId, event: "case-opened" }]);
       if (r.approvalOutbound.length) await deps.effects.send(r.approvalOutbound);
     },
   );
   if (!result.ok) return result;
-  const { approvalOutbound: _sent, ...created } = result;
+  const { approvalOutbound: _sent, schedule: _scheduled, ...created } = result;
   return created;
 }
 

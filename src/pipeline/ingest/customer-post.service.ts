@@ -108,11 +108,13 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
     const opened = await openMailCase(tx, m, { contact, domain, messageId, linkTo, threading, now, config });
     // A new case an approval rule holds: its approvers are mailed once the case is committed.
     approvalOutbound = await holdNewCase(tx, { templates: deps.templates, secret: deps.secret }, opened.caseId, config.approvalRules, now);
-    return { kind: "case-created", caseId: opened.caseId, number: opened.number, postId: opened.postId };
+    // The approval hold changes none of what scheduling reads (status, owner, due times): the row stays valid.
+    return { kind: "case-created", caseId: opened.caseId, number: opened.number, postId: opened.postId, schedule: opened.schedule };
   }, "filing");
 
   if (outcome === null) return alreadyDone(io, inboundId);
-  if (outcome.kind === "case-created" || outcome.kind === "post-added") await io.sla([outcome.caseId]);
+  if (outcome.kind === "case-created") await io.sla([outcome.caseId], [outcome.schedule]);
+  if (outcome.kind === "post-added") await io.sla([outcome.caseId]);
   if (outcome.kind === "case-created") await io.notify([{ v: 1, postId: outcome.postId, event: "case-opened" }]);
   if (approvalOutbound.length) await io.send(approvalOutbound);
   if (outcome.kind === "post-added") await io.notify([{ v: 1, postId: outcome.postId, event: "post-added" }]);

@@ -20,8 +20,11 @@ export interface IngestIo {
   notify(items: NotifyPayload[]): Promise<void>;
   /** Outbox rows written directly by ingest (notices), to be sent after commit. */
   send(outboundIds: number[]): Promise<void>;
-  /** Re-schedules the SLA watch of cases whose due times may have moved; after commit. */
-  sla(caseIds: number[]): Promise<void>;
+  /**
+   * Re-schedules the SLA watch of cases whose due times may have moved; after commit. `known`: cases' scheduling
+   * rows the caller already has (a new case's, from the statement that opened it), not read again.
+   */
+  sla(caseIds: number[], known?: readonly unknown[]): Promise<void>;
   faultDelayMs: number;
 }
 
@@ -34,7 +37,7 @@ export function liveIo(deps: Deps): IngestIo {
       await notifyNow(deps, items);
     },
     send: (ids) => enqueueSend(deps.queues.send, ids),
-    sla: async (ids) => void (await scheduleSla(deps, ids)),
+    sla: async (ids, known) => void (await scheduleSla(deps, ids, known)),
     faultDelayMs: deps.faultIngestDelayMs,
   };
 }
@@ -47,7 +50,7 @@ export function txIo(tx: Tx, collected: NotifyPayload[]): IngestIo {
 export type IngestOutcome =
   | { kind: "missing" }
   | { kind: "already-done"; status: string }
-  | { kind: "case-created"; caseId: number; number: number; postId: number }
+  | { kind: "case-created"; caseId: number; number: number; postId: number; schedule?: unknown }
   | { kind: "post-added"; caseId: number; postId: number; rule: ThreadRule; visibility: string }
   | { kind: "commands-applied"; caseId: number; changed: string[] }
   | { kind: "quarantined"; reason: string };

@@ -1,5 +1,5 @@
 /**
- * What scheduling a case's timers reads, in ONE statement: the case's SLA fields with its contract's calendar,
+ * What scheduling a case's timers reads, in ONE statement (the columns: case/schedule-columns.ts): the case's SLA fields with its contract's calendar,
  * its pauses and recorded SLA events (sla-watch.service.ts), and its group's and contract's follow-up cadence
  * with the reminders already sent (automation-schedule.ts). Prisma's selects with relations cost a statement
  * per relation (nine per case before); every writer schedules after each change, so this is on the hot path.
@@ -8,6 +8,7 @@
  * with zod: raw SQL is a boundary.
  */
 import { z } from "zod";
+import { SCHEDULE_COLUMNS, SCHEDULE_JOINS } from "../../case/schedule-columns.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
 import type { AutomationCaseRow } from "./automation-schedule.ts";
@@ -50,21 +51,10 @@ export interface ScheduleRow {
 
 const date = (ms: number) => new Date(ms);
 const maybeDate = (ms: number | null) => (ms === null ? null : new Date(ms));
-const ms = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
 
-const SQL = `
-SELECT c.id, c.status::text AS status, c."ownerId", c."mergedIntoId",
-  ${ms('c."createdAt"')} AS "createdAt", ${ms('c."resolvedAt"')} AS "resolvedAt", ${ms('c."closedAt"')} AS "closedAt",
-  ${ms('c."firstRespondedAt"')} AS "firstRespondedAt", ${ms('c."firstResponseDueAt"')} AS "firstResponseDueAt",
-  ${ms('c."nextResponseDueAt"')} AS "nextResponseDueAt", ${ms('c."resolutionDueAt"')} AS "resolutionDueAt",
-  g.key AS "groupKey", g."followUp" AS "groupFollowUp",
-  k.key AS "contractKey", k."followUp" AS "contractFollowUp", k.calendar AS "contractCalendar", k."warningShare" AS "contractWarningShare",
-  COALESCE((SELECT json_agg(json_build_object('startedAt', ${ms('p."startedAt"')}, 'endedAt', ${ms('p."endedAt"')}) ORDER BY p.id) FROM "SlaPause" p WHERE p."caseId" = c.id), '[]'::json) AS pauses,
-  COALESCE((SELECT json_agg(json_build_object('metric', e.metric, 'kind', e.kind, 'dueAt', ${ms('e."dueAt"')})) FROM "SlaEvent" e WHERE e."caseId" = c.id), '[]'::json) AS "slaEvents",
-  COALESCE((SELECT json_agg(json_build_object('kind', r.kind, 'anchorAt', ${ms('r."anchorAt"')}, 'step', r.step)) FROM "CaseReminder" r WHERE r."caseId" = c.id), '[]'::json) AS reminders
+const SQL = `SELECT c.id, ${SCHEDULE_COLUMNS}
 FROM "Case" c
-LEFT JOIN "CustomerGroup" g ON g.id = c."groupId"
-LEFT JOIN "SlaContract" k ON k.id = c."slaContractId"
+${SCHEDULE_JOINS}
 WHERE c.id = ANY($1::int[])
 ORDER BY c.id`;
 
@@ -72,35 +62,41 @@ ORDER BY c.id`;
 export async function loadScheduleRows(db: DbOrTx, caseIds: readonly number[]): Promise<ScheduleRow[]> {
   if (caseIds.length === 0) return [];
   const raw = await db.$queryRawUnsafe<unknown[]>(SQL, [...caseIds]);
-  return raw.map((value) => {
-    const r = Row.parse(value);
-    const status = r.status;
-    const hasContract = r.contractKey !== null;
-    return {
-      sla: {
-        id: r.id,
-        status,
-        createdAt: date(r.createdAt),
-        firstRespondedAt: maybeDate(r.firstRespondedAt),
-        firstResponseDueAt: maybeDate(r.firstResponseDueAt),
-        nextResponseDueAt: maybeDate(r.nextResponseDueAt),
-        resolutionDueAt: maybeDate(r.resolutionDueAt),
-        slaContract: hasContract ? { calendar: r.contractCalendar, warningShare: r.contractWarningShare ?? 0.8 } : null,
-        slaPauses: r.pauses.map((p) => ({ startedAt: date(p.startedAt), endedAt: maybeDate(p.endedAt) })),
-      },
-      slaEvents: r.slaEvents.map((e) => ({ metric: e.metric, kind: e.kind, dueAt: date(e.dueAt) })),
-      automation: {
-        id: r.id,
-        status,
-        ownerId: r.ownerId,
-        createdAt: date(r.createdAt),
-        resolvedAt: maybeDate(r.resolvedAt),
-        closedAt: maybeDate(r.closedAt),
-        mergedIntoId: r.mergedIntoId,
-        group: r.groupKey === null ? null : { key: r.groupKey, followUp: r.groupFollowUp },
-        slaContract: hasContract ? { key: r.contractKey!, followUp: r.contractFollowUp, calendar: r.contractCalendar } : null,
-      },
-      reminders: r.reminders.map((x) => ({ kind: x.kind, anchorAt: date(x.anchorAt), step: x.step })),
-    };
-  });
+  return raw.map(scheduleRowOf);
+}
+
+/**
+ * One case's scheduling state from a row with the columns of SCHEDULE_COLUMNS (and the case's `id`): this
+ * module's load, or the statement that opened the case (case/open-case.ts `OpenedCase.schedule`).
+ */
+export function scheduleRowOf(value: unknown): ScheduleRow {
+  const r = Row.parse(value);
+  const status = r.status;
+  const hasContract = r.contractKey !== null;
+  return {
+    sla: {
+      id: r.id,
+      status,
+      createdAt: date(r.createdAt),
+      firstRespondedAt: maybeDate(r.firstRespondedAt),
+      firstResponseDueAt: maybeDate(r.firstResponseDueAt),
+      nextResponseDueAt: maybeDate(r.nextResponseDueAt),
+      resolutionDueAt: maybeDate(r.resolutionDueAt),
+      slaContract: hasContract ? { calendar: r.contractCalendar, warningShare: r.contractWarningShare ?? 0.8 } : null,
+      slaPauses: r.pauses.map((p) => ({ startedAt: date(p.startedAt), endedAt: maybeDate(p.endedAt) })),
+    },
+    slaEvents: r.slaEvents.map((e) => ({ metric: e.metric, kind: e.kind, dueAt: date(e.dueAt) })),
+    automation: {
+      id: r.id,
+      status,
+      ownerId: r.ownerId,
+      createdAt: date(r.createdAt),
+      resolvedAt: maybeDate(r.resolvedAt),
+      closedAt: maybeDate(r.closedAt),
+      mergedIntoId: r.mergedIntoId,
+      group: r.groupKey === null ? null : { key: r.groupKey, followUp: r.groupFollowUp },
+      slaContract: hasContract ? { key: r.contractKey!, followUp: r.contractFollowUp, calendar: r.contractCalendar } : null,
+    },
+    reminders: r.reminders.map((x) => ({ kind: x.kind, anchorAt: date(x.anchorAt), step: x.step })),
+  };
 }

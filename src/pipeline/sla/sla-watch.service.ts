@@ -28,7 +28,7 @@ import { writeOutbound, type OutboundDraft } from "../../case/outbox.ts";
 import { enqueueSend } from "../send/send.job.ts";
 import { enqueueSla, slaJobId, type SlaPayload } from "./sla.job.ts";
 import { enqueueAutomationOf } from "./automation-schedule.ts";
-import { loadScheduleRows, type ScheduleRow } from "./schedule-load.ts";
+import { loadScheduleRows, scheduleRowOf, type ScheduleRow } from "./schedule-load.ts";
 import { replyAddress, signReplyToken } from "../../threading/reply-token.ts";
 import { caseTag } from "../../threading/subject.ts";
 import type { BusinessCalendar, Interval } from "../../sla/calendar.ts";
@@ -87,12 +87,16 @@ export async function slaStateOf(db: DbOrTx, c: SlaCaseRow, pausedStatuses: read
  * severity, status or level change); calling it too often costs a query, never a duplicate. Returns the
  * number of jobs handed to the queue (most are no-ops when already there).
  */
-export async function scheduleSla(deps: Deps, caseIds: readonly number[]): Promise<number> {
+export async function scheduleSla(deps: Deps, caseIds: readonly number[], known: readonly unknown[] = []): Promise<number> {
   const ids = [...new Set(caseIds)];
   if (ids.length === 0) return 0;
   // Every writer calls this after a change: the case's other time-driven jobs (follow-ups, nudges, the
-  // resolution mail) are derived from the same commits, from the same one-statement load (schedule-load.ts).
-  const [rows, config] = await Promise.all([loadScheduleRows(deps.db, ids), deps.config.get()]);
+  // resolution mail) are derived from the same commits, from the same one-statement load (schedule-load.ts),
+  // skipped for the cases whose rows the writer already has (`known`: a new case's, returned by its statement).
+  const given = known.map(scheduleRowOf).filter((r) => ids.includes(r.sla.id));
+  const missing = ids.filter((id) => !given.some((r) => r.sla.id === id));
+  const [loaded, config] = await Promise.all([loadScheduleRows(deps.db, missing), deps.config.get()]);
+  const rows = [...given, ...loaded];
   await enqueueAutomationOf(deps, rows, config.settings.automation);
   const jobs = await nearestSlaJobsOf(deps.db, rows, config.settings.slaPausedStatuses);
   await enqueueSla(deps.queues.sla, jobs, deps.clock.now().getTime());

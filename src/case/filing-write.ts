@@ -104,7 +104,8 @@ export async function fileNewCase(tx: Tx, c: NewCaseRow, rows: FilingRows): Prom
   const out = await tx.$queryRaw<Array<{ id: number; number: bigint; postId: number }>>(filingSql(insert, rows, result));
   const row = out[0];
   if (!row) throw new Error("opening the case wrote no row");
-  return { caseId: row.id, number: row.number, postId: row.postId, schedule: row };
+  const { number, postId, ...schedule } = row;
+  return { caseId: row.id, number, postId, schedule };
 }
 
 function filingSql(caseRow: Prisma.Sql, r: FilingRows, result: Prisma.Sql): Prisma.Sql {

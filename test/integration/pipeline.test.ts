@@ -2,6 +2,7 @@
  * End to end on real services: SMTP (Postfix) → IMAP (Dovecot) → poller → ingest → notify → send → IMAP.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestJobId } from "../../src/pipeline/ingest/ingest.job.ts";
 import { inbox, labConfig, rand, sendMail, startApp, waitFor, waitForMail, type App } from "../support/harness.ts";
 
 describe("mail in → routed case → notifications out", () => {
@@ -56,6 +57,15 @@ describe("mail in → routed case → notifications out", () => {
     expect(ack.headers.get("auto-submitted")).toBe("auto-replied");
     expect(ack.text).toContain(`MC-${c.number}`);
     expect((await inbox(vip)).length).toBe(1);
+  });
+
+  // Filing is idempotent, so a job that failed after its commit and passed on retry ("already done") would still
+  // give the right case: only the job's own record shows that the message was filed on the first attempt.
+  it("files a new case on the ingest job's first attempt, with the case as the job's result", async () => {
+    const inbound = await caseOfInbound(openingId);
+    const job = await app.rt.deps.queues.ingest.getJob(ingestJobId(inbound.id));
+    expect(job?.failedReason ?? null).toBeNull();
+    expect(job?.returnvalue).toMatchObject({ kind: "case-created", caseId });
   });
 
   it("notifies the owner and the auto-follow agent of the new case, with a signed reply address", async () => {

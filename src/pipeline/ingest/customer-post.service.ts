@@ -49,6 +49,8 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
   // Settings, accounts, groups, contracts: the configuration in memory, not read per message.
   const config = await deps.config.get();
   let approvalOutbound: number[] = [];
+  /** The new case's scheduling row (OpenedCase.schedule), when the message opened one. */
+  let schedule: unknown = null;
   const outcome = await inGuardedTx(io, inboundId, async (tx): Promise<IngestOutcome> => {
     const settings = config.settings;
     const account = config.accountByDomain.get(domain) ?? null;
@@ -109,11 +111,13 @@ export async function customerMessage(deps: Deps, io: IngestIo, m: CustomerMessa
     // A new case an approval rule holds: its approvers are mailed once the case is committed.
     approvalOutbound = await holdNewCase(tx, { templates: deps.templates, secret: deps.secret }, opened.caseId, config.approvalRules, now);
     // The approval hold changes none of what scheduling reads (status, owner, due times): the row stays valid.
-    return { kind: "case-created", caseId: opened.caseId, number: opened.number, postId: opened.postId, schedule: opened.schedule };
+    // Kept beside the outcome, not in it: the outcome is the job's return value, stored in Redis.
+    schedule = opened.schedule;
+    return { kind: "case-created", caseId: opened.caseId, number: opened.number, postId: opened.postId };
   }, "filing");
 
   if (outcome === null) return alreadyDone(io, inboundId);
-  if (outcome.kind === "case-created") await io.sla([outcome.caseId], [outcome.schedule]);
+  if (outcome.kind === "case-created") await io.sla([outcome.caseId], [schedule]);
   if (outcome.kind === "post-added") await io.sla([outcome.caseId]);
   if (outcome.kind === "case-created") await io.notify([{ v: 1, postId: outcome.postId, event: "case-opened" }]);
   if (approvalOutbound.length) await io.send(approvalOutbound);

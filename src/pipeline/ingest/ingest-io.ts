@@ -50,7 +50,7 @@ export function txIo(tx: Tx, collected: NotifyPayload[]): IngestIo {
 export type IngestOutcome =
   | { kind: "missing" }
   | { kind: "already-done"; status: string }
-  | { kind: "case-created"; caseId: number; number: number; postId: number; schedule?: unknown }
+  | { kind: "case-created"; caseId: number; number: number; postId: number }
   | { kind: "post-added"; caseId: number; postId: number; rule: ThreadRule; visibility: string }
   | { kind: "commands-applied"; caseId: number; changed: string[] }
   | { kind: "quarantined"; reason: string };

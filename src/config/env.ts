@@ -109,7 +109,7 @@ const EnvSchema = z.object({
   /** Sign-in requests per client IP and hour (per address: 3 in 15 minutes, 10 a day, fixed). */
   PORTAL_SIGN_IN_PER_IP_HOUR: z.coerce.number().int().min(1).default(20),
   /**
-   * `lean` (default): the heap grows by half at most between full collections and WebAssembly (Prisma's query
+   * `lean` (default): the heap grows by a quarter at most between full collections and WebAssembly (Prisma's query
    * compiler) is not optimised in the background, for about 150 MB less peak RSS per worker; `v8`: V8's own
    * defaults. See src/app/memory-policy.ts.
    */

@@ -7,6 +7,7 @@
  *
  *   BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/mailcase_bench_portal)  CASES=10000  REQUESTS=300
  */
+import { applyMemoryPolicy } from "../src/app/memory-policy.ts";
 import { createRuntime } from "../src/app/runtime.ts";
 import { applyConfig } from "../src/config/apply-config.ts";
 import { loadHelpdeskConfig } from "../src/config/helpdesk-config.ts";
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   await freshDatabase(DB_URL);
   const env = loadEnv({ ...process.env, DATABASE_URL: DB_URL, MAILCASE_LAB_MODE: "1", LOG_LEVEL: "silent", MAILCASE_REDIS_PREFIX: `mcbench-portal-${process.pid}` });
   const rt = createRuntime(env);
+  // As `mailcase web` does (src/cli/cli-runtime.ts).
+  applyMemoryPolicy(env.MAILCASE_MEMORY_POLICY);
   const db = rt.deps.db;
   await applyConfig(db, await loadHelpdeskConfig("config/lab.yaml"));
   const pat = await db.contact.findUniqueOrThrow({ where: { email: "pat@acme.test" } });

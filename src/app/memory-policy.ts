@@ -1,14 +1,13 @@
 /**
- * The memory policy of the long-running processes (poller, workers, web): two V8 settings that took a worker's
- * peak RSS in the bench's 1000-message burst from 400–470 MB to under 300 MB at no CPU cost the bench could
- * measure (figures in the README's Processes section).
+ * The memory policy of the long-running processes (poller, workers, web): two V8 settings, and one full
+ * collection once they are set, that took a worker's peak RSS in the bench's 1000-message burst from 400–470 MB
+ * to 253–259 MB at no CPU cost the bench could measure (figures in the README's Processes section).
  *
  * - **The heap grows by a quarter at most** between full collections. By default V8 lets the old generation grow
  *   to up to four times what survived the last full collection, and on a machine with gigabytes nothing else
  *   holds it back: a worker with about 70 MB of live heap reached 200–220 MB of heap, the rest garbage waiting
- *   for a full collection. The extra collections are short because what they collect is mostly garbage. At 50 %
- *   the peak still passed 300 MB in 2 of 13 runs (a full collection in the middle of a burst sets the next
- *   limit from a heap full of messages in flight); at 25 % it stayed at 240–266 MB.
+ *   for a full collection. The extra collections are short because what they collect is mostly garbage. With
+ *   50 % the peak passed 300 MB in 2 of 13 bench runs; with 25 % and the collection below, 253–259 MB in 9 of 9.
  * - **WebAssembly runs on V8's baseline compiler (Liftoff) only.** Prisma's query compiler is a 3.4 MB wasm
  *   module; optimising its hot functions in the background (TurboFan tier-up) allocated 45–50 MB through malloc
  *   that glibc never gave back. Prisma caches the plans it compiles, so after the first few messages the

@@ -42,13 +42,16 @@ export function memoryPolicyFlags(policy: MemoryPolicy, execArgv: readonly strin
  * ran while the modules loaded (before this call) set the heap's next limit with V8's own factor, up to four
  * times the live heap of that moment. Seen in the bench: the start-up collection left 45 MB live, the next
  * one came only at 178 MB, in the middle of the burst, and the worker's peak RSS was 340 MB instead of 255.
- * The collection is reached through a fresh context's `gc` (exposed for contexts created after the flag), so
- * this process's global object gets no `gc`.
+ * The collection is reached through a fresh context's `gc` (exposed for contexts created while the flag is set);
+ * the flag is cleared again at once, so neither this process's global object nor a later context or worker
+ * thread (the parse pool) gets a `gc`.
  */
 export function applyMemoryPolicy(policy: MemoryPolicy, execArgv: readonly string[] = process.execArgv): void {
   const flags = memoryPolicyFlags(policy, execArgv);
   if (flags.length === 0) return;
   for (const flag of flags) setFlagsFromString(flag);
   setFlagsFromString("--expose-gc");
-  (runInNewContext("gc") as () => void)();
+  const gc = runInNewContext("gc") as () => void;
+  setFlagsFromString("--no-expose-gc");
+  gc();
 }

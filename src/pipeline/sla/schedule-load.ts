@@ -1,8 +1,9 @@
 /**
- * What scheduling a case's timers reads, in ONE statement (the columns: case/schedule-columns.ts): the case's SLA fields with its contract's calendar,
- * its pauses and recorded SLA events (sla-watch.service.ts), and its group's and contract's follow-up cadence
- * with the reminders already sent (automation-schedule.ts). Prisma's selects with relations cost a statement
- * per relation (nine per case before); every writer schedules after each change, so this is on the hot path.
+ * What scheduling a case's timers reads, in ONE statement (its columns: case/schedule-columns.ts): the case's
+ * SLA fields with its contract's calendar, its pauses and recorded SLA events (sla-watch.service.ts), and its
+ * group's and contract's follow-up cadence with the reminders already sent (automation-schedule.ts). Prisma's
+ * selects with relations cost a statement per relation (nine per case before); every writer schedules after each
+ * change, so this is on the hot path.
  *
  * Instants travel as epoch milliseconds (the columns are UTC timestamps without a zone) and the row is checked
  * with zod: raw SQL is a boundary.

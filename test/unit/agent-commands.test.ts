@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { describeCommands, parseAgentCommands, type AgentCommand } from "../../src/pipeline/ingest/agent-commands/parse.ts";
+import { NAMES } from "../../src/pipeline/ingest/agent-commands/vocabulary.ts";
 import { parseAgentReply } from "../oracles/agent-reply.ts";
 
 const parse = (text: string, def: "PUBLIC" | "INTERNAL" = "PUBLIC") => parseAgentCommands(text, def);
@@ -370,10 +371,9 @@ const hashlessText = anyText.filter((s) => !/(^|\n)\s*#/.test(s));
 /** A non-empty line that cannot start a command block. */
 const proseLine = anyLine.filter((s) => s.trim() !== "" && !/^#[a-z]/i.test(s.trim()));
 
-const KNOWN = ["internal", "public", "private", "status", "priority", "severity", "type", "assign", "follow", "unfollow", "close", "resolve", "forward"];
 const unknownWord = fc
   .stringMatching(/^[a-zA-Z][a-zA-Z0-9]{0,11}$/)
-  .filter((w) => !KNOWN.includes(w.toLowerCase()));
+  .filter((w) => !(NAMES as readonly string[]).includes(w.toLowerCase()));
 
 describe("parseAgentCommands: properties", () => {
   it("never throws and always returns a well-formed result", () => {

@@ -79,6 +79,7 @@ export async function startPollers(rt: Runtime): Promise<Handle> {
     (m) =>
       new MailboxPoller(rt.deps, m, {
         pollIntervalMs: rt.env.POLL_INTERVAL_MS,
+        timeoutMs: rt.env.IMAP_TIMEOUT_MS,
         redis: rt.redis,
         redisPrefix: rt.env.MAILCASE_REDIS_PREFIX,
         password: (mb) => resolvePassword(mb.imapPassword),

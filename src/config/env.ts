@@ -37,6 +37,11 @@ const EnvSchema = z.object({
   MAILCASE_CONFIG: z.string().default("config/lab.yaml"),
   /** Poll interval when IDLE is unavailable or as a safety net beside IDLE. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),
+  /**
+   * An IMAP connection that answers nothing for this long is dropped and the poller logs in anew. A NAT or
+   * firewall that forgets a connection leaves it open but silent; the socket alone would wait five minutes.
+   */
+  IMAP_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(60_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
   /** The sweeper re-enqueues work a crash left between a commit and its enqueue: how often, and how old. */
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),

@@ -83,7 +83,12 @@ describe("IMAP under stress", () => {
       await retried("APPEND", () => c.append(folder, a));
       await retried("APPEND", () => c.append(folder, b));
     });
-    await waitFor(async () => (await db.case.count()) === 2, "second case after the rescan", 60_000);
+    await waitFor(async () => (await db.case.count()) === 2, "second case after the rescan", 60_000).catch(async (err: Error) => {
+      // What the pipeline holds says which stage stopped: nothing stored (the poller), or stored and not filed.
+      const inbound = await db.inboundMessage.findMany({ select: { uid: true, uidValidity: true, status: true, messageId: true } });
+      const cursor = await db.mailboxCursor.findMany();
+      throw new Error(`${err.message}; inbound ${JSON.stringify(inbound, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}; cursor ${JSON.stringify(cursor, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);
+    });
     const after = await db.mailboxCursor.findFirstOrThrow();
     expect(after.uidValidity).not.toBe(before.uidValidity);
     expect(await db.inboundMessage.count()).toBe(2);

@@ -26,6 +26,8 @@ export function testEnv(extra: Record<string, string> = {}): Env {
     DATABASE_URL: TEST_DATABASE_URL,
     MAILCASE_REDIS_PREFIX: `mctest-${rand()}`,
     POLL_INTERVAL_MS: "1000",
+    // A hung IMAP command costs a test seconds, not the production minute, before the poller reconnects.
+    IMAP_TIMEOUT_MS: "10000",
     WORKER_CONCURRENCY: "4",
     // A short coalescing window keeps tests quick; the coalescing test sets its own.
     MAILCASE_COALESCE_MS: "300",

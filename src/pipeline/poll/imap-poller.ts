@@ -38,6 +38,8 @@ export function chunkBySize<T>(items: readonly T[], size: (item: T) => number, m
 
 export interface PollerOptions {
   pollIntervalMs: number;
+  /** A command (or a login) unanswered this long drops the connection; the loop then reconnects. */
+  timeoutMs: number;
   redis: Redis;
   redisPrefix: string;
   /** Resolves a mailbox's configured password (env var name or literal). */
@@ -132,6 +134,12 @@ export class MailboxPoller {
       // runs: a new message then waits for the next poll. requestSync() enters IDLE itself right after each
       // sync; this shorter delay is the backstop for any other command that leaves the connection free.
       autoIdleDelay: 1_000,
+      // A connection that went silent without closing (a NAT that forgot it) would hang the next poll until
+      // the socket's default of five minutes. imapflow probes a quiet IDLE with NOOP and closes on a
+      // command left unanswered this long; the loop below then logs in anew.
+      socketTimeout: this.opts.timeoutMs,
+      connectionTimeout: this.opts.timeoutMs,
+      greetingTimeout: this.opts.timeoutMs,
     });
     this.client = client;
     const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));

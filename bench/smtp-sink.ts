@@ -11,7 +11,12 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+export interface SinkOptions {
+  /** The reply to the final dot of the n-th message (from 1); may wait. Default: "250 2.0.0 Ok: queued". */
+  reply?: (n: number) => string | Promise<string>;
+}
+
+export async function startSmtpSink(opts: SinkOptions = {}): Promise<SmtpSink> {
   let received = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -30,6 +35,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           buf = buf.slice(end === 0 ? 3 : end + 5);
           inData = false;
           received++;
+          if (opts.reply) {
+            // Strictly command by command: nothing else arrives before this answer.
+            void Promise.resolve(opts.reply(received)).then((r) => socket.write(`${r}\r\n`));
+            continue;
+          }
           socket.write("250 2.0.0 Ok: queued\r\n");
           continue;
         }

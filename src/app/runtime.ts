@@ -143,7 +143,7 @@ export function startWorkers(rt: Runtime): Handle {
       clearInterval(sweeper);
       await webhooks.close();
       await Promise.all(workers.map((w) => w.close()));
-      transport.close();
+      await transport.close();
     },
   };
 }

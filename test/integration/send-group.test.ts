@@ -1,11 +1,12 @@
 /**
  * Grouped sending (src/pipeline/send/send-group.ts): the mails one post produces go as one job, claimed in
- * one statement and marked SENT in one, while each row keeps its own fate: a transient failure retries only
+ * one statement and each marked SENT as its mail goes out, while each row keeps its own fate: a transient failure retries only
  * that row, a permanent one fails only that row. v1 jobs of the previous release still run, and a group job
  * lost with Redis is healed row by row by the sweeper.
  */
 import { Job, UnrecoverableError } from "bullmq";
 import type { Options as MailOptions } from "nodemailer/lib/mailer";
+import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sendGroup } from "../../src/pipeline/send/send-group.ts";
 import { enqueueSend, sendJob } from "../../src/pipeline/send/send.job.ts";
@@ -13,11 +14,14 @@ import type { Transport } from "../../src/pipeline/send/transport.ts";
 import { sweep } from "../../src/pipeline/sweeper.ts";
 import { labConfig, rand, startApp, testEnv, type App } from "../support/harness.ts";
 
+/** Connections for the SENT marks of the fake relay's mails (the marks are real; only the relay is not). */
+let marks: pg.Pool;
+
 /** A transport that records what it was handed and fails the addresses it is told to (once each). */
 function fakeTransport() {
   const sent: string[] = [];
   const failOnce = new Map<string, { responseCode: number; message: string }>();
-  const transport = {
+  const smtp = {
     sendMail: async (options: MailOptions) => {
       const to = (options.to as { address: string }).address;
       const failure = failOnce.get(to);
@@ -28,7 +32,8 @@ function fakeTransport() {
       sent.push(to);
       return { response: "250 ok" };
     },
-  } as unknown as Transport;
+  };
+  const transport = { smtp, marks, close: async () => undefined } as unknown as Transport;
   return { transport, sent, failOnce };
 }
 
@@ -40,8 +45,12 @@ describe("grouped send jobs", () => {
   beforeAll(async () => {
     // No workers: the jobs are run here, one at a time, through the stage's own processor.
     app = await startApp(labConfig(id), { env: testEnv(), roles: [] });
+    marks = new pg.Pool({ connectionString: app.rt.env.DATABASE_URL, max: 2 });
   });
-  afterAll(async () => app?.close());
+  afterAll(async () => {
+    await marks?.end();
+    await app?.close();
+  });
   beforeEach(async () => {
     await app.rt.deps.queues.send.obliterate({ force: true });
   });

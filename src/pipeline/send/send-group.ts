@@ -1,11 +1,11 @@
 /**
  * One send job for several outbox rows: the mails one post or one action produced at once (for a new case
  * usually the customer's acknowledgement and an agent's notice). The rows are claimed in one statement and
- * each is marked SENT as soon as its own mail is accepted: one job and one claim for the group instead of one
- * per mail. Marking the group SENT in one statement after all its mails would save a statement per mail, but a
- * crash between the first acceptance and that statement resends every accepted mail: the chaos test (SIGKILLs
- * while a backlog is being sent) caught one acknowledgement delivered twice that way. For the same reason the
- * group's mails go one after the other, never side by side.
+ * each is marked SENT as its own mail's final dot goes out (sent-marks.ts): one job and one claim for the group
+ * instead of one per mail. Marking the group SENT in one statement after all its mails would save a statement
+ * per mail, but a crash between the first acceptance and that statement resends every accepted mail: the chaos
+ * test (SIGKILLs while a backlog is being sent) caught one acknowledgement delivered twice that way. The group's
+ * mails go one after the other, never side by side, so one job holds one marking connection at a time.
  *
  * Each row keeps its own fate, as if it had had its own job: a permanent failure marks that row FAILED (and
  * tells the case), a transient one releases that row to PENDING. The job then retries when anything of it is
@@ -16,7 +16,7 @@
  */
 import { UnrecoverableError } from "bullmq";
 import type { Deps } from "../../kernel/deps.ts";
-import { deliver, markSent, settleFailure } from "./send-mail.ts";
+import { deliver, settleFailure } from "./send-mail.ts";
 import { CLAIM_LEASE_MS, claimDirect, sendOutbound } from "./send.service.ts";
 import type { Transport } from "./transport.ts";
 
@@ -25,18 +25,14 @@ export type GroupOutcome = { kind: "sent" | "nothing-to-send"; sent: number };
 export async function sendGroup(deps: Deps, transport: Transport, outboundIds: readonly number[], finalAttempt: boolean): Promise<GroupOutcome> {
   const now = deps.clock.now();
   const claimed = await claimDirect(deps, outboundIds, now, new Date(now.getTime() - CLAIM_LEASE_MS));
-  // One mail at a time, in id order, each row marked SENT the moment its mail is accepted: a crash between the two
-  // resends that mail (same Message-ID), so at most one mail per job is ever in that window, as with a job per
-  // mail. Sending a group's mails side by side put several in it at once, and the crash test then found an
-  // acknowledgement delivered twice after a SIGKILL. A failed SENT update counts as a failed send, as it does
-  // for a single row: the row goes back to PENDING.
+  // One mail at a time, in id order, each row marked SENT as its mail's dot goes out. A refusal after the dot
+  // takes the mark back, so a failed send leaves the row to settleFailure as for a single row.
   let sent = 0;
   let retry: unknown = null;
   const permanent: string[] = [];
   for (const row of claimed) {
     try {
       await deliver(deps, transport, row, [row], row);
-      await markSent(deps, [row.id]);
       sent += 1;
     } catch (reason) {
       if (await settleFailure(deps, row, [row.id], reason, finalAttempt)) permanent.push(`permanent delivery failure to ${row.toAddress}: ${(reason as Error).message}`);

@@ -8,7 +8,8 @@ import { recordEvents } from "../../case/case-events.ts";
 import { addPost } from "../../case/posts.ts";
 import { enqueueNotify } from "../notify/notify.job.ts";
 import { isPermanentDeliveryError } from "./delivery-error.ts";
-import type { Transport } from "./transport.ts";
+import { prepareSentMark } from "./sent-marks.ts";
+import { withDotHook, type Transport } from "./transport.ts";
 import { z } from "zod";
 
 export type Row = NonNullable<Awaited<ReturnType<Deps["db"]["outboundMail"]["findUnique"]>>>;
@@ -24,10 +25,12 @@ export interface MailContent {
 const Headers = z.record(z.string(), z.string());
 
 /**
- * Hands one message to the transport: `row` is the row the job was for, `batch` the claimed rows the message
- * stands for (just `row` unless updates were coalesced), `mail` their content. Resolves with the relay's reply.
+ * Hands one message to the transport and marks its rows SENT: `row` is the row the job was for, `batch` the
+ * claimed rows the message stands for (just `row` unless updates were coalesced), `mail` their content, `note`
+ * what was combined. The mark is written as the final dot goes out (sent-marks.ts). Resolves with the relay's
+ * reply; on a failure the rows are SENDING again, for settleFailure.
  */
-export async function deliver(deps: Deps, transport: Transport, row: Row, batch: readonly Row[], mail: MailContent): Promise<string> {
+export async function deliver(deps: Deps, transport: Transport, row: Row, batch: readonly Row[], mail: MailContent, note: string | null = null): Promise<string> {
   const first = batch[0]!;
   const last = batch.at(-1)!;
   // An agent's answer carries the files the agent attached (inline images keep their Content-ID). Agents'
@@ -40,7 +43,9 @@ export async function deliver(deps: Deps, transport: Transport, row: Row, batch:
       : noticeFiles.length
         ? (await deps.db.postAttachment.findMany({ where: { id: { in: noticeFiles } }, include: { blob: true }, orderBy: { id: "asc" } })).map((f) => ({ ...f, contentId: null, inline: false }))
         : [];
-  const info = await transport.sendMail({
+  const ids = batch.map((r) => r.id);
+  const mark = await prepareSentMark(transport.marks, ids, deps.clock.now(), note);
+  const options = {
     messageId: `<${first.messageId}>`,
     from: { name: first.fromName, address: first.fromAddress },
     // Address objects, never strings: nodemailer splits a string on "," and ";" into several recipients.
@@ -61,11 +66,25 @@ export async function deliver(deps: Deps, transport: Transport, row: Row, batch:
     })),
     // Bounces must come back to the support mailbox so they can be filed on the case.
     envelope: { from: first.fromAddress, to: [{ name: "", address: row.toAddress }] },
-  });
-  return String(info.response ?? "");
+  };
+  try {
+    let info: { response?: unknown };
+    try {
+      info = await transport.smtp.sendMail(withDotHook(options, () => mark.fire()));
+    } catch (err) {
+      await mark.revert();
+      throw err;
+    }
+    // Accepted. The mark normally went out with the dot; should its statement have failed, the rows are still
+    // SENDING and the ordinary update marks them.
+    await mark.confirm().catch(() => markSent(deps, ids, note));
+    return String(info.response ?? "");
+  } finally {
+    mark.release();
+  }
 }
 
-/** Marks the rows `ids`, claimed by this sender, SENT once their message was accepted; `note` says what was combined. */
+/** Marks the rows `ids`, claimed by this sender, SENT after their message was accepted, when the mark at the dot failed. */
 export async function markSent(deps: Deps, ids: readonly number[], note: string | null = null): Promise<void> {
   await deps.db.outboundMail.updateMany({ where: { id: { in: [...ids] }, status: "SENDING" }, data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: note } });
 }

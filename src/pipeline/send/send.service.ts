@@ -2,13 +2,15 @@
  * Sends one outbox row. The row's status is the guard (PENDING → SENDING → SENT | FAILED, or back to
  * PENDING on a transient error). The SENDING claim is what keeps two jobs for the same row (a sweeper
  * re-enqueue after Redis lost its queues, a stalled-job retry) from both talking SMTP at once; a claim older
- * than CLAIM_LEASE_MS belongs to a sender that died and may be taken over. The Message-ID is the row's
- * deterministic id, so if a crash between SMTP acceptance and the status update causes a resend, the copy is
- * recognisable as the same message by every mail client.
+ * than CLAIM_LEASE_MS belongs to a sender that died and may be taken over. SENT is written as the message's
+ * final dot goes out (sent-marks.ts), so a sender killed after the relay accepted does not leave the row to be
+ * sent again. The Message-ID is the row's deterministic id all the same: should a copy ever go out twice (a
+ * relay that accepted a message and then dropped the connection before saying so), every mail client
+ * recognises it as the same message.
  */
 import { UnrecoverableError } from "bullmq";
 import type { Deps } from "../../kernel/deps.ts";
-import { deliver, markSent, settleFailure, type MailContent, type Row } from "./send-mail.ts";
+import { deliver, settleFailure, type MailContent, type Row } from "./send-mail.ts";
 import type { Transport } from "./transport.ts";
 
 export type SendOutcome = { kind: "missing" } | { kind: "not-pending"; status: string } | { kind: "sent"; response: string };
@@ -39,13 +41,12 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
   const ids = batch.map((r) => r.id);
   let response: string;
   try {
-    response = await deliver(deps, transport, row, batch, batch.length === 1 ? row : await combineUpdates(deps, batch));
+    response = await deliver(deps, transport, row, batch, batch.length === 1 ? row : await combineUpdates(deps, batch), batch.length > 1 ? `sent in one mail with ${ids.join(", ")}` : null);
   } catch (err) {
     const permanent = await settleFailure(deps, row, ids, err, finalAttempt);
     if (permanent) throw new UnrecoverableError(`permanent delivery failure to ${row.toAddress}: ${(err as Error).message}`);
     throw err;
   }
-  await markSent(deps, ids, batch.length > 1 ? `sent in one mail with ${ids.join(", ")}` : null);
   return { kind: "sent", response };
 }
 
@@ -55,10 +56,10 @@ export async function sendOutbound(deps: Deps, transport: Transport, outboundId:
  * missing from the result is not claimable this way (missing, sent, claimed by a live sender, or an UPDATE of
  * a case), and the caller reads it to say why. A group job (send-group.ts) claims all its rows at once.
  *
- * Two writes per mail stay (SENDING before SMTP, SENT after), on purpose: the SENDING claim is what stops a
- * second job for the same row (a sweeper re-enqueue, a stalled-job retry) from talking SMTP at the same
- * time, and it must be committed before the SMTP conversation starts, so it cannot be folded into the SENT
- * update. What is saved is the read before the claim.
+ * Two writes per mail stay (SENDING before SMTP, SENT at its final dot), on purpose: the SENDING claim is what
+ * stops a second job for the same row (a sweeper re-enqueue, a stalled-job retry) from talking SMTP at the
+ * same time, and it must be committed before the SMTP conversation starts, so it cannot be folded into the
+ * SENT update. What is saved is the read before the claim.
  */
 export async function claimDirect(deps: Deps, ids: readonly number[], now: Date, stale: Date): Promise<Row[]> {
   const rows = await deps.db.outboundMail.updateManyAndReturn({

@@ -87,7 +87,8 @@ describe("IMAP under stress", () => {
       // What the pipeline holds says which stage stopped: nothing stored (the poller), or stored and not filed.
       const inbound = await db.inboundMessage.findMany({ select: { uid: true, uidValidity: true, status: true, messageId: true } });
       const cursor = await db.mailboxCursor.findMany();
-      throw new Error(`${err.message}; inbound ${JSON.stringify(inbound, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}; cursor ${JSON.stringify(cursor, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);
+      const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? String(x) : x));
+      throw new Error(`${err.message}; inbound ${json(inbound)}; cursor ${json(cursor)}`);
     });
     const after = await db.mailboxCursor.findFirstOrThrow();
     expect(after.uidValidity).not.toBe(before.uidValidity);

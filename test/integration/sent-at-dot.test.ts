@@ -14,15 +14,15 @@ describe("SENT marked at the final dot", () => {
   let app: App;
   let relay: SmtpSink;
   let transport: Transport;
-  /** What the relay answers to the next final dot, once `answer` is called. */
-  let pending: { reply: string; release: () => void } | null = null;
+  /** Gives the relay's answer to the final dot it holds; null until it holds one. */
+  let answer: ((reply: string) => void) | null = null;
   let n = 0;
 
   beforeAll(async () => {
     relay = await startSmtpSink({
       reply: () =>
         new Promise<string>((resolve) => {
-          pending = { reply: "", release: () => resolve(pending!.reply) };
+          answer = resolve;
         }),
     });
     app = await startApp(labConfig(id), { env: testEnv(), roles: [] });
@@ -54,12 +54,12 @@ describe("SENT marked at the final dot", () => {
   const status = async (outboundId: number) => app.rt.deps.db.outboundMail.findUniqueOrThrow({ where: { id: outboundId } });
   /** Starts sending `outboundId` and waits until the relay has its final dot and holds the answer back. */
   async function sendUntilDot(outboundId: number) {
-    pending = null;
+    answer = null;
     const sending = sendOutbound(app.rt.deps, transport, outboundId, false).then(
       (r) => ({ ok: true as const, r }),
       (err: Error) => ({ ok: false as const, err }),
     );
-    await waitFor(async () => pending, "the relay to receive the final dot");
+    await waitFor(async () => answer, "the relay to receive the final dot");
     // Wrapped: an async function returning the promise itself would wait for it.
     return { outcome: sending };
   }
@@ -69,8 +69,7 @@ describe("SENT marked at the final dot", () => {
     const sending = await sendUntilDot(outboundId);
     // The relay has the whole message and has said nothing: a worker killed now must not send it again.
     await waitFor(async () => (await status(outboundId)).status === "SENT", "the mark before the relay's answer", 5_000);
-    pending!.reply = "250 2.0.0 Ok: queued as 1";
-    pending!.release();
+    answer!("250 2.0.0 Ok: queued as 1");
     const result = await sending.outcome;
     expect(result).toEqual({ ok: true, r: { kind: "sent", response: "250 2.0.0 Ok: queued as 1" } });
     const after = await status(outboundId);
@@ -81,8 +80,7 @@ describe("SENT marked at the final dot", () => {
     const outboundId = await row();
     const sending = await sendUntilDot(outboundId);
     await waitFor(async () => (await status(outboundId)).status === "SENT", "the mark at the dot", 5_000);
-    pending!.reply = "554 5.7.1 Message rejected as spam";
-    pending!.release();
+    answer!("554 5.7.1 Message rejected as spam");
     const result = await sending.outcome;
     expect(result.ok).toBe(false);
     const after = await status(outboundId);
@@ -94,15 +92,13 @@ describe("SENT marked at the final dot", () => {
     const outboundId = await row();
     const sending = await sendUntilDot(outboundId);
     await waitFor(async () => (await status(outboundId)).status === "SENT", "the mark at the dot", 5_000);
-    pending!.reply = "451 4.3.0 Try again later";
-    pending!.release();
+    answer!("451 4.3.0 Try again later");
     expect((await sending.outcome).ok).toBe(false);
     const after = await status(outboundId);
     expect([after.status, after.attempts, after.sentAt, after.claimedAt]).toEqual(["PENDING", 1, null, null]);
     // The retry sends it, once.
     const retry = await sendUntilDot(outboundId);
-    pending!.reply = "250 2.0.0 Ok";
-    pending!.release();
+    answer!("250 2.0.0 Ok");
     expect((await retry.outcome).ok).toBe(true);
     expect((await status(outboundId)).status).toBe("SENT");
     expect((await status(outboundId)).attempts).toBe(2);

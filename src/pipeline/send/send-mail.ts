@@ -75,18 +75,12 @@ export async function deliver(deps: Deps, transport: Transport, row: Row, batch:
       await mark.revert();
       throw err;
     }
-    // Accepted. The mark normally went out with the dot; should its statement have failed, the rows are still
-    // SENDING and the ordinary update marks them.
-    await mark.confirm().catch(() => markSent(deps, ids, note));
+    // Accepted. The mark normally went out with the dot.
+    await mark.confirm();
     return String(info.response ?? "");
   } finally {
     mark.release();
   }
-}
-
-/** Marks the rows `ids`, claimed by this sender, SENT after their message was accepted, when the mark at the dot failed. */
-export async function markSent(deps: Deps, ids: readonly number[], note: string | null = null): Promise<void> {
-  await deps.db.outboundMail.updateMany({ where: { id: { in: [...ids] }, status: "SENDING" }, data: { status: "SENT", sentAt: deps.clock.now(), attempts: { increment: 1 }, lastError: note } });
 }
 
 /**

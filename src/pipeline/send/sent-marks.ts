@@ -28,7 +28,10 @@ const REVERT = `UPDATE "OutboundMail" SET status = 'SENDING', "sentAt" = NULL, a
 export interface SentMark {
   /** Writes the mark now; called from the final dot's callback. Idempotent. */
   fire(): void;
-  /** The relay accepted: the mark is in (written now if the dot's callback never ran). Rejects if it failed. */
+  /**
+   * The relay accepted: the mark is in (written now if the dot's callback never ran). Should its statement have
+   * failed, the rows are still SENDING and another connection marks them; rejects only if that fails too.
+   */
   confirm(): Promise<void>;
   /** The relay refused or the connection broke: a mark already written is taken back, so the row is SENDING again. */
   revert(): Promise<void>;
@@ -57,7 +60,10 @@ export async function prepareSentMark(pool: pg.Pool, ids: readonly number[], sen
       write().catch(() => undefined);
     },
     async confirm() {
-      await write();
+      await write().catch(async () => {
+        release();
+        await pool.query(MARK, [[...ids], sentAt.toISOString(), note]);
+      });
     },
     async revert() {
       if (written === null) return;
